@@ -1,0 +1,495 @@
+package application
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"authd/domain"
+	"authd/ports"
+)
+
+// Hand-written fakes of the outbound ports: just enough behaviour to test the use
+// cases; the real adapters are held to the same ports by the contract suites.
+
+var t0 = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newClock() *fakeClock { return &fakeClock{now: t0} }
+
+func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+type fakeRandom struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (r *fakeRandom) next() int { r.mu.Lock(); defer r.mu.Unlock(); r.n++; return r.n }
+func (r *fakeRandom) NewID() string { return fmt.Sprintf("id-%04d", r.next()) }
+func (r *fakeRandom) Secret() (domain.Secret, error) {
+	return domain.Secret(fmt.Sprintf("secret-%04d-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", r.next())), nil
+}
+func (r *fakeRandom) Digits(n int) (domain.Secret, error) {
+	return domain.Secret(fmt.Sprintf("%0*d", n, r.next()%1000000)), nil
+}
+
+// fakeHasher "hashes" by prefixing; hashes starting with "old:" ask for a rehash.
+type fakeHasher struct {
+	mu       sync.Mutex
+	verifies int
+}
+
+func (h *fakeHasher) Hash(_ context.Context, pw string) (string, error) { return "hash:" + pw, nil }
+func (h *fakeHasher) Verify(_ context.Context, hash, pw string) (bool, bool, error) {
+	h.mu.Lock()
+	h.verifies++
+	h.mu.Unlock()
+	switch {
+	case strings.HasPrefix(hash, "hash:"):
+		return hash == "hash:"+pw, false, nil
+	case strings.HasPrefix(hash, "old:"):
+		return hash == "old:"+pw, hash == "old:"+pw, nil
+	}
+	return false, false, errors.New("malformed hash")
+}
+
+// fakeIssuer encodes claims readably; tokens are "at|sub|sid|exp-unix".
+type fakeIssuer struct{}
+
+func (fakeIssuer) Issue(c ports.AccessClaims) (string, error) {
+	return fmt.Sprintf("at|%s|%s|%s|%s|%d", c.UserID, c.SessionID, c.Email, c.Role, c.ExpiresAt.Unix()), nil
+}
+func (fakeIssuer) Verify(tok string, now time.Time) (ports.AccessClaims, error) {
+	var c ports.AccessClaims
+	p := strings.Split(tok, "|")
+	if len(p) != 6 || p[0] != "at" {
+		return c, domain.ErrInvalidToken
+	}
+	var exp int64
+	fmt.Sscan(p[5], &exp)
+	if !now.Before(time.Unix(exp, 0)) {
+		return c, domain.ErrInvalidToken
+	}
+	email, _ := domain.ParseEmail(p[3])
+	return ports.AccessClaims{UserID: domain.UserID(p[1]), SessionID: domain.SessionID(p[2]), Email: email, Role: domain.Role(p[4]), ExpiresAt: time.Unix(exp, 0).UTC()}, nil
+}
+
+// memStore implements every storage port in memory.
+type memStore struct {
+	mu       sync.Mutex
+	users    map[domain.UserID]domain.User
+	sessions map[domain.SessionID]domain.Session
+	refresh  map[string]domain.RefreshToken
+	tokens   map[string]domain.OneTimeToken
+	outbox   []domain.OutboxMessage
+	sent     map[string]bool
+	dead     map[string]bool
+	leases   map[string]time.Time
+	failNext error // returned once by the next repository call
+}
+
+func newStore() *memStore {
+	return &memStore{
+		users: map[domain.UserID]domain.User{}, sessions: map[domain.SessionID]domain.Session{},
+		refresh: map[string]domain.RefreshToken{}, tokens: map[string]domain.OneTimeToken{},
+		sent: map[string]bool{}, dead: map[string]bool{}, leases: map[string]time.Time{},
+	}
+}
+
+func (s *memStore) lock() error {
+	s.mu.Lock()
+	if err := s.failNext; err != nil {
+		s.failNext = nil
+		s.mu.Unlock()
+		return err
+	}
+	return nil
+}
+
+func (s *memStore) WithinTx(ctx context.Context, fn func(context.Context) error) error { return fn(ctx) }
+
+func (s *memStore) Create(_ context.Context, u *domain.User) error {
+	if err := s.lock(); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	for _, o := range s.users {
+		if o.Email == u.Email {
+			return domain.ErrEmailTaken
+		}
+	}
+	s.users[u.ID] = *u
+	return nil
+}
+
+func (s *memStore) ByID(_ context.Context, id domain.UserID) (*domain.User, error) {
+	if err := s.lock(); err != nil {
+		return nil, err
+	}
+	defer s.mu.Unlock()
+	u, ok := s.users[id]
+	if !ok {
+		return nil, domain.ErrUserNotFound
+	}
+	return &u, nil
+}
+
+func (s *memStore) ByEmail(_ context.Context, e domain.Email) (*domain.User, error) {
+	if err := s.lock(); err != nil {
+		return nil, err
+	}
+	defer s.mu.Unlock()
+	for _, u := range s.users {
+		if u.Email == e {
+			return &u, nil
+		}
+	}
+	return nil, domain.ErrUserNotFound
+}
+
+func (s *memStore) Update(_ context.Context, id domain.UserID, fn func(*domain.User) error) error {
+	if err := s.lock(); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	u, ok := s.users[id]
+	if !ok {
+		return domain.ErrUserNotFound
+	}
+	if err := fn(&u); err != nil {
+		return err
+	}
+	s.users[id] = u
+	return nil
+}
+
+// sessionRepo, tokenRepo and outboxRepo give the store's other ports their own
+// method sets where names collide.
+type sessionRepo struct{ *memStore }
+type tokenRepo struct{ *memStore }
+type outboxRepo struct{ *memStore }
+
+func (s sessionRepo) Create(_ context.Context, sess *domain.Session, rt domain.RefreshToken) error {
+	if err := s.lock(); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	s.sessions[sess.ID] = *sess
+	s.refresh[string(rt.Hash)] = rt
+	return nil
+}
+
+func (s sessionRepo) ByID(_ context.Context, id domain.SessionID) (*domain.Session, error) {
+	if err := s.lock(); err != nil {
+		return nil, err
+	}
+	defer s.mu.Unlock()
+	sess, ok := s.sessions[id]
+	if !ok {
+		return nil, domain.ErrSessionNotFound
+	}
+	return &sess, nil
+}
+
+func (s sessionRepo) RefreshToken(_ context.Context, hash []byte) (*domain.RefreshToken, *domain.Session, error) {
+	if err := s.lock(); err != nil {
+		return nil, nil, err
+	}
+	defer s.mu.Unlock()
+	rt, ok := s.refresh[string(hash)]
+	if !ok {
+		return nil, nil, domain.ErrTokenNotFound
+	}
+	sess := s.sessions[rt.SessionID]
+	return &rt, &sess, nil
+}
+
+func (s sessionRepo) Rotate(_ context.Context, old []byte, next domain.RefreshToken, now time.Time) (bool, error) {
+	if err := s.lock(); err != nil {
+		return false, err
+	}
+	defer s.mu.Unlock()
+	rt, ok := s.refresh[string(old)]
+	if !ok || rt.RotatedAt != nil {
+		return false, nil
+	}
+	rt.RotatedAt = &now
+	s.refresh[string(old)] = rt
+	s.refresh[string(next.Hash)] = next
+	sess := s.sessions[rt.SessionID]
+	sess.LastUsedAt, sess.RefreshExpiresAt = now, next.ExpiresAt
+	s.sessions[rt.SessionID] = sess
+	return true, nil
+}
+
+func (s sessionRepo) Touch(_ context.Context, id domain.SessionID, now time.Time) error {
+	if err := s.lock(); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	sess := s.sessions[id]
+	sess.LastUsedAt = now
+	s.sessions[id] = sess
+	return nil
+}
+
+func (s sessionRepo) Revoke(_ context.Context, id domain.SessionID, now time.Time) (bool, error) {
+	if err := s.lock(); err != nil {
+		return false, err
+	}
+	defer s.mu.Unlock()
+	sess, ok := s.sessions[id]
+	if !ok || sess.RevokedAt != nil {
+		return false, nil
+	}
+	sess.RevokedAt = &now
+	s.sessions[id] = sess
+	return true, nil
+}
+
+func (s sessionRepo) RevokeAllForUser(_ context.Context, uid domain.UserID, now time.Time) ([]domain.SessionID, error) {
+	if err := s.lock(); err != nil {
+		return nil, err
+	}
+	defer s.mu.Unlock()
+	var ids []domain.SessionID
+	for id, sess := range s.sessions {
+		if sess.UserID == uid && sess.RevokedAt == nil {
+			sess.RevokedAt = &now
+			s.sessions[id] = sess
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	return ids, nil
+}
+
+func (s sessionRepo) ListLive(_ context.Context, uid domain.UserID, now time.Time) ([]domain.Session, error) {
+	if err := s.lock(); err != nil {
+		return nil, err
+	}
+	defer s.mu.Unlock()
+	var out []domain.Session
+	for _, sess := range s.sessions {
+		if sess.UserID == uid && sess.Live(now) {
+			out = append(out, sess)
+		}
+	}
+	slices.SortFunc(out, func(a, b domain.Session) int { return b.CreatedAt.Compare(a.CreatedAt) })
+	return out, nil
+}
+
+func (s sessionRepo) RevokedSince(_ context.Context, since time.Time) ([]domain.Session, error) {
+	if err := s.lock(); err != nil {
+		return nil, err
+	}
+	defer s.mu.Unlock()
+	var out []domain.Session
+	for _, sess := range s.sessions {
+		if sess.RevokedAt != nil && !sess.RevokedAt.Before(since) {
+			out = append(out, sess)
+		}
+	}
+	return out, nil
+}
+
+func (s sessionRepo) DeleteExpired(_ context.Context, cutoff time.Time) (int, error) {
+	if err := s.lock(); err != nil {
+		return 0, err
+	}
+	defer s.mu.Unlock()
+	n := 0
+	for id, sess := range s.sessions {
+		if sess.ExpiresAt.Before(cutoff) || sess.RefreshExpiresAt.Before(cutoff) || (sess.RevokedAt != nil && sess.RevokedAt.Before(cutoff)) {
+			delete(s.sessions, id)
+			n++
+		}
+	}
+	return n, nil
+}
+
+func (s tokenRepo) Create(_ context.Context, t *domain.OneTimeToken) error {
+	if err := s.lock(); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	s.tokens[t.ID] = *t
+	return nil
+}
+
+func (s tokenRepo) Consume(_ context.Context, p domain.TokenPurpose, hash []byte, now time.Time) (*domain.OneTimeToken, error) {
+	if err := s.lock(); err != nil {
+		return nil, err
+	}
+	defer s.mu.Unlock()
+	for id, t := range s.tokens {
+		if t.Purpose == p && bytes.Equal(t.Hash, hash) && t.Usable(now) {
+			t.UsedAt = &now
+			s.tokens[id] = t
+			return &t, nil
+		}
+	}
+	return nil, domain.ErrTokenNotFound
+}
+
+func (s tokenRepo) Void(_ context.Context, uid domain.UserID, now time.Time, purposes ...domain.TokenPurpose) error {
+	if err := s.lock(); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	for id, t := range s.tokens {
+		if t.UserID == uid && t.UsedAt == nil && slices.Contains(purposes, t.Purpose) {
+			t.UsedAt = &now
+			s.tokens[id] = t
+		}
+	}
+	return nil
+}
+
+func (s tokenRepo) DeleteExpired(_ context.Context, cutoff time.Time) (int, error) {
+	if err := s.lock(); err != nil {
+		return 0, err
+	}
+	defer s.mu.Unlock()
+	n := 0
+	for id, t := range s.tokens {
+		if t.ExpiresAt.Before(cutoff) {
+			delete(s.tokens, id)
+			n++
+		}
+	}
+	return n, nil
+}
+
+func (s outboxRepo) Enqueue(_ context.Context, m domain.Message, now time.Time) error {
+	if err := s.lock(); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	s.outbox = append(s.outbox, domain.OutboxMessage{Message: m, CreatedAt: now, NextAttemptAt: now})
+	return nil
+}
+
+func (s outboxRepo) Claim(_ context.Context, now time.Time, lease time.Duration, limit int) ([]domain.OutboxMessage, error) {
+	if err := s.lock(); err != nil {
+		return nil, err
+	}
+	defer s.mu.Unlock()
+	var out []domain.OutboxMessage
+	for _, m := range s.outbox {
+		if len(out) == limit {
+			break
+		}
+		if s.sent[m.ID] || s.dead[m.ID] || m.NextAttemptAt.After(now) || s.leases[m.ID].After(now) {
+			continue
+		}
+		s.leases[m.ID] = now.Add(lease)
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+func (s outboxRepo) MarkSent(_ context.Context, id string, _ time.Time) error {
+	if err := s.lock(); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	s.sent[id] = true
+	return nil
+}
+
+func (s outboxRepo) Retry(_ context.Context, id string, attempts int, next time.Time, lastErr string) error {
+	if err := s.lock(); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	for i := range s.outbox {
+		if s.outbox[i].ID == id {
+			s.outbox[i].Attempts, s.outbox[i].NextAttemptAt, s.outbox[i].LastError = attempts, next, lastErr
+		}
+	}
+	delete(s.leases, id)
+	return nil
+}
+
+func (s outboxRepo) MarkDead(_ context.Context, id string, _ time.Time, lastErr string) error {
+	if err := s.lock(); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	s.dead[id] = true
+	return nil
+}
+
+// messages returns every message ever enqueued, oldest first.
+func (s *memStore) messages() []domain.OutboxMessage {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.outbox)
+}
+
+// fakeMailer records deliveries and fails while failing is set.
+type fakeMailer struct {
+	mu      sync.Mutex
+	sent    []domain.Message
+	failing error
+}
+
+func (m *fakeMailer) Send(_ context.Context, msg domain.Message) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.failing != nil {
+		return m.failing
+	}
+	m.sent = append(m.sent, msg)
+	return nil
+}
+
+// env wires the use cases on fakes, as cmd wires them on adapters.
+type env struct {
+	clock    *fakeClock
+	random   *fakeRandom
+	store    *memStore
+	hasher   *fakeHasher
+	settings Settings
+	logs     *bytes.Buffer
+
+	issuer       *SessionIssuer
+	verification *EmailVerification
+	registration *Registration
+	login        *Login
+	auth         *Authenticator
+	profile      *Profile
+}
+
+func newEnv(mod ...func(*Settings)) *env {
+	e := &env{clock: newClock(), random: &fakeRandom{}, store: newStore(), hasher: &fakeHasher{}, settings: DefaultSettings(), logs: &bytes.Buffer{}}
+	for _, m := range mod {
+		m(&e.settings)
+	}
+	log := slog.New(slog.NewTextHandler(io.MultiWriter(e.logs), nil))
+	st := e.store
+	e.issuer = NewSessionIssuer(sessionRepo{st}, fakeIssuer{}, e.random, e.clock, e.settings)
+	e.verification = NewEmailVerification(st, st, tokenRepo{st}, outboxRepo{st}, e.random, e.clock, e.settings, log)
+	e.registration = NewRegistration(st, st, e.hasher, e.verification, e.issuer, e.random, e.clock, e.settings, log)
+	e.login = NewLogin(st, e.hasher, e.issuer, e.clock, e.settings, log)
+	e.auth = NewAuthenticator(fakeIssuer{}, e.clock)
+	e.profile = NewProfile(st, e.clock)
+	return e
+}

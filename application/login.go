@@ -1,0 +1,128 @@
+package application
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	"authd/domain"
+	"authd/ports"
+)
+
+// Login checks credentials and starts a session. Unknown emails cost the same
+// password work as wrong passwords, so neither the answer nor its timing tells
+// whether an account exists.
+type Login struct {
+	users    ports.UserRepository
+	hasher   ports.PasswordHasher
+	issuer   *SessionIssuer
+	clock    ports.Clock
+	settings Settings
+	log      *slog.Logger
+
+	dummyMu   sync.Mutex
+	dummyHash string
+}
+
+var _ ports.Login = (*Login)(nil)
+
+// NewLogin builds the login use case.
+func NewLogin(users ports.UserRepository, hasher ports.PasswordHasher, issuer *SessionIssuer,
+	clock ports.Clock, settings Settings, log *slog.Logger) *Login {
+	return &Login{users: users, hasher: hasher, issuer: issuer, clock: clock, settings: settings, log: log}
+}
+
+// Login exchanges credentials for a session; see ports.Login.
+func (l *Login) Login(ctx context.Context, in ports.LoginInput) (ports.SessionTokens, error) {
+	var missing []domain.FieldError
+	if in.Email == "" {
+		missing = append(missing, domain.FieldError{Field: "email", Message: "is required"})
+	}
+	if in.Password == "" {
+		missing = append(missing, domain.FieldError{Field: "password", Message: "is required"})
+	}
+	if err := domain.Validation(missing...); err != nil {
+		return ports.SessionTokens{}, err
+	}
+	email, err := domain.ParseEmail(in.Email)
+	if err != nil {
+		return ports.SessionTokens{}, err
+	}
+
+	u, err := l.users.ByEmail(ctx, email)
+	if errors.Is(err, domain.ErrUserNotFound) {
+		if err := l.burnPasswordWork(ctx, in.Password); err != nil {
+			return ports.SessionTokens{}, err
+		}
+		l.log.InfoContext(ctx, "login_failed", "reason", "unknown_email")
+		return ports.SessionTokens{}, domain.ErrInvalidCredentials
+	}
+	if err != nil {
+		return ports.SessionTokens{}, err
+	}
+	match, rehash, err := l.hasher.Verify(ctx, u.PasswordHash, in.Password)
+	if err != nil {
+		return ports.SessionTokens{}, fmt.Errorf("login: verify password: %w", err)
+	}
+	if !match {
+		l.log.InfoContext(ctx, "login_failed", "reason", "wrong_password", "user_id", u.ID)
+		return ports.SessionTokens{}, domain.ErrInvalidCredentials
+	}
+	if rehash {
+		l.upgradeHash(ctx, u, in.Password)
+	}
+	switch {
+	case u.Deactivated():
+		return ports.SessionTokens{}, domain.ErrAccountDeactivated
+	case !u.EmailVerified && l.settings.RequireEmailVerification:
+		return ports.SessionTokens{}, domain.ErrEmailNotVerified
+	}
+	tokens, err := l.issuer.Start(ctx, u, in.Client)
+	if err != nil {
+		return ports.SessionTokens{}, err
+	}
+	l.log.InfoContext(ctx, "login", "user_id", u.ID, "session_id", tokens.SessionID)
+	return tokens, nil
+}
+
+// burnPasswordWork verifies password against a hash of a throwaway password with
+// the current parameters, so an unknown email costs what a wrong password does.
+func (l *Login) burnPasswordWork(ctx context.Context, password string) error {
+	l.dummyMu.Lock()
+	if l.dummyHash == "" {
+		h, err := l.hasher.Hash(ctx, "authd timing equaliser, never a real password")
+		if err != nil {
+			l.dummyMu.Unlock()
+			return fmt.Errorf("login: dummy hash: %w", err)
+		}
+		l.dummyHash = h
+	}
+	hash := l.dummyHash
+	l.dummyMu.Unlock()
+	_, _, err := l.hasher.Verify(ctx, hash, password)
+	return err
+}
+
+// upgradeHash replaces an outdated password hash (bcrypt, older parameters) now
+// that the password is known to be right. A failure only delays the upgrade to
+// the next login, so it is logged rather than failing the login.
+func (l *Login) upgradeHash(ctx context.Context, u *domain.User, password string) {
+	newHash, err := l.hasher.Hash(ctx, password)
+	if err == nil {
+		err = l.users.Update(ctx, u.ID, func(cur *domain.User) error {
+			if cur.PasswordHash != u.PasswordHash {
+				return nil // changed meanwhile: keep the newer password
+			}
+			cur.PasswordHash = newHash
+			return nil
+		})
+	}
+	if err != nil {
+		l.log.WarnContext(ctx, "password_rehash_failed", "user_id", u.ID, "error", err)
+		return
+	}
+	u.PasswordHash = newHash
+	l.log.InfoContext(ctx, "password_rehashed", "user_id", u.ID)
+}

@@ -1,0 +1,83 @@
+package application
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"authd/domain"
+	"authd/ports"
+)
+
+// Registration signs users up: it validates the form, stores the account and
+// queues the verification mail in one transaction.
+type Registration struct {
+	tx       ports.Transactor
+	users    ports.UserRepository
+	hasher   ports.PasswordHasher
+	verifier *EmailVerification
+	issuer   *SessionIssuer
+	random   ports.Random
+	clock    ports.Clock
+	settings Settings
+	log      *slog.Logger
+}
+
+var _ ports.Registration = (*Registration)(nil)
+
+// NewRegistration builds the sign-up use case.
+func NewRegistration(tx ports.Transactor, users ports.UserRepository, hasher ports.PasswordHasher, verifier *EmailVerification,
+	issuer *SessionIssuer, random ports.Random, clock ports.Clock, settings Settings, log *slog.Logger) *Registration {
+	return &Registration{tx: tx, users: users, hasher: hasher, verifier: verifier, issuer: issuer, random: random, clock: clock, settings: settings, log: log}
+}
+
+// Register creates the account; see ports.Registration.
+func (r *Registration) Register(ctx context.Context, in ports.RegisterInput) (ports.RegisterResult, error) {
+	email, emailErr := domain.ParseEmail(in.Email)
+	role, roleErr := r.settings.RolePolicy.Resolve(in.Role)
+	profile, profileErr := domain.ProfilePatch{}.Apply(in.Profile)
+	if err := validateAll(
+		emailErr,
+		r.settings.PasswordPolicy.Check("password", in.Password, email),
+		domain.CheckConfirm("passwordConfirm", in.Password, in.PasswordConfirm),
+		roleErr,
+		profileErr,
+	); err != nil {
+		return ports.RegisterResult{}, err
+	}
+
+	hash, err := r.hasher.Hash(ctx, in.Password)
+	if err != nil {
+		return ports.RegisterResult{}, fmt.Errorf("register: hash password: %w", err)
+	}
+	now := r.clock.Now()
+	u := &domain.User{
+		ID:           domain.UserID(r.random.NewID()),
+		Email:        email,
+		PasswordHash: hash,
+		Profile:      profile,
+		Role:         role,
+		CreatedAt:    now,
+		UpdatedAt:    now,
+	}
+	res := ports.RegisterResult{User: u}
+	err = r.tx.WithinTx(ctx, func(ctx context.Context) error {
+		if err := r.users.Create(ctx, u); err != nil {
+			return err
+		}
+		if err := r.verifier.issue(ctx, u); err != nil {
+			return err
+		}
+		if r.settings.RequireEmailVerification {
+			return nil
+		}
+		tokens, err := r.issuer.Start(ctx, u, in.Client)
+		res.Session = &tokens
+		return err
+	})
+	if err != nil {
+		return ports.RegisterResult{}, err
+	}
+	r.log.InfoContext(ctx, "user_registered", "user_id", u.ID, "role", u.Role)
+	return res, nil
+}

@@ -1,0 +1,123 @@
+package application
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"authd/domain"
+	"authd/ports"
+)
+
+// EmailVerification issues and redeems the tokens that prove a user controls
+// their email address.
+type EmailVerification struct {
+	tx       ports.Transactor
+	users    ports.UserRepository
+	tokens   ports.OneTimeTokenRepository
+	outbox   ports.Outbox
+	random   ports.Random
+	clock    ports.Clock
+	settings Settings
+	log      *slog.Logger
+}
+
+var _ ports.EmailVerification = (*EmailVerification)(nil)
+
+// NewEmailVerification builds the verification use case.
+func NewEmailVerification(tx ports.Transactor, users ports.UserRepository, tokens ports.OneTimeTokenRepository, outbox ports.Outbox,
+	random ports.Random, clock ports.Clock, settings Settings, log *slog.Logger) *EmailVerification {
+	return &EmailVerification{tx: tx, users: users, tokens: tokens, outbox: outbox, random: random, clock: clock, settings: settings, log: log}
+}
+
+// issue voids u's earlier verification tokens, stores a new one and queues the
+// mail carrying it. It must run inside the caller's transaction.
+func (v *EmailVerification) issue(ctx context.Context, u *domain.User) error {
+	now := v.clock.Now()
+	secret, err := v.random.Secret()
+	if err != nil {
+		return fmt.Errorf("verification: draw token: %w", err)
+	}
+	if err := v.tokens.Void(ctx, u.ID, now, domain.PurposeVerifyEmail); err != nil {
+		return err
+	}
+	t := &domain.OneTimeToken{
+		ID:        v.random.NewID(),
+		Hash:      secret.Hash(),
+		Purpose:   domain.PurposeVerifyEmail,
+		UserID:    u.ID,
+		CreatedAt: now,
+		ExpiresAt: now.Add(v.settings.VerifyTokenTTL),
+	}
+	if err := v.tokens.Create(ctx, t); err != nil {
+		return err
+	}
+	msg, err := renderMail(v.random.NewID(), u.Email, "verify_email", mailData{
+		Subject: "Confirm your email address",
+		Name:    u.Profile.FirstName,
+		Link:    strings.TrimRight(v.settings.PublicURL, "/") + "/api/v1/auth/email/verify/" + secret.Reveal(),
+		Valid:   humanDuration(v.settings.VerifyTokenTTL),
+	})
+	if err != nil {
+		return fmt.Errorf("verification: render mail: %w", err)
+	}
+	return v.outbox.Enqueue(ctx, msg, now)
+}
+
+// Verify redeems a verification token; see ports.EmailVerification.
+func (v *EmailVerification) Verify(ctx context.Context, token domain.Secret) error {
+	if token == "" {
+		return domain.Validation(domain.FieldError{Field: "token", Message: "is required"})
+	}
+	var userID domain.UserID
+	err := v.tx.WithinTx(ctx, func(ctx context.Context) error {
+		t, err := v.tokens.Consume(ctx, domain.PurposeVerifyEmail, token.Hash(), v.clock.Now())
+		if err != nil {
+			return err
+		}
+		userID = t.UserID
+		return v.users.Update(ctx, t.UserID, func(u *domain.User) error {
+			if u.Deactivated() {
+				return domain.ErrInvalidVerificationToken
+			}
+			if !u.EmailVerified {
+				u.EmailVerified = true
+				u.UpdatedAt = v.clock.Now()
+			}
+			return nil
+		})
+	})
+	if errors.Is(err, domain.ErrTokenNotFound) || errors.Is(err, domain.ErrUserNotFound) {
+		return domain.ErrInvalidVerificationToken
+	}
+	if err != nil {
+		return err
+	}
+	v.log.InfoContext(ctx, "email_verified", "user_id", userID)
+	return nil
+}
+
+// Resend queues a fresh verification mail; see ports.EmailVerification.
+func (v *EmailVerification) Resend(ctx context.Context, rawEmail string) error {
+	email, err := domain.ParseEmail(rawEmail)
+	if err != nil {
+		return err
+	}
+	u, err := v.users.ByEmail(ctx, email)
+	if errors.Is(err, domain.ErrUserNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if u.EmailVerified || u.Deactivated() {
+		return nil
+	}
+	if err := v.tx.WithinTx(ctx, func(ctx context.Context) error { return v.issue(ctx, u) }); err != nil {
+		return err
+	}
+	v.log.InfoContext(ctx, "verification_resent", "user_id", u.ID)
+	return nil
+}

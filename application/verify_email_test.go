@@ -1,0 +1,97 @@
+package application
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"authd/domain"
+)
+
+func TestVerifyEmail(t *testing.T) {
+	t.Run("marks the email verified once and refuses the token the second time", func(t *testing.T) {
+		e := newEnv()
+		res, _ := e.registration.Register(ctx, validInput())
+		tok := verifyToken(t, e)
+		if err := e.verification.Verify(ctx, tok); err != nil {
+			t.Fatal(err)
+		}
+		if u, _ := e.store.ByID(ctx, res.User.ID); !u.EmailVerified {
+			t.Fatal("email not verified")
+		}
+		if err := e.verification.Verify(ctx, tok); !errors.Is(err, domain.ErrInvalidVerificationToken) {
+			t.Fatalf("second use: %v", err)
+		}
+	})
+
+	t.Run("refuses an expired token", func(t *testing.T) {
+		e := newEnv()
+		e.registration.Register(ctx, validInput())
+		tok := verifyToken(t, e)
+		e.clock.Advance(24*time.Hour + time.Second)
+		if err := e.verification.Verify(ctx, tok); !errors.Is(err, domain.ErrInvalidVerificationToken) {
+			t.Fatalf("got %v", err)
+		}
+	})
+
+	t.Run("refuses unknown and empty tokens with distinct codes", func(t *testing.T) {
+		e := newEnv()
+		if err := e.verification.Verify(ctx, "unknown"); !errors.Is(err, domain.ErrInvalidVerificationToken) {
+			t.Fatalf("unknown: %v", err)
+		}
+		if err := e.verification.Verify(ctx, ""); !errors.Is(err, domain.ErrValidation) {
+			t.Fatalf("empty: %v", err)
+		}
+	})
+
+	t.Run("refuses the token of a deactivated account", func(t *testing.T) {
+		e := newEnv()
+		res, _ := e.registration.Register(ctx, validInput())
+		tok := verifyToken(t, e)
+		e.store.Update(ctx, res.User.ID, func(u *domain.User) error { now := t0; u.DeactivatedAt = &now; return nil })
+		if err := e.verification.Verify(ctx, tok); !errors.Is(err, domain.ErrInvalidVerificationToken) {
+			t.Fatalf("got %v", err)
+		}
+	})
+}
+
+func TestResendVerification(t *testing.T) {
+	t.Run("voids the earlier token and sends a new one", func(t *testing.T) {
+		e := newEnv()
+		e.registration.Register(ctx, validInput())
+		first := verifyToken(t, e)
+		if err := e.verification.Resend(ctx, "JANE@example.com"); err != nil {
+			t.Fatal(err)
+		}
+		second := verifyToken(t, e)
+		if first == second || len(e.store.messages()) != 2 {
+			t.Fatal("no new mail")
+		}
+		if err := e.verification.Verify(ctx, first); !errors.Is(err, domain.ErrInvalidVerificationToken) {
+			t.Fatalf("old token still works: %v", err)
+		}
+		if err := e.verification.Verify(ctx, second); err != nil {
+			t.Fatal(err)
+		}
+	})
+
+	t.Run("answers the same for unknown and verified accounts and sends nothing", func(t *testing.T) {
+		e := newEnv()
+		e.registration.Register(ctx, validInput())
+		e.verification.Verify(ctx, verifyToken(t, e))
+		for _, email := range []string{"jane@example.com", "nobody@example.com"} {
+			if err := e.verification.Resend(ctx, email); err != nil {
+				t.Fatalf("%s: %v", email, err)
+			}
+		}
+		if n := len(e.store.messages()); n != 1 {
+			t.Fatalf("%d mails, want only the first", n)
+		}
+	})
+
+	t.Run("refuses a malformed email", func(t *testing.T) {
+		if err := newEnv().verification.Resend(ctx, "not-an-email"); !errors.Is(err, domain.ErrValidation) {
+			t.Fatalf("got %v", err)
+		}
+	})
+}
