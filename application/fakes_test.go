@@ -40,7 +40,7 @@ type fakeRandom struct {
 	n  int
 }
 
-func (r *fakeRandom) next() int { r.mu.Lock(); defer r.mu.Unlock(); r.n++; return r.n }
+func (r *fakeRandom) next() int     { r.mu.Lock(); defer r.mu.Unlock(); r.n++; return r.n }
 func (r *fakeRandom) NewID() string { return fmt.Sprintf("id-%04d", r.next()) }
 func (r *fakeRandom) Secret() (domain.Secret, error) {
 	return domain.Secret(fmt.Sprintf("secret-%04d-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", r.next())), nil
@@ -122,7 +122,9 @@ func (s *memStore) lock() error {
 	return nil
 }
 
-func (s *memStore) WithinTx(ctx context.Context, fn func(context.Context) error) error { return fn(ctx) }
+func (s *memStore) WithinTx(ctx context.Context, fn func(context.Context) error) error {
+	return fn(ctx)
+}
 
 func (s *memStore) Create(_ context.Context, u *domain.User) error {
 	if err := s.lock(); err != nil {
@@ -470,7 +472,14 @@ type env struct {
 	settings Settings
 	logs     *bytes.Buffer
 
+	denylist     *fakeDenylist
 	issuer       *SessionIssuer
+	revocations  *Revocations
+	refresh      *Refresh
+	logout       *Logout
+	change       *PasswordChange
+	deactivation *Deactivation
+	sessions     *Sessions
 	verification *EmailVerification
 	registration *Registration
 	login        *Login
@@ -479,7 +488,8 @@ type env struct {
 }
 
 func newEnv(mod ...func(*Settings)) *env {
-	e := &env{clock: newClock(), random: &fakeRandom{}, store: newStore(), hasher: &fakeHasher{}, settings: DefaultSettings(), logs: &bytes.Buffer{}}
+	e := &env{clock: newClock(), random: &fakeRandom{}, store: newStore(), hasher: &fakeHasher{}, settings: DefaultSettings(), logs: &bytes.Buffer{},
+		denylist: &fakeDenylist{revoked: map[domain.SessionID]time.Time{}}}
 	for _, m := range mod {
 		m(&e.settings)
 	}
@@ -489,7 +499,69 @@ func newEnv(mod ...func(*Settings)) *env {
 	e.verification = NewEmailVerification(st, st, tokenRepo{st}, outboxRepo{st}, e.random, e.clock, e.settings, log)
 	e.registration = NewRegistration(st, st, e.hasher, e.verification, e.issuer, e.random, e.clock, e.settings, log)
 	e.login = NewLogin(st, e.hasher, e.issuer, e.clock, e.settings, log)
-	e.auth = NewAuthenticator(fakeIssuer{}, e.clock)
+	e.revocations = NewRevocations(sessionRepo{st}, e.denylist, e.clock, e.settings, log)
+	e.auth = NewAuthenticator(fakeIssuer{}, e.revocations, e.clock)
+	e.refresh = NewRefresh(st, sessionRepo{st}, e.issuer, e.revocations, e.random, e.clock, e.settings, log)
+	e.logout = NewLogout(sessionRepo{st}, e.revocations, e.clock, log)
+	e.change = NewPasswordChange(st, st, sessionRepo{st}, e.hasher, e.issuer, e.revocations, e.clock, e.settings, log)
+	e.deactivation = NewDeactivation(st, st, sessionRepo{st}, tokenRepo{st}, e.hasher, e.revocations, e.clock, log)
+	e.sessions = NewSessions(sessionRepo{st}, e.revocations, e.clock, log)
 	e.profile = NewProfile(st, e.clock)
 	return e
 }
+
+// fakeDenylist is stale until seeded, like a fresh process; lose() forgets
+// everything, like a restarted memcached; down makes every call fail.
+type fakeDenylist struct {
+	mu      sync.Mutex
+	revoked map[domain.SessionID]time.Time
+	seeded  bool
+	down    error
+	seeds   int
+}
+
+func (d *fakeDenylist) Add(_ context.Context, revs ...domain.Revocation) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.down != nil {
+		return d.down
+	}
+	for _, r := range revs {
+		d.revoked[r.SessionID] = r.AccessUntil
+	}
+	return nil
+}
+
+func (d *fakeDenylist) Contains(_ context.Context, id domain.SessionID) (bool, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	switch {
+	case d.down != nil:
+		return false, d.down
+	case !d.seeded:
+		return false, ports.ErrDenylistStale
+	}
+	_, ok := d.revoked[id]
+	return ok, nil
+}
+
+func (d *fakeDenylist) MarkSeeded(context.Context) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.down != nil {
+		return d.down
+	}
+	d.seeded = true
+	d.seeds++
+	return nil
+}
+
+func (d *fakeDenylist) Ping(context.Context) error { d.mu.Lock(); defer d.mu.Unlock(); return d.down }
+
+func (d *fakeDenylist) lose() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.revoked, d.seeded = map[domain.SessionID]time.Time{}, false
+}
+
+func slogDiscard() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }

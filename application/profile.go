@@ -24,11 +24,7 @@ func NewProfile(users ports.UserRepository, clock ports.Clock) *Profile {
 // Me returns the caller's account. An account that vanished behind a valid token
 // answers like a revoked token.
 func (p *Profile) Me(ctx context.Context, who ports.Principal) (*domain.User, error) {
-	u, err := p.users.ByID(ctx, who.UserID)
-	if errors.Is(err, domain.ErrUserNotFound) {
-		return nil, domain.ErrTokenRevoked
-	}
-	return u, err
+	return currentUser(ctx, p.users, who)
 }
 
 // Update applies patch to the caller's profile; see ports.Profile.

@@ -93,3 +93,69 @@ type Profile interface {
 	// Update applies patch; validation_failed names every bad field and changes nothing.
 	Update(ctx context.Context, p Principal, patch domain.ProfilePatch) (*domain.User, error)
 }
+
+// LogoutScope says which sessions a logout ends.
+type LogoutScope string
+
+// The logout scopes of the contract.
+const (
+	LogoutLocal  LogoutScope = "local"
+	LogoutGlobal LogoutScope = "global"
+)
+
+// LogoutInput proves the caller by a live access token (Principal) or, when it
+// has none, by its refresh token.
+type LogoutInput struct {
+	Principal    *Principal
+	RefreshToken domain.Secret
+	Scope        LogoutScope
+}
+
+// ChangePasswordInput is a password change request.
+type ChangePasswordInput struct {
+	CurrentPassword    string
+	NewPassword        string
+	NewPasswordConfirm *string
+	Client             Client
+}
+
+// SessionInfo is one live session as its owner sees it.
+type SessionInfo struct {
+	domain.Session
+	Current bool
+}
+
+// Refresh exchanges a refresh token for a new one and a new access token.
+type Refresh interface {
+	// Refresh errors: invalid_refresh_token, refresh_token_rotated (inside the reuse
+	// grace), refresh_token_reused (after it; the session is then revoked).
+	Refresh(ctx context.Context, token domain.Secret, client Client) (SessionTokens, error)
+}
+
+// Logout ends sessions.
+type Logout interface {
+	// Logout errors: unauthenticated (no proof), invalid_refresh_token.
+	Logout(ctx context.Context, in LogoutInput) error
+}
+
+// PasswordChange replaces a known password.
+type PasswordChange interface {
+	// ChangePassword revokes every session of the user and returns a new one.
+	// Errors: validation_failed, invalid_current_password.
+	ChangePassword(ctx context.Context, p Principal, in ChangePasswordInput) (SessionTokens, error)
+}
+
+// Deactivation closes the caller's own account.
+type Deactivation interface {
+	// Deactivate keeps the account but marks it deactivated and revokes everything.
+	// Errors: invalid_current_password.
+	Deactivate(ctx context.Context, p Principal, password string) error
+}
+
+// Sessions lists and ends the caller's sessions.
+type Sessions interface {
+	// List returns the live sessions of the caller, newest first.
+	List(ctx context.Context, p Principal) ([]SessionInfo, error)
+	// Revoke ends one of the caller's live sessions; not_found for any other id.
+	Revoke(ctx context.Context, p Principal, id domain.SessionID) error
+}

@@ -1,0 +1,108 @@
+package application
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"authd/domain"
+	"authd/ports"
+)
+
+// Refresh rotates refresh tokens: each one is spent on use and replaced, and a
+// spent token presented again after the reuse grace is taken as theft, which
+// ends its whole session.
+type Refresh struct {
+	users       ports.UserRepository
+	sessions    ports.SessionRepository
+	issuer      *SessionIssuer
+	revocations *Revocations
+	random      ports.Random
+	clock       ports.Clock
+	settings    Settings
+	log         *slog.Logger
+}
+
+var _ ports.Refresh = (*Refresh)(nil)
+
+// NewRefresh builds the refresh use case.
+func NewRefresh(users ports.UserRepository, sessions ports.SessionRepository, issuer *SessionIssuer, revocations *Revocations,
+	random ports.Random, clock ports.Clock, settings Settings, log *slog.Logger) *Refresh {
+	return &Refresh{users: users, sessions: sessions, issuer: issuer, revocations: revocations, random: random, clock: clock, settings: settings, log: log}
+}
+
+// Refresh exchanges token for a new session token pair; see ports.Refresh.
+func (r *Refresh) Refresh(ctx context.Context, token domain.Secret, _ ports.Client) (ports.SessionTokens, error) {
+	if token == "" {
+		return ports.SessionTokens{}, domain.ErrInvalidRefreshToken
+	}
+	old, sess, err := r.sessions.RefreshToken(ctx, token.Hash())
+	if errors.Is(err, domain.ErrTokenNotFound) {
+		return ports.SessionTokens{}, domain.ErrInvalidRefreshToken
+	}
+	if err != nil {
+		return ports.SessionTokens{}, err
+	}
+	now := r.clock.Now()
+	switch {
+	case sess.RevokedAt != nil:
+		return ports.SessionTokens{}, domain.ErrInvalidRefreshToken
+	case old.RotatedAt != nil:
+		return ports.SessionTokens{}, r.spent(ctx, old, sess)
+	case !sess.Live(now) || !now.Before(old.ExpiresAt):
+		return ports.SessionTokens{}, domain.ErrInvalidRefreshToken
+	}
+	u, err := r.users.ByID(ctx, sess.UserID)
+	if errors.Is(err, domain.ErrUserNotFound) {
+		return ports.SessionTokens{}, domain.ErrInvalidRefreshToken
+	}
+	if err != nil {
+		return ports.SessionTokens{}, err
+	}
+	if u.Deactivated() {
+		return ports.SessionTokens{}, domain.ErrInvalidRefreshToken
+	}
+
+	secret, err := r.random.Secret()
+	if err != nil {
+		return ports.SessionTokens{}, fmt.Errorf("refresh: draw token: %w", err)
+	}
+	sess.RefreshExpiresAt = r.issuer.refreshExpiry(sess)
+	next := domain.RefreshToken{Hash: secret.Hash(), SessionID: sess.ID, CreatedAt: now, ExpiresAt: sess.RefreshExpiresAt}
+	won, err := r.sessions.Rotate(ctx, old.Hash, next, now)
+	if err != nil {
+		return ports.SessionTokens{}, err
+	}
+	if !won {
+		// A concurrent refresh spent the token first: judge it as the spent token it now is.
+		old, sess, err = r.sessions.RefreshToken(ctx, old.Hash)
+		if err != nil {
+			return ports.SessionTokens{}, err
+		}
+		return ports.SessionTokens{}, r.spent(ctx, old, sess)
+	}
+	sess.LastUsedAt = now
+	return r.issuer.tokensFor(u, sess, secret)
+}
+
+// spent answers a token that was already rotated: inside the grace (two tabs
+// racing) the session lives and the client retries with its newest token; after
+// it, the token was replayed, so the session is revoked.
+func (r *Refresh) spent(ctx context.Context, old *domain.RefreshToken, sess *domain.Session) error {
+	now := r.clock.Now()
+	if old.RotatedAt != nil && now.Sub(*old.RotatedAt) < r.settings.RefreshReuseGrace {
+		return domain.ErrRefreshTokenRotated
+	}
+	if sess.RevokedAt != nil {
+		return domain.ErrInvalidRefreshToken
+	}
+	if _, err := r.sessions.Revoke(ctx, sess.ID, now); err != nil {
+		return err
+	}
+	if err := r.revocations.deny(ctx, now, sess.ID); err != nil {
+		return err
+	}
+	r.log.WarnContext(ctx, "refresh_token_reused", "user_id", sess.UserID, "session_id", sess.ID)
+	return domain.ErrRefreshTokenReused
+}
