@@ -18,6 +18,8 @@ type PasswordChange struct {
 	users       ports.UserRepository
 	sessions    ports.SessionRepository
 	hasher      ports.PasswordHasher
+	outbox      ports.Outbox
+	random      ports.Random
 	issuer      *SessionIssuer
 	revocations *Revocations
 	clock       ports.Clock
@@ -29,8 +31,10 @@ var _ ports.PasswordChange = (*PasswordChange)(nil)
 
 // NewPasswordChange builds the change-password use case.
 func NewPasswordChange(tx ports.Transactor, users ports.UserRepository, sessions ports.SessionRepository, hasher ports.PasswordHasher,
-	issuer *SessionIssuer, revocations *Revocations, clock ports.Clock, settings Settings, log *slog.Logger) *PasswordChange {
-	return &PasswordChange{tx: tx, users: users, sessions: sessions, hasher: hasher, issuer: issuer, revocations: revocations, clock: clock, settings: settings, log: log}
+	outbox ports.Outbox, random ports.Random, issuer *SessionIssuer, revocations *Revocations, clock ports.Clock, settings Settings,
+	log *slog.Logger) *PasswordChange {
+	return &PasswordChange{tx: tx, users: users, sessions: sessions, hasher: hasher, outbox: outbox, random: random, issuer: issuer,
+		revocations: revocations, clock: clock, settings: settings, log: log}
 }
 
 // ChangePassword checks the current password, stores the new one and swaps all
@@ -73,6 +77,9 @@ func (pc *PasswordChange) ChangePassword(ctx context.Context, p ports.Principal,
 			return err
 		}
 		if revoked, err = pc.sessions.RevokeAllForUser(ctx, u.ID, now); err != nil {
+			return err
+		}
+		if err := enqueuePasswordNotice(ctx, pc.outbox, pc.random, u, now); err != nil {
 			return err
 		}
 		tokens, err = pc.issuer.Start(ctx, u, in.Client)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -101,6 +102,7 @@ type memStore struct {
 	sent     map[string]bool
 	dead     map[string]bool
 	leases   map[string]time.Time
+	events   map[string][]time.Time
 	failNext error // returned once by the next repository call
 }
 
@@ -108,7 +110,7 @@ func newStore() *memStore {
 	return &memStore{
 		users: map[domain.UserID]domain.User{}, sessions: map[domain.SessionID]domain.Session{},
 		refresh: map[string]domain.RefreshToken{}, tokens: map[string]domain.OneTimeToken{},
-		sent: map[string]bool{}, dead: map[string]bool{}, leases: map[string]time.Time{},
+		sent: map[string]bool{}, dead: map[string]bool{}, leases: map[string]time.Time{}, events: map[string][]time.Time{},
 	}
 }
 
@@ -122,8 +124,27 @@ func (s *memStore) lock() error {
 	return nil
 }
 
+type txKey struct{}
+
+// WithinTx restores every map when fn fails, as a real rollback would.
 func (s *memStore) WithinTx(ctx context.Context, fn func(context.Context) error) error {
-	return fn(ctx)
+	if ctx.Value(txKey{}) != nil {
+		return fn(ctx)
+	}
+	s.mu.Lock()
+	users, sessions, refresh, tokens, outbox := maps.Clone(s.users), maps.Clone(s.sessions), maps.Clone(s.refresh), maps.Clone(s.tokens), slices.Clone(s.outbox)
+	events := map[string][]time.Time{}
+	for k, v := range s.events {
+		events[k] = slices.Clone(v)
+	}
+	s.mu.Unlock()
+	err := fn(context.WithValue(ctx, txKey{}, true))
+	if err != nil {
+		s.mu.Lock()
+		s.users, s.sessions, s.refresh, s.tokens, s.outbox, s.events = users, sessions, refresh, tokens, outbox, events
+		s.mu.Unlock()
+	}
+	return err
 }
 
 func (s *memStore) Create(_ context.Context, u *domain.User) error {
@@ -186,6 +207,63 @@ func (s *memStore) Update(_ context.Context, id domain.UserID, fn func(*domain.U
 type sessionRepo struct{ *memStore }
 type tokenRepo struct{ *memStore }
 type outboxRepo struct{ *memStore }
+type attemptLog struct{ *memStore }
+
+func (s attemptLog) Record(_ context.Context, key string, at time.Time) error {
+	if err := s.lock(); err != nil {
+		return err
+	}
+	defer s.mu.Unlock()
+	s.events[key] = append(s.events[key], at)
+	return nil
+}
+
+func (s attemptLog) CountSince(_ context.Context, key string, since time.Time) (int, error) {
+	if err := s.lock(); err != nil {
+		return 0, err
+	}
+	defer s.mu.Unlock()
+	n := 0
+	for _, at := range s.events[key] {
+		if !at.Before(since) {
+			n++
+		}
+	}
+	return n, nil
+}
+
+func (s attemptLog) DeleteBefore(_ context.Context, cutoff time.Time) (int, error) { return 0, nil }
+
+func (s tokenRepo) Latest(_ context.Context, uid domain.UserID, p domain.TokenPurpose, now time.Time) (*domain.OneTimeToken, error) {
+	if err := s.lock(); err != nil {
+		return nil, err
+	}
+	defer s.mu.Unlock()
+	var best *domain.OneTimeToken
+	for _, t := range s.tokens {
+		if t.UserID == uid && t.Purpose == p && t.Usable(now) && (best == nil || t.CreatedAt.After(best.CreatedAt) || t.ID > best.ID) {
+			best = &t
+		}
+	}
+	if best == nil {
+		return nil, domain.ErrTokenNotFound
+	}
+	return best, nil
+}
+
+func (s tokenRepo) AddAttempt(_ context.Context, id string, max int, now time.Time) (bool, error) {
+	if err := s.lock(); err != nil {
+		return false, err
+	}
+	defer s.mu.Unlock()
+	t, ok := s.tokens[id]
+	if !ok || !t.Usable(now) || t.Attempts >= max {
+		return false, nil
+	}
+	t.Attempts++
+	s.tokens[id] = t
+	return true, nil
+}
 
 func (s sessionRepo) Create(_ context.Context, sess *domain.Session, rt domain.RefreshToken) error {
 	if err := s.lock(); err != nil {
@@ -480,6 +558,7 @@ type env struct {
 	change       *PasswordChange
 	deactivation *Deactivation
 	sessions     *Sessions
+	reset        *PasswordReset
 	verification *EmailVerification
 	registration *Registration
 	login        *Login
@@ -488,7 +567,9 @@ type env struct {
 }
 
 func newEnv(mod ...func(*Settings)) *env {
-	e := &env{clock: newClock(), random: &fakeRandom{}, store: newStore(), hasher: &fakeHasher{}, settings: DefaultSettings(), logs: &bytes.Buffer{},
+	settings := DefaultSettings()
+	settings.HMACKey = []byte("test hmac key, 32 bytes at least!")
+	e := &env{clock: newClock(), random: &fakeRandom{}, store: newStore(), hasher: &fakeHasher{}, settings: settings, logs: &bytes.Buffer{},
 		denylist: &fakeDenylist{revoked: map[domain.SessionID]time.Time{}}}
 	for _, m := range mod {
 		m(&e.settings)
@@ -503,7 +584,8 @@ func newEnv(mod ...func(*Settings)) *env {
 	e.auth = NewAuthenticator(fakeIssuer{}, e.revocations, e.clock)
 	e.refresh = NewRefresh(st, sessionRepo{st}, e.issuer, e.revocations, e.random, e.clock, e.settings, log)
 	e.logout = NewLogout(sessionRepo{st}, e.revocations, e.clock, log)
-	e.change = NewPasswordChange(st, st, sessionRepo{st}, e.hasher, e.issuer, e.revocations, e.clock, e.settings, log)
+	e.change = NewPasswordChange(st, st, sessionRepo{st}, e.hasher, outboxRepo{st}, e.random, e.issuer, e.revocations, e.clock, e.settings, log)
+	e.reset = NewPasswordReset(st, st, sessionRepo{st}, tokenRepo{st}, attemptLog{st}, outboxRepo{st}, e.hasher, e.revocations, e.random, e.clock, e.settings, log)
 	e.deactivation = NewDeactivation(st, st, sessionRepo{st}, tokenRepo{st}, e.hasher, e.revocations, e.clock, log)
 	e.sessions = NewSessions(sessionRepo{st}, e.revocations, e.clock, log)
 	e.profile = NewProfile(st, e.clock)

@@ -13,10 +13,17 @@ type Settings struct {
 	SessionMaxAge            time.Duration
 	RefreshReuseGrace        time.Duration
 	VerifyTokenTTL           time.Duration
+	ResetTokenTTL            time.Duration
+	OTPTTL                   time.Duration
 	RequireEmailVerification bool
 	// PublicURL is the service's own base URL; links in mail are built from it,
 	// never from a request's Host header.
-	PublicURL      string
+	PublicURL string
+	// ResetPasswordURL is the reset link with {token} in place of the token.
+	ResetPasswordURL string
+	// HMACKey keys the hashes of one-time codes, which are too short to store
+	// as plain hashes; every instance shares it.
+	HMACKey        []byte
 	PasswordPolicy domain.PasswordPolicy
 	RolePolicy     domain.RolePolicy
 }
@@ -29,8 +36,11 @@ func DefaultSettings() Settings {
 		SessionMaxAge:            720 * time.Hour,
 		RefreshReuseGrace:        10 * time.Second,
 		VerifyTokenTTL:           24 * time.Hour,
+		ResetTokenTTL:            time.Hour,
+		OTPTTL:                   10 * time.Minute,
 		RequireEmailVerification: true,
 		PublicURL:                "http://localhost:3000",
+		ResetPasswordURL:         "http://localhost:3000/reset-password?token={token}",
 		PasswordPolicy:           domain.DefaultPasswordPolicy,
 		RolePolicy:               domain.DefaultRolePolicy,
 	}

@@ -159,3 +159,32 @@ type Sessions interface {
 	// Revoke ends one of the caller's live sessions; not_found for any other id.
 	Revoke(ctx context.Context, p Principal, id domain.SessionID) error
 }
+
+// ResetMethod says how a reset secret reaches the user.
+type ResetMethod string
+
+// The reset methods of the contract.
+const (
+	ResetByLink ResetMethod = "link"
+	ResetByOTP  ResetMethod = "otp"
+)
+
+// ResetInput redeems either a link token or an email with its code.
+type ResetInput struct {
+	Token              domain.Secret
+	Email              string
+	OTP                domain.Secret
+	NewPassword        string
+	NewPasswordConfirm *string
+}
+
+// PasswordReset lets users who forgot their password prove control of their
+// mailbox and set a new one.
+type PasswordReset interface {
+	// Forgot queues a reset mail when the account exists and is not deactivated.
+	// Its answer never tells whether that is so; only malformed input is an error.
+	Forgot(ctx context.Context, email string, method ResetMethod) error
+	// Reset sets the new password, revokes every session and voids every reset
+	// secret. Errors: validation_failed, invalid_reset_token, invalid_code.
+	Reset(ctx context.Context, in ResetInput) error
+}

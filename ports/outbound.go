@@ -69,10 +69,29 @@ type OneTimeTokenRepository interface {
 	// in one conditional update, and returns it; domain.ErrTokenNotFound when no
 	// such token can be used (unknown, used, voided or expired).
 	Consume(ctx context.Context, purpose domain.TokenPurpose, hash []byte, now time.Time) (*domain.OneTimeToken, error)
+	// Latest returns the user's newest token of purpose that is still usable at now;
+	// domain.ErrTokenNotFound when there is none.
+	Latest(ctx context.Context, userID domain.UserID, purpose domain.TokenPurpose, now time.Time) (*domain.OneTimeToken, error)
+	// AddAttempt counts one try against the token, in one conditional update,
+	// unless it is used, expired at now or already has max tries. It reports whether
+	// the try was counted; callers count a try before checking the guess, so
+	// parallel guesses can never evaluate more than max.
+	AddAttempt(ctx context.Context, id string, max int, now time.Time) (bool, error)
 	// Void marks every unused token of the user with one of purposes as used at now.
 	Void(ctx context.Context, userID domain.UserID, now time.Time, purposes ...domain.TokenPurpose) error
 	// DeleteExpired removes tokens that expired before cutoff.
 	DeleteExpired(ctx context.Context, cutoff time.Time) (int, error)
+}
+
+// AttemptLog counts events per key over time (wrong codes per account, reset
+// mails per account), for limits that must hold across instances and restarts.
+type AttemptLog interface {
+	// Record notes one event for key at at.
+	Record(ctx context.Context, key string, at time.Time) error
+	// CountSince counts key's events at or after since.
+	CountSince(ctx context.Context, key string, since time.Time) (int, error)
+	// DeleteBefore forgets events older than cutoff.
+	DeleteBefore(ctx context.Context, cutoff time.Time) (int, error)
 }
 
 // Outbox holds outgoing mail until it is delivered, so that mail is recorded in
@@ -87,7 +106,8 @@ type Outbox interface {
 	Claim(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]domain.OutboxMessage, error)
 	// MarkSent records delivery and drops the message body (it may hold secrets).
 	MarkSent(ctx context.Context, id string, now time.Time) error
-	// Retry records a failed attempt (attempts is the new count) and schedules the next at next.
+	// Retry records a failed attempt (attempts is the new count), releases the
+	// lease and schedules the next attempt at next.
 	Retry(ctx context.Context, id string, attempts int, next time.Time, lastErr string) error
 	// MarkDead gives up on the message, records why, and drops its body.
 	MarkDead(ctx context.Context, id string, now time.Time, lastErr string) error
