@@ -8,20 +8,22 @@ import (
 	"authd/ports"
 )
 
-// Janitor deletes sessions and one-time tokens that can never be used again,
+// Janitor deletes sessions, one-time tokens and counted attempts that can never be used again,
 // so storage does not grow without bound. Revoked sessions are kept while their
 // access tokens could still be alive, because a re-seeded denylist needs them.
 type Janitor struct {
 	sessions ports.SessionRepository
 	tokens   ports.OneTimeTokenRepository
+	attempts ports.AttemptLog
 	clock    ports.Clock
 	settings Settings
 	log      *slog.Logger
 }
 
 // NewJanitor builds the clean-up job; cmd runs it next to the HTTP server.
-func NewJanitor(sessions ports.SessionRepository, tokens ports.OneTimeTokenRepository, clock ports.Clock, settings Settings, log *slog.Logger) *Janitor {
-	return &Janitor{sessions: sessions, tokens: tokens, clock: clock, settings: settings, log: log}
+func NewJanitor(sessions ports.SessionRepository, tokens ports.OneTimeTokenRepository, attempts ports.AttemptLog, clock ports.Clock,
+	settings Settings, log *slog.Logger) *Janitor {
+	return &Janitor{sessions: sessions, tokens: tokens, attempts: attempts, clock: clock, settings: settings, log: log}
 }
 
 // janitorEvery is how often the clean-up runs.
@@ -55,7 +57,12 @@ func (j *Janitor) CleanOnce(ctx context.Context) {
 	if err != nil && ctx.Err() == nil {
 		j.log.WarnContext(ctx, "cleanup_failed", "what", "tokens", "error", err)
 	}
-	if sessions+tokens > 0 {
-		j.log.InfoContext(ctx, "cleanup", "sessions_deleted", sessions, "tokens_deleted", tokens)
+	// Limits look back one hour; older events count for nothing.
+	events, err := j.attempts.DeleteBefore(ctx, now.Add(-2*time.Hour))
+	if err != nil && ctx.Err() == nil {
+		j.log.WarnContext(ctx, "cleanup_failed", "what", "attempts", "error", err)
+	}
+	if sessions+tokens+events > 0 {
+		j.log.InfoContext(ctx, "cleanup", "sessions_deleted", sessions, "tokens_deleted", tokens, "attempts_deleted", events)
 	}
 }

@@ -1,0 +1,250 @@
+package jwt
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	gojwt "github.com/golang-jwt/jwt/v5"
+	"github.com/google/wire"
+
+	"authd/domain"
+	"authd/ports"
+)
+
+// ProviderSet binds the issuer to the TokenIssuer and KeySet ports.
+var ProviderSet = wire.NewSet(New,
+	wire.Bind(new(ports.TokenIssuer), new(*Issuer)),
+	wire.Bind(new(ports.KeySet), new(*Issuer)))
+
+// The algorithms authd signs with.
+const (
+	AlgEdDSA = "EdDSA"
+	AlgHS256 = "HS256"
+)
+
+// tokenType is the typ header of access tokens (RFC 9068).
+const tokenType = "at+jwt"
+
+// Config chooses the algorithm and key and names the token's audience.
+type Config struct {
+	Alg            string
+	PrivateKeyFile string // EdDSA: PKCS#8 PEM; generated when absent
+	Secret         []byte // HS256: at least 32 bytes
+	Issuer         string
+	Audience       string
+}
+
+// Issuer implements ports.TokenIssuer and ports.KeySet.
+type Issuer struct {
+	alg      string
+	method   gojwt.SigningMethod
+	signKey  any
+	verifKey any
+	kid      string
+	issuer   string
+	audience string
+	jwks     []byte
+	parser   func(now time.Time) *gojwt.Parser
+}
+
+var (
+	_ ports.TokenIssuer = (*Issuer)(nil)
+	_ ports.KeySet      = (*Issuer)(nil)
+)
+
+// claims is the token payload.
+type claims struct {
+	Email string `json:"email"`
+	Role  string `json:"role"`
+	SID   string `json:"sid"`
+	gojwt.RegisteredClaims
+}
+
+// New loads (or, for EdDSA, creates) the signing key.
+func New(cfg Config) (*Issuer, error) {
+	iss := &Issuer{alg: cfg.Alg, issuer: cfg.Issuer, audience: cfg.Audience}
+	switch cfg.Alg {
+	case AlgEdDSA:
+		priv, err := loadOrCreateEd25519(cfg.PrivateKeyFile)
+		if err != nil {
+			return nil, err
+		}
+		pub := priv.Public().(ed25519.PublicKey)
+		x := base64.RawURLEncoding.EncodeToString(pub)
+		thumb := sha256.Sum256([]byte(`{"crv":"Ed25519","kty":"OKP","x":"` + x + `"}`))
+		iss.method, iss.signKey, iss.verifKey = gojwt.SigningMethodEdDSA, priv, pub
+		iss.kid = base64.RawURLEncoding.EncodeToString(thumb[:])
+		iss.jwks, _ = json.Marshal(map[string]any{"keys": []map[string]string{{
+			"kty": "OKP", "crv": "Ed25519", "x": x, "kid": iss.kid, "alg": AlgEdDSA, "use": "sig",
+		}}})
+	case AlgHS256:
+		if len(cfg.Secret) < 32 {
+			return nil, errors.New("jwt: the HS256 secret must be at least 32 bytes")
+		}
+		sum := sha256.Sum256(cfg.Secret)
+		iss.method, iss.signKey, iss.verifKey = gojwt.SigningMethodHS256, cfg.Secret, cfg.Secret
+		iss.kid = base64.RawURLEncoding.EncodeToString(sum[:8])
+		iss.jwks = []byte(`{"keys":[]}`)
+	default:
+		return nil, fmt.Errorf("jwt: unsupported algorithm %q", cfg.Alg)
+	}
+	iss.parser = func(now time.Time) *gojwt.Parser {
+		return gojwt.NewParser(
+			gojwt.WithValidMethods([]string{cfg.Alg}),
+			gojwt.WithIssuer(cfg.Issuer),
+			gojwt.WithAudience(cfg.Audience),
+			gojwt.WithExpirationRequired(),
+			gojwt.WithTimeFunc(func() time.Time { return now }),
+		)
+	}
+	return iss, nil
+}
+
+// Issue signs an access token for c with a fresh 128-bit jti.
+func (i *Issuer) Issue(c ports.AccessClaims) (string, error) {
+	if c.ExpiresAt.IsZero() {
+		return "", errors.New("jwt: claims without expiry")
+	}
+	jti := make([]byte, 16)
+	if _, err := rand.Read(jti); err != nil {
+		return "", fmt.Errorf("jwt: jti: %w", err)
+	}
+	tok := gojwt.NewWithClaims(i.method, claims{
+		Email: c.Email.String(),
+		Role:  string(c.Role),
+		SID:   string(c.SessionID),
+		RegisteredClaims: gojwt.RegisteredClaims{
+			Issuer:    i.issuer,
+			Subject:   string(c.UserID),
+			Audience:  gojwt.ClaimStrings{i.audience},
+			ExpiresAt: gojwt.NewNumericDate(c.ExpiresAt),
+			IssuedAt:  gojwt.NewNumericDate(c.IssuedAt),
+			ID:        base64.RawURLEncoding.EncodeToString(jti),
+		},
+	})
+	tok.Header["typ"] = tokenType
+	tok.Header["kid"] = i.kid
+	s, err := tok.SignedString(i.signKey)
+	if err != nil {
+		return "", fmt.Errorf("jwt: sign: %w", err)
+	}
+	return s, nil
+}
+
+// Verify checks the token completely; any failure is domain.ErrInvalidToken.
+func (i *Issuer) Verify(token string, now time.Time) (ports.AccessClaims, error) {
+	var c claims
+	_, err := i.parser(now).ParseWithClaims(token, &c, func(t *gojwt.Token) (any, error) {
+		if t.Method.Alg() != i.alg {
+			return nil, errors.New("unexpected algorithm")
+		}
+		if typ, _ := t.Header["typ"].(string); !strings.EqualFold(typ, tokenType) && !strings.EqualFold(typ, "application/"+tokenType) {
+			return nil, errors.New("unexpected typ")
+		}
+		if kid, _ := t.Header["kid"].(string); kid != i.kid {
+			return nil, errors.New("unknown kid")
+		}
+		return i.verifKey, nil
+	})
+	if err != nil || c.Subject == "" || c.SID == "" || c.ID == "" {
+		return ports.AccessClaims{}, domain.ErrInvalidToken
+	}
+	email, err := domain.ParseEmail(c.Email)
+	if err != nil {
+		return ports.AccessClaims{}, domain.ErrInvalidToken
+	}
+	out := ports.AccessClaims{
+		UserID:    domain.UserID(c.Subject),
+		Email:     email,
+		Role:      domain.Role(c.Role),
+		SessionID: domain.SessionID(c.SID),
+		ID:        c.ID,
+		ExpiresAt: c.ExpiresAt.Time.UTC(),
+	}
+	if c.IssuedAt != nil {
+		out.IssuedAt = c.IssuedAt.Time.UTC()
+	}
+	return out, nil
+}
+
+// JWKS returns the public key set (empty for HS256, whose key is secret).
+func (i *Issuer) JWKS() []byte { return i.jwks }
+
+// loadOrCreateEd25519 reads the PKCS#8 PEM key at path, generating and storing
+// one (0600, atomically) on first start so restarts keep issued tokens valid.
+func loadOrCreateEd25519(path string) (ed25519.PrivateKey, error) {
+	if path == "" {
+		return nil, errors.New("jwt: no private key file configured")
+	}
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		if err := createEd25519(path); err != nil {
+			return nil, fmt.Errorf("jwt: create key %s: %w", path, err)
+		}
+		b, err = os.ReadFile(path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("jwt: read key %s: %w", path, err)
+	}
+	block, _ := pem.Decode(b)
+	if block == nil || block.Type != "PRIVATE KEY" {
+		return nil, fmt.Errorf("jwt: %s: not a PKCS#8 PEM private key", path)
+	}
+	key, err := x509.ParsePKCS8PrivateKey(block.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("jwt: %s: %w", path, err)
+	}
+	priv, ok := key.(ed25519.PrivateKey)
+	if !ok {
+		return nil, fmt.Errorf("jwt: %s: not an Ed25519 key", path)
+	}
+	return priv, nil
+}
+
+func createEd25519(path string) error {
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return err
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(priv)
+	if err != nil {
+		return err
+	}
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(dir, ".jwt-key-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := pem.Encode(tmp, &pem.Block{Type: "PRIVATE KEY", Bytes: der}); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	// Link, not rename: when two instances start at once on a shared dir, the
+	// first key wins and both use it.
+	if err := os.Link(tmp.Name(), path); err != nil && !errors.Is(err, os.ErrExist) {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,213 @@
+package sqlite
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/pressly/goose/v3"
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+
+	"authd/migrations"
+	"authd/ports"
+)
+
+// driverName is the database/sql name under which modernc.org/sqlite registers.
+const driverName = "sqlite"
+
+// readerConns bounds the read-only pool; SQLite readers in WAL mode do not block
+// each other, so a few connections let reads proceed while the writer works.
+const readerConns = 4
+
+// defaultPragmas are applied to every connection unless the DSN already sets the
+// same pragma: WAL so readers never wait for the writer, a busy timeout so that
+// a second process waits instead of failing, enforced foreign keys for the
+// cascades, and NORMAL sync, which is durable enough in WAL mode.
+var defaultPragmas = []struct{ name, value string }{
+	{"busy_timeout", "busy_timeout(10000)"},
+	{"foreign_keys", "foreign_keys(1)"},
+	{"journal_mode", "journal_mode(WAL)"},
+	{"synchronous", "synchronous(NORMAL)"},
+}
+
+// driverShorthands are the driver's own DSN keys for the pragmas above; when the
+// operator sets one of them, their choice wins over our default.
+var driverShorthands = map[string]string{
+	"_busy_timeout": "busy_timeout", "_timeout": "busy_timeout",
+	"_foreign_keys": "foreign_keys", "_fk": "foreign_keys",
+	"_journal_mode": "journal_mode", "_journal": "journal_mode",
+	"_synchronous": "synchronous", "_sync": "synchronous",
+}
+
+// Config says where the database lives, so that deployments choose the file
+// (AUTH_DB_DSN) while the adapter keeps the connection settings it relies on.
+type Config struct {
+	// DSN is a file path or a "file:" URI such as "file:/var/lib/authd/auth.db";
+	// query parameters are kept and the adapter's pragmas are merged in.
+	DSN string
+}
+
+// DB is the open store: the writer and reader pools behind every repository of
+// this package, and the Transactor and Pinger the core uses directly.
+type DB struct {
+	w *sqlx.DB // one connection: every write and every transaction
+	r *sqlx.DB // read-only connections for reads outside transactions
+}
+
+var (
+	_ ports.Transactor = (*DB)(nil)
+	_ ports.Pinger     = (*DB)(nil)
+)
+
+// Open opens (creating it and its directory if needed) and migrates the
+// database, so that a fresh data directory is ready to serve; the returned
+// cleanup closes it.
+func Open(ctx context.Context, cfg Config) (*DB, func(), error) {
+	writerDSN, readerDSN, path, err := buildDSNs(cfg.DSN)
+	if err != nil {
+		return nil, nil, err
+	}
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, nil, fmt.Errorf("sqlite: create data directory: %w", err)
+		}
+	}
+
+	w, err := sqlx.Open(driverName, writerDSN)
+	if err != nil {
+		return nil, nil, fmt.Errorf("sqlite: open: %w", err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	db := &DB{w: w}
+	// The writer connects first: it switches the file to WAL before any reader opens it.
+	if err := w.PingContext(ctx); err != nil {
+		_ = w.Close()
+		return nil, nil, unavailable("open", err)
+	}
+
+	r, err := sqlx.Open(driverName, readerDSN)
+	if err != nil {
+		_ = w.Close()
+		return nil, nil, fmt.Errorf("sqlite: open reader: %w", err)
+	}
+	r.SetMaxOpenConns(readerConns)
+	r.SetMaxIdleConns(readerConns)
+	r.SetConnMaxIdleTime(5 * time.Minute)
+	db.r = r
+	cleanup := func() {
+		_ = r.Close()
+		_ = w.Close()
+	}
+	if err := r.PingContext(ctx); err != nil {
+		cleanup()
+		return nil, nil, unavailable("open reader", err)
+	}
+
+	if err := migrate(ctx, db); err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	return db, cleanup, nil
+}
+
+// migrate applies every pending migration of migrations.SQLite on the writer.
+func migrate(ctx context.Context, db *DB) error {
+	fsys, err := fs.Sub(migrations.SQLite, "sqlite")
+	if err != nil {
+		return fmt.Errorf("sqlite: migrations: %w", err)
+	}
+	p, err := goose.NewProvider(goose.DialectSQLite3, db.w.DB, fsys, goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		return fmt.Errorf("sqlite: migrations: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fail(ctx, "migrate", err)
+	}
+	return nil
+}
+
+// Ping reports whether both pools answer, for /readyz; failures are wrapped as
+// domain.ErrUnavailable.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.r.PingContext(ctx); err != nil {
+		return unavailable("ping", err)
+	}
+	if err := db.w.PingContext(ctx); err != nil {
+		return unavailable("ping", err)
+	}
+	return nil
+}
+
+// buildDSNs turns the operator's DSN into the writer's and the reader's, with the
+// adapter's pragmas merged in, and returns the file's path on disk.
+func buildDSNs(raw string) (writer, reader, path string, err error) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return "", "", "", errors.New("sqlite: empty DSN")
+	}
+	base, query, _ := strings.Cut(raw, "?")
+	if rest, ok := strings.CutPrefix(base, "file:"); ok {
+		if auth, ok := strings.CutPrefix(rest, "//"); ok {
+			host, p, _ := strings.Cut(auth, "/")
+			if host != "" && host != "localhost" {
+				return "", "", "", fmt.Errorf("sqlite: DSN names host %q; only local files are supported", host)
+			}
+			rest = "/" + p
+		}
+		if path, err = url.PathUnescape(rest); err != nil {
+			return "", "", "", fmt.Errorf("sqlite: DSN path: %w", err)
+		}
+	} else {
+		path = base
+		base = "file:" + strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23").Replace(base)
+	}
+	q, err := url.ParseQuery(query)
+	if err != nil {
+		return "", "", "", fmt.Errorf("sqlite: DSN query: %w", err)
+	}
+	if path == "" || path == ":memory:" || q.Get("mode") == "memory" {
+		// Two pools on an in-memory database would be two different databases.
+		return "", "", "", errors.New("sqlite: DSN must name a database file (in-memory databases are not supported)")
+	}
+
+	set := map[string]bool{}
+	for _, p := range q["_pragma"] {
+		set[pragmaName(p)] = true
+	}
+	for k := range q {
+		if name, ok := driverShorthands[strings.ToLower(k)]; ok {
+			set[name] = true
+		}
+	}
+	for _, p := range defaultPragmas {
+		if !set[p.name] {
+			q.Add("_pragma", p.value)
+		}
+	}
+	q.Set("_txlock", "immediate")
+	writer = base + "?" + q.Encode()
+
+	q.Del("_txlock")
+	q.Add("_pragma", "query_only(1)")
+	reader = base + "?" + q.Encode()
+	return writer, reader, path, nil
+}
+
+// pragmaName returns the lower-case name of a "_pragma" value such as
+// "busy_timeout(5000)" or "journal_mode=WAL".
+func pragmaName(p string) string {
+	if i := strings.IndexAny(p, "(= "); i >= 0 {
+		p = p[:i]
+	}
+	return strings.ToLower(strings.TrimSpace(p))
+}

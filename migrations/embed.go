@@ -1,0 +1,12 @@
+// Package migrations holds the versioned SQL schema of every storage adapter,
+// embedded in the binary so that a store migrates itself on start with no files
+// to ship. It is a leaf package: adapters import it, it imports nothing of authd.
+package migrations
+
+import "embed"
+
+// SQLite is the goose migration set of the embedded SQLite store (files under
+// sqlite/, named <timestamp>_<name>.sql so parallel work never collides).
+//
+//go:embed sqlite/*.sql
+var SQLite embed.FS

@@ -1,0 +1,95 @@
+package test
+
+import (
+	"bufio"
+	"bytes"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// repoRoot is the module root, found from this file's location.
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Dir(filepath.Dir(file))
+}
+
+// TestDependencyRule fails when an import arrow points the wrong way (see
+// shared/docs/architecture.md, "The dependency rule").
+func TestDependencyRule(t *testing.T) {
+	cmd := exec.Command("go", "list", "-deps", "-test", "-f", "{{.ImportPath}}|{{.Standard}}|{{join .Imports \" \"}}", "./...")
+	cmd.Dir = repoRoot(t)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	standard := map[string]bool{}
+	imports := map[string][]string{}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		parts := strings.SplitN(sc.Text(), "|", 3)
+		pkg := strings.Fields(parts[0])[0] // drop " [authd/x.test]" variants
+		standard[pkg] = parts[1] == "true"
+		if strings.HasPrefix(pkg, "authd/") && !strings.HasSuffix(pkg, ".test") {
+			imports[pkg] = append(imports[pkg], strings.Fields(parts[2])...)
+		}
+	}
+
+	layer := func(pkg string) string {
+		rest := strings.TrimPrefix(pkg, "authd/")
+		switch {
+		case strings.HasPrefix(rest, "adapters/"):
+			return "adapters/" + strings.SplitN(strings.TrimPrefix(rest, "adapters/"), "/", 2)[0]
+		default:
+			return strings.SplitN(rest, "/", 2)[0]
+		}
+	}
+	allowed := func(from, to string) bool {
+		if standard[to] {
+			return true
+		}
+		own := strings.HasPrefix(to, "authd/")
+		lf, lt := layer(from), layer(to)
+		switch {
+		case lf == "domain" || lf == "migrations":
+			return own && lt == lf
+		case lf == "ports":
+			return own && (lt == "domain" || lt == "ports")
+		case lf == "application":
+			return own && (lt == "domain" || lt == "ports" || lt == "application")
+		case strings.HasPrefix(lf, "adapters/"):
+			return !own || lt == "domain" || lt == "ports" || lt == "migrations" || lt == lf
+		}
+		return true // cmd and test may import anything
+	}
+
+	checked := 0
+	for pkg, deps := range imports {
+		for _, dep := range deps {
+			if strings.HasPrefix(dep, "authd/") && strings.HasSuffix(pkg, "_test") {
+				continue
+			}
+			checked++
+			if !allowed(pkg, dep) {
+				t.Errorf("%s imports %s: the dependency rule forbids it", pkg, dep)
+			}
+		}
+	}
+	if checked == 0 || len(imports["authd/domain"]) == 0 {
+		t.Fatalf("go list gave nothing to check:\n%s", out)
+	}
+}
+
+// TestWireGenIsFresh fails when cmd/authd/wire_gen.go is stale; `make generate` fixes it.
+func TestWireGenIsFresh(t *testing.T) {
+	cmd := exec.Command("go", "tool", "wire", "diff", "./cmd/authd")
+	cmd.Dir = repoRoot(t)
+	out, err := cmd.CombinedOutput()
+	if err != nil || len(bytes.TrimSpace(out)) != 0 {
+		t.Fatalf("wire_gen.go is stale or wire failed (run `make generate`): %v\n%s", err, out)
+	}
+}
