@@ -1,0 +1,160 @@
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net"
+	"net/url"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/google/wire"
+
+	"authd/ports"
+)
+
+const (
+	defaultBodyLimit      = 64 << 10
+	defaultRequestTimeout = 10 * time.Second
+
+	// Connection-level limits of the underlying server. The write timeout starts
+	// when the response is written, so it does not compete with the request deadline.
+	readTimeout  = 15 * time.Second
+	writeTimeout = 15 * time.Second
+	idleTimeout  = 60 * time.Second
+	// Room for request headers: bearer tokens and cookies make them longer than usual.
+	readBufferSize = 16 << 10
+	// The underlying server refuses bodies above this ceiling before any handler
+	// runs; bodies between the configured limit and the ceiling are read and then
+	// refused by the request middleware, which keeps the connection usable and the
+	// 413 deliverable (a server that stops reading mid-body makes clients see resets).
+	minBodyCeiling    = 1 << 20
+	bodyCeilingFactor = 16
+)
+
+// Config holds the transport settings that come from the environment, so that
+// cmd/authd can map AUTH_* variables onto them without this package reading any.
+type Config struct {
+	PublicURL         string        // the service's own origin, e.g. http://localhost:3000
+	BodyLimit         int           // largest accepted request body in bytes; 0 means 64 KiB
+	RequestTimeout    time.Duration // deadline put on every request's context; 0 means 10s
+	CookieSecure      bool          // mark session cookies Secure (AUTH_COOKIE_SECURE)
+	CookieDomain      string        // Domain attribute of session cookies (AUTH_COOKIE_DOMAIN), may be empty
+	VerifyRedirectURL string        // where verification links redirect (AUTH_VERIFY_REDIRECT_URL), may be empty
+}
+
+// Check names one dependency that /readyz pings, so the 503 can say which one failed.
+type Check struct {
+	Name   string
+	Pinger ports.Pinger
+}
+
+// Services gathers the inbound ports the handlers call, so wire can inject them as
+// one value and new endpoints only add a field.
+type Services struct {
+	Registration      ports.Registration      // POST /auth/register
+	EmailVerification ports.EmailVerification // /auth/email/verify and /auth/email/resend
+	Login             ports.Login             // POST /auth/login
+	Authenticator     ports.Authenticator     // every protected route
+	Profile           ports.Profile           // /users/me
+	Keys              ports.KeySet            // /.well-known/jwks.json
+	Readiness         []Check                 // /readyz, pinged concurrently
+}
+
+// Server is the HTTP face of authd; it wraps a configured *fiber.App so callers
+// need not know Fiber to run, test or stop it.
+type Server struct {
+	app            *fiber.App
+	cfg            Config
+	svc            Services
+	log            *slog.Logger
+	verifyRedirect *url.URL // nil: verification links answer JSON
+}
+
+// ProviderSet lets wire build a Server from a Config, a logger and the inbound ports.
+var ProviderSet = wire.NewSet(NewServer, wire.Struct(new(Services), "*"))
+
+// NewServer builds the Fiber app with every route of the contract, so that the
+// composition root only has to hand it a listener.
+func NewServer(cfg Config, svc Services, logger *slog.Logger) *Server {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	if cfg.BodyLimit <= 0 {
+		cfg.BodyLimit = defaultBodyLimit
+	}
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = defaultRequestTimeout
+	}
+	s := &Server{cfg: cfg, svc: svc, log: logger}
+	if cfg.VerifyRedirectURL != "" {
+		u, err := url.Parse(cfg.VerifyRedirectURL)
+		if err != nil || !u.IsAbs() || u.Host == "" {
+			logger.Error("httpapi: verify redirect URL is not an absolute URL; verification links will answer JSON")
+		} else {
+			s.verifyRedirect = u
+		}
+	}
+	s.app = fiber.New(fiber.Config{
+		DisableStartupMessage: true,
+		ErrorHandler:          s.handleError,
+		BodyLimit:             max(cfg.BodyLimit*bodyCeilingFactor, minBodyCeiling, cfg.BodyLimit),
+		ReadTimeout:           readTimeout,
+		WriteTimeout:          writeTimeout,
+		IdleTimeout:           idleTimeout,
+		ReadBufferSize:        readBufferSize,
+		CaseSensitive:         true,
+	})
+	s.guardMethods()
+	s.routes()
+	return s
+}
+
+// App exposes the Fiber app so tests can drive it with app.Test.
+func (s *Server) App() *fiber.App { return s.app }
+
+// Listen serves requests on ln until Shutdown; the caller owns the listener's address.
+func (s *Server) Listen(ln net.Listener) error { return s.app.Listener(ln) }
+
+// Shutdown stops accepting connections and waits for in-flight requests to finish,
+// or closes them when ctx ends first.
+func (s *Server) Shutdown(ctx context.Context) error { return s.app.ShutdownWithContext(ctx) }
+
+// routes registers every endpoint. Routes are grouped by prefix so that later
+// endpoints (refresh, logout, password, sessions) slot into the same groups and
+// inherit their middleware.
+func (s *Server) routes() {
+	app := s.app
+	app.Use(s.requestScope)
+
+	system := router{app}
+	system.get("/healthz", s.healthz)
+	system.get("/readyz", s.readyz)
+	system.get("/.well-known/jwks.json", s.jwks)
+
+	v1 := app.Group("/api/v1")
+
+	auth := router{v1.Group("/auth", noStore)}
+	auth.post("/register", s.register)
+	auth.post("/login", s.login)
+	auth.get("/email/verify/:token", s.verifyEmailLink)
+	auth.post("/email/verify", s.verifyEmail)
+	auth.post("/email/resend", s.resendVerification)
+
+	users := router{v1.Group("/users", noStore)}
+	users.get("/me", s.requireAuth, s.me)
+	users.patch("/me", s.requireAuth, s.updateMe)
+}
+
+// router registers endpoints with a first handler that records the matched route
+// pattern for the request log (Fiber does not tell an endpoint from middleware).
+type router struct{ r fiber.Router }
+
+func (rt router) get(path string, h ...fiber.Handler)    { rt.r.Get(path, withRouteMark(h)...) }
+func (rt router) post(path string, h ...fiber.Handler)   { rt.r.Post(path, withRouteMark(h)...) }
+func (rt router) patch(path string, h ...fiber.Handler)  { rt.r.Patch(path, withRouteMark(h)...) }
+func (rt router) delete(path string, h ...fiber.Handler) { rt.r.Delete(path, withRouteMark(h)...) }
+
+func withRouteMark(h []fiber.Handler) []fiber.Handler {
+	return append([]fiber.Handler{markRoute}, h...)
+}
