@@ -1,0 +1,159 @@
+package memcached
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"net"
+	"strconv"
+	"time"
+
+	"github.com/bradfitz/gomemcache/memcache"
+	"github.com/google/wire"
+
+	"authd/domain"
+	"authd/ports"
+)
+
+// ProviderSet binds the memcached denylist to its port.
+var ProviderSet = wire.NewSet(NewDenylist, wire.Bind(new(ports.TokenDenylist), new(*Denylist)))
+
+// Config names the servers and the key namespace.
+type Config struct {
+	Servers []string      // host:port, at least one
+	Prefix  string        // key namespace; "" → "authd:"
+	Timeout time.Duration // per operation; 0 → 500ms
+}
+
+// Denylist implements ports.TokenDenylist on memcached.
+type Denylist struct {
+	client  *memcache.Client
+	servers *memcache.ServerList
+	prefix  string
+	clock   ports.Clock
+	// markers maps each server's address to a marker key that hashes to it, so
+	// a check reads its entry and its server's marker in one round trip.
+	markers map[string]string
+}
+
+var _ ports.TokenDenylist = (*Denylist)(nil)
+
+// NewDenylist connects lazily to the servers; it does not fail when they are
+// down, so authd starts and /readyz reports the outage.
+func NewDenylist(cfg Config, clock ports.Clock) (*Denylist, error) {
+	if len(cfg.Servers) == 0 {
+		return nil, errors.New("memcached: AUTH_MEMCACHED_SERVERS is empty")
+	}
+	ss := new(memcache.ServerList)
+	if err := ss.SetServers(cfg.Servers...); err != nil {
+		return nil, fmt.Errorf("memcached: AUTH_MEMCACHED_SERVERS: %w", err)
+	}
+	prefix := cfg.Prefix
+	if prefix == "" {
+		prefix = "authd:"
+	}
+	d := &Denylist{client: memcache.NewFromSelector(ss), servers: ss, prefix: prefix, clock: clock, markers: map[string]string{}}
+	d.client.Timeout = cfg.Timeout
+	if d.client.Timeout == 0 {
+		d.client.Timeout = 500 * time.Millisecond
+	}
+	d.client.MaxIdleConns = 64
+	var addrs []string
+	_ = ss.Each(func(a net.Addr) error { addrs = append(addrs, a.String()); return nil })
+	for i := 0; len(d.markers) < len(addrs) && i < 100000; i++ {
+		key := prefix + "seeded:" + strconv.Itoa(i)
+		addr, err := ss.PickServer(key)
+		if err != nil {
+			return nil, fmt.Errorf("memcached: %w", err)
+		}
+		if _, ok := d.markers[addr.String()]; !ok {
+			d.markers[addr.String()] = key
+		}
+	}
+	if len(d.markers) < len(addrs) {
+		return nil, errors.New("memcached: cannot place a marker key on every server")
+	}
+	return d, nil
+}
+
+func (d *Denylist) key(id domain.SessionID) string { return d.prefix + "rv:" + string(id) }
+
+// Add stores each revocation until its access tokens expire.
+func (d *Denylist) Add(_ context.Context, revs ...domain.Revocation) error {
+	now := d.clock.Now()
+	for _, r := range revs {
+		ttl := r.AccessUntil.Sub(now)
+		if ttl <= 0 {
+			continue
+		}
+		// The value is the end of the entry, so it is judged by authd's clock
+		// rather than by memcached's, which may be skewed.
+		until := strconv.FormatInt(r.AccessUntil.UnixMilli(), 10)
+		item := &memcache.Item{Key: d.key(r.SessionID), Value: []byte(until), Expiration: expiration(ttl, r.AccessUntil)}
+		if err := d.client.Set(item); err != nil {
+			return unavailable("add revocation", err)
+		}
+	}
+	return nil
+}
+
+// Contains reads the session's entry and its server's marker in one round trip.
+func (d *Denylist) Contains(_ context.Context, id domain.SessionID) (bool, error) {
+	key := d.key(id)
+	addr, err := d.servers.PickServer(key)
+	if err != nil {
+		return false, unavailable("pick server", err)
+	}
+	marker := d.markers[addr.String()]
+	items, err := d.client.GetMulti([]string{key, marker})
+	if err != nil {
+		return false, unavailable("check revocation", err)
+	}
+	if _, ok := items[marker]; !ok {
+		return false, ports.ErrDenylistStale
+	}
+	item, ok := items[key]
+	if !ok {
+		return false, nil
+	}
+	until, err := strconv.ParseInt(string(item.Value), 10, 64)
+	// An unreadable entry is still a revocation: fail closed.
+	return err != nil || d.clock.Now().UnixMilli() < until, nil
+}
+
+// MarkSeeded sets every server's marker: from now on each server is trusted
+// until it loses its entries.
+func (d *Denylist) MarkSeeded(context.Context) error {
+	for _, key := range d.markers {
+		if err := d.client.Set(&memcache.Item{Key: key, Value: []byte("1")}); err != nil {
+			return unavailable("mark seeded", err)
+		}
+	}
+	return nil
+}
+
+// Ping checks that every server answers.
+func (d *Denylist) Ping(context.Context) error {
+	if err := d.client.Ping(); err != nil {
+		return unavailable("ping", err)
+	}
+	return nil
+}
+
+// Close releases idle connections.
+func (d *Denylist) Close() error { return d.client.Close() }
+
+// expiration is memcached's expiry: seconds (rounded up) below 30 days, else
+// an absolute unix time, as the protocol demands.
+func expiration(ttl time.Duration, until time.Time) int32 {
+	secs := math.Ceil(ttl.Seconds())
+	if secs < 30*24*3600 {
+		return int32(secs)
+	}
+	return int32(until.Unix())
+}
+
+func unavailable(op string, err error) error {
+	return domain.WrapUnavailable(fmt.Errorf("memcached: %s: %w", op, err))
+}

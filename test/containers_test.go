@@ -1,0 +1,110 @@
+package test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/testcontainers/testcontainers-go"
+	"github.com/testcontainers/testcontainers-go/wait"
+)
+
+// Container helpers: real MySQL-compatible and memcached servers for the
+// adapters' contract suites and the end-to-end tests. Without a Docker engine
+// the tests that need them skip loudly, unless AUTH_REQUIRE_CONTAINERS=1 (CI),
+// where they fail.
+
+func mysqlImage() string     { return envOr("AUTH_TEST_MYSQL_IMAGE", "mysql:8.4") }
+func memcachedImage() string { return envOr("AUTH_TEST_MEMCACHED_IMAGE", "memcached:1.6") }
+
+func envOr(k, def string) string {
+	if v := os.Getenv(k); v != "" {
+		return v
+	}
+	return def
+}
+
+var dockerCheck = sync.OnceValue(func() error {
+	defer func() { _ = recover() }() // testcontainers panics on some broken setups
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	p, err := testcontainers.NewDockerProvider()
+	if err != nil {
+		return err
+	}
+	defer p.Close()
+	return p.Health(ctx)
+})
+
+// requireDocker skips the test (loudly) when no Docker engine answers, or fails it
+// when AUTH_REQUIRE_CONTAINERS=1.
+func requireDocker(t *testing.T) {
+	t.Helper()
+	err := dockerCheck()
+	if err == nil {
+		return
+	}
+	msg := fmt.Sprintf("no Docker engine (%v): the container tests cannot run; scripts/test-infra.sh sets one up", err)
+	if os.Getenv("AUTH_REQUIRE_CONTAINERS") == "1" {
+		t.Fatal(msg)
+	}
+	t.Skip("SKIPPED LOUDLY: " + msg)
+}
+
+// shared holds the containers started once for the whole package.
+var shared struct {
+	mu        sync.Mutex
+	memcached string
+	stop      []func()
+}
+
+// sharedMemcached returns host:port of the package's memcached server.
+func sharedMemcached(t *testing.T) string {
+	t.Helper()
+	requireDocker(t)
+	shared.mu.Lock()
+	defer shared.mu.Unlock()
+	if shared.memcached == "" {
+		c, addr := startMemcached(t, "")
+		shared.memcached = addr
+		shared.stop = append(shared.stop, func() { _ = testcontainers.TerminateContainer(c) })
+	}
+	return shared.memcached
+}
+
+// startMemcached starts a memcached container; hostPort "" picks a free port,
+// else the container binds that host port (so a restart keeps the address).
+func startMemcached(t *testing.T, hostPort string) (testcontainers.Container, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	opts := []testcontainers.ContainerCustomizer{
+		testcontainers.WithExposedPorts("11211/tcp"),
+		testcontainers.WithWaitStrategyAndDeadline(time.Minute, wait.ForListeningPort("11211/tcp")),
+	}
+	if hostPort != "" {
+		opts[0] = testcontainers.WithExposedPorts("127.0.0.1:" + hostPort + ":11211/tcp")
+	}
+	c, err := testcontainers.Run(ctx, memcachedImage(), opts...)
+	if err != nil {
+		t.Fatalf("start memcached (%s): %v", memcachedImage(), err)
+	}
+	addr, err := c.PortEndpoint(ctx, "11211/tcp", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, addr
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	shared.mu.Lock()
+	for _, stop := range shared.stop {
+		stop()
+	}
+	shared.mu.Unlock()
+	os.Exit(code)
+}
