@@ -108,7 +108,9 @@ func TestForgotPassword(t *testing.T) {
 }
 
 func TestResetByLink(t *testing.T) {
-	in := func(tok domain.Secret) ports.ResetInput { return ports.ResetInput{Token: tok, NewPassword: "brand new password"} }
+	in := func(tok domain.Secret) ports.ResetInput {
+		return ports.ResetInput{Token: tok, NewPassword: "brand new password"}
+	}
 
 	t.Run("sets the password, revokes every session, verifies the email, and works once", func(t *testing.T) {
 		e := newEnv()

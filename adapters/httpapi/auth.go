@@ -21,6 +21,11 @@ func (s *Server) requireAuth(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if fromCookie {
+		if err := s.checkCSRF(c); err != nil {
+			return err
+		}
+	}
 	p, err := s.svc.Authenticator.Authenticate(c.UserContext(), token)
 	if err != nil {
 		return err

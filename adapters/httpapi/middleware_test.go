@@ -120,7 +120,7 @@ func TestUnmatchedRoutesAnswerInTheErrorShape(t *testing.T) {
 		{"unknown path under a group", http.MethodPost, "/api/v1/auth/nothing", 404, "not_found", ""},
 		{"paths are case-sensitive", http.MethodGet, "/HEALTHZ", 404, "not_found", ""},
 		{"wrong method on a POST route", http.MethodGet, "/api/v1/auth/login", 405, "method_not_allowed", "POST"},
-		{"wrong method on a GET/PATCH route", http.MethodDelete, "/api/v1/users/me", 405, "method_not_allowed", "GET, HEAD, PATCH"},
+		{"wrong method on a GET/PATCH/DELETE route", http.MethodPut, "/api/v1/users/me", 405, "method_not_allowed", "GET, HEAD, DELETE, PATCH"},
 		{"a method nobody knows", "FROB", "/healthz", 405, "method_not_allowed", ""},
 		{"a lower-case method", "get", "/healthz", 405, "method_not_allowed", ""},
 	}

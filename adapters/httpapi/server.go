@@ -41,6 +41,7 @@ type Config struct {
 	CookieSecure      bool          // mark session cookies Secure (AUTH_COOKIE_SECURE)
 	CookieDomain      string        // Domain attribute of session cookies (AUTH_COOKIE_DOMAIN), may be empty
 	VerifyRedirectURL string        // where verification links redirect (AUTH_VERIFY_REDIRECT_URL), may be empty
+	CORSOrigins       []string      // browser origins allowed with credentials (AUTH_CORS_ORIGINS)
 }
 
 // Check names one dependency that /readyz pings, so the 503 can say which one failed.
@@ -57,6 +58,12 @@ type Services struct {
 	Login             ports.Login             // POST /auth/login
 	Authenticator     ports.Authenticator     // every protected route
 	Profile           ports.Profile           // /users/me
+	Refresh           ports.Refresh           // POST /auth/refresh
+	Logout            ports.Logout            // POST /auth/logout
+	PasswordChange    ports.PasswordChange    // POST /auth/password/change
+	PasswordReset     ports.PasswordReset     // POST /auth/password/forgot and /reset
+	Deactivation      ports.Deactivation      // DELETE /users/me
+	Sessions          ports.Sessions          // /users/me/sessions
 	Keys              ports.KeySet            // /.well-known/jwks.json
 	Readiness         []Check                 // /readyz, pinged concurrently
 }
@@ -69,6 +76,7 @@ type Server struct {
 	svc            Services
 	log            *slog.Logger
 	verifyRedirect *url.URL // nil: verification links answer JSON
+	origins        origins
 }
 
 // ProviderSet lets wire build a Server from a Config, a logger and the inbound ports.
@@ -86,7 +94,7 @@ func NewServer(cfg Config, svc Services, logger *slog.Logger) *Server {
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = defaultRequestTimeout
 	}
-	s := &Server{cfg: cfg, svc: svc, log: logger}
+	s := &Server{cfg: cfg, svc: svc, log: logger, origins: newOrigins(cfg.PublicURL, cfg.CORSOrigins)}
 	if cfg.VerifyRedirectURL != "" {
 		u, err := url.Parse(cfg.VerifyRedirectURL)
 		if err != nil || !u.IsAbs() || u.Host == "" {
@@ -125,12 +133,15 @@ func (s *Server) Shutdown(ctx context.Context) error { return s.app.ShutdownWith
 // inherit their middleware.
 func (s *Server) routes() {
 	app := s.app
-	app.Use(s.requestScope)
+	app.Use(s.requestScope, s.cors)
 
 	system := router{app}
 	system.get("/healthz", s.healthz)
 	system.get("/readyz", s.readyz)
 	system.get("/.well-known/jwks.json", s.jwks)
+	system.get("/reset-password", staticFile("reset-password.html", "text/html; charset=utf-8"))
+	system.get("/reset-password.js", staticFile("reset-password.js", "text/javascript; charset=utf-8"))
+	system.get("/reset-password.css", staticFile("reset-password.css", "text/css; charset=utf-8"))
 
 	v1 := app.Group("/api/v1")
 
@@ -140,10 +151,18 @@ func (s *Server) routes() {
 	auth.get("/email/verify/:token", s.verifyEmailLink)
 	auth.post("/email/verify", s.verifyEmail)
 	auth.post("/email/resend", s.resendVerification)
+	auth.post("/refresh", s.refresh)
+	auth.post("/logout", s.logout)
+	auth.post("/password/change", s.requireAuth, s.changePassword)
+	auth.post("/password/forgot", s.forgotPassword)
+	auth.post("/password/reset", s.resetPassword)
 
 	users := router{v1.Group("/users", noStore)}
 	users.get("/me", s.requireAuth, s.me)
 	users.patch("/me", s.requireAuth, s.updateMe)
+	users.delete("/me", s.requireAuth, s.deactivate)
+	users.get("/me/sessions", s.requireAuth, s.listSessions)
+	users.delete("/me/sessions/:id", s.requireAuth, s.revokeSession)
 }
 
 // router registers endpoints with a first handler that records the matched route

@@ -1,6 +1,7 @@
 package jwt
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/sha256"
@@ -22,12 +23,14 @@ import (
 	"authd/ports"
 )
 
-// ProviderSet binds the issuer to the TokenIssuer and KeySet ports.
+// ProviderSet lets wire hand one issuer to the core (TokenIssuer) and to the JWKS
+// endpoint (KeySet), so both always use the same key.
 var ProviderSet = wire.NewSet(New,
 	wire.Bind(new(ports.TokenIssuer), new(*Issuer)),
 	wire.Bind(new(ports.KeySet), new(*Issuer)))
 
-// The algorithms authd signs with.
+// The algorithms authd signs with, named as in the JWT alg header so configuration
+// and tokens use the same words.
 const (
 	AlgEdDSA = "EdDSA"
 	AlgHS256 = "HS256"
@@ -36,7 +39,8 @@ const (
 // tokenType is the typ header of access tokens (RFC 9068).
 const tokenType = "at+jwt"
 
-// Config chooses the algorithm and key and names the token's audience.
+// Config chooses the algorithm and key and names issuer and audience, so several
+// instances sharing a key issue interchangeable tokens.
 type Config struct {
 	Alg            string
 	PrivateKeyFile string // EdDSA: PKCS#8 PEM; generated when absent
@@ -45,7 +49,8 @@ type Config struct {
 	Audience       string
 }
 
-// Issuer implements ports.TokenIssuer and ports.KeySet.
+// Issuer signs and verifies access tokens with one key and publishes its public
+// half; it is safe for concurrent use.
 type Issuer struct {
 	alg      string
 	method   gojwt.SigningMethod
@@ -55,7 +60,6 @@ type Issuer struct {
 	issuer   string
 	audience string
 	jwks     []byte
-	parser   func(now time.Time) *gojwt.Parser
 }
 
 var (
@@ -71,8 +75,14 @@ type claims struct {
 	gojwt.RegisteredClaims
 }
 
-// New loads (or, for EdDSA, creates) the signing key.
+// New loads the signing key (for EdDSA, generating it on first start so restarts
+// and other instances sharing the file keep accepting issued tokens) and refuses
+// a configuration that would sign with a weak or unknown key.
 func New(cfg Config) (*Issuer, error) {
+	// An empty issuer would switch golang-jwt's iss check off; both are required.
+	if cfg.Issuer == "" || cfg.Audience == "" {
+		return nil, errors.New("jwt: issuer and audience must not be empty")
+	}
 	iss := &Issuer{alg: cfg.Alg, issuer: cfg.Issuer, audience: cfg.Audience}
 	switch cfg.Alg {
 	case AlgEdDSA:
@@ -92,26 +102,19 @@ func New(cfg Config) (*Issuer, error) {
 		if len(cfg.Secret) < 32 {
 			return nil, errors.New("jwt: the HS256 secret must be at least 32 bytes")
 		}
-		sum := sha256.Sum256(cfg.Secret)
-		iss.method, iss.signKey, iss.verifKey = gojwt.SigningMethodHS256, cfg.Secret, cfg.Secret
+		secret := bytes.Clone(cfg.Secret)
+		sum := sha256.Sum256(secret)
+		iss.method, iss.signKey, iss.verifKey = gojwt.SigningMethodHS256, secret, secret
 		iss.kid = base64.RawURLEncoding.EncodeToString(sum[:8])
 		iss.jwks = []byte(`{"keys":[]}`)
 	default:
-		return nil, fmt.Errorf("jwt: unsupported algorithm %q", cfg.Alg)
-	}
-	iss.parser = func(now time.Time) *gojwt.Parser {
-		return gojwt.NewParser(
-			gojwt.WithValidMethods([]string{cfg.Alg}),
-			gojwt.WithIssuer(cfg.Issuer),
-			gojwt.WithAudience(cfg.Audience),
-			gojwt.WithExpirationRequired(),
-			gojwt.WithTimeFunc(func() time.Time { return now }),
-		)
+		return nil, fmt.Errorf("jwt: unsupported algorithm %q (want %s or %s)", cfg.Alg, AlgEdDSA, AlgHS256)
 	}
 	return iss, nil
 }
 
-// Issue signs an access token for c with a fresh 128-bit jti.
+// Issue signs an access token for c with a fresh 128-bit jti, so every token is
+// distinguishable in logs and denylists.
 func (i *Issuer) Issue(c ports.AccessClaims) (string, error) {
 	if c.ExpiresAt.IsZero() {
 		return "", errors.New("jwt: claims without expiry")
@@ -120,18 +123,21 @@ func (i *Issuer) Issue(c ports.AccessClaims) (string, error) {
 	if _, err := rand.Read(jti); err != nil {
 		return "", fmt.Errorf("jwt: jti: %w", err)
 	}
+	rc := gojwt.RegisteredClaims{
+		Issuer:    i.issuer,
+		Subject:   string(c.UserID),
+		Audience:  gojwt.ClaimStrings{i.audience},
+		ExpiresAt: gojwt.NewNumericDate(c.ExpiresAt),
+		ID:        base64.RawURLEncoding.EncodeToString(jti),
+	}
+	if !c.IssuedAt.IsZero() {
+		rc.IssuedAt = gojwt.NewNumericDate(c.IssuedAt)
+	}
 	tok := gojwt.NewWithClaims(i.method, claims{
-		Email: c.Email.String(),
-		Role:  string(c.Role),
-		SID:   string(c.SessionID),
-		RegisteredClaims: gojwt.RegisteredClaims{
-			Issuer:    i.issuer,
-			Subject:   string(c.UserID),
-			Audience:  gojwt.ClaimStrings{i.audience},
-			ExpiresAt: gojwt.NewNumericDate(c.ExpiresAt),
-			IssuedAt:  gojwt.NewNumericDate(c.IssuedAt),
-			ID:        base64.RawURLEncoding.EncodeToString(jti),
-		},
+		Email:            c.Email.String(),
+		Role:             string(c.Role),
+		SID:              string(c.SessionID),
+		RegisteredClaims: rc,
 	})
 	tok.Header["typ"] = tokenType
 	tok.Header["kid"] = i.kid
@@ -142,11 +148,31 @@ func (i *Issuer) Issue(c ports.AccessClaims) (string, error) {
 	return s, nil
 }
 
-// Verify checks the token completely; any failure is domain.ErrInvalidToken.
+// Verify accepts only tokens of exactly our algorithm, key, typ, issuer and
+// audience, unexpired at now; any failure is domain.ErrInvalidToken, so callers
+// cannot tell (or leak) why.
 func (i *Issuer) Verify(token string, now time.Time) (ports.AccessClaims, error) {
 	var c claims
-	_, err := i.parser(now).ParseWithClaims(token, &c, func(t *gojwt.Token) (any, error) {
-		if t.Method.Alg() != i.alg {
+	parser := gojwt.NewParser(
+		gojwt.WithValidMethods([]string{i.alg}),
+		gojwt.WithIssuer(i.issuer),
+		gojwt.WithAudience(i.audience),
+		gojwt.WithExpirationRequired(),
+		gojwt.WithTimeFunc(func() time.Time { return now }),
+	)
+	_, err := parser.ParseWithClaims(token, &c, func(t *gojwt.Token) (any, error) {
+		// Check the method's type as well as its name: the key we return must
+		// only ever reach the verifier it was made for (no alg confusion).
+		switch t.Method.(type) {
+		case *gojwt.SigningMethodEd25519:
+			if i.alg != AlgEdDSA {
+				return nil, errors.New("unexpected algorithm")
+			}
+		case *gojwt.SigningMethodHMAC:
+			if i.alg != AlgHS256 || t.Method.Alg() != AlgHS256 {
+				return nil, errors.New("unexpected algorithm")
+			}
+		default:
 			return nil, errors.New("unexpected algorithm")
 		}
 		if typ, _ := t.Header["typ"].(string); !strings.EqualFold(typ, tokenType) && !strings.EqualFold(typ, "application/"+tokenType) {
@@ -178,8 +204,9 @@ func (i *Issuer) Verify(token string, now time.Time) (ports.AccessClaims, error)
 	return out, nil
 }
 
-// JWKS returns the public key set (empty for HS256, whose key is secret).
-func (i *Issuer) JWKS() []byte { return i.jwks }
+// JWKS returns the public key set so other services can verify tokens offline;
+// it is empty for HS256, whose key is secret.
+func (i *Issuer) JWKS() []byte { return bytes.Clone(i.jwks) }
 
 // loadOrCreateEd25519 reads the PKCS#8 PEM key at path, generating and storing
 // one (0600, atomically) on first start so restarts keep issued tokens valid.
@@ -238,13 +265,24 @@ func createEd25519(path string) error {
 		tmp.Close()
 		return err
 	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
 	if err := tmp.Close(); err != nil {
 		return err
 	}
-	// Link, not rename: when two instances start at once on a shared dir, the
-	// first key wins and both use it.
-	if err := os.Link(tmp.Name(), path); err != nil && !errors.Is(err, os.ErrExist) {
-		return err
+	// Publish atomically. Link, unlike rename, never replaces an existing file:
+	// when two instances start at once on a shared dir, the first key wins and
+	// both read it back. Filesystems without hard links fall back to rename.
+	err = os.Link(tmp.Name(), path)
+	switch {
+	case err == nil, errors.Is(err, os.ErrExist):
+		return nil
+	default:
+		if _, statErr := os.Stat(path); statErr == nil {
+			return nil
+		}
+		return os.Rename(tmp.Name(), path)
 	}
-	return nil
 }

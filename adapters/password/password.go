@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"strconv"
 	"strings"
 
 	"github.com/google/wire"
@@ -18,59 +19,77 @@ import (
 	"authd/ports"
 )
 
-// ProviderSet binds the hasher to the PasswordHasher port.
+// ProviderSet lets wire build the hasher wherever the core asks for a PasswordHasher.
 var ProviderSet = wire.NewSet(NewHasher, wire.Bind(new(ports.PasswordHasher), new(*Hasher)))
 
-// Params are argon2id's cost parameters.
+// Params are argon2id's cost parameters, kept together so a stored hash can be
+// compared with the configured cost to decide on a rehash.
 type Params struct {
 	Memory      uint32 // KiB
 	Iterations  uint32
 	Parallelism uint8
-	SaltLen     uint32
-	KeyLen      uint32
+	SaltLen     uint32 // bytes
+	KeyLen      uint32 // bytes
 }
 
-// DefaultParams are OWASP's recommended argon2id parameters (m=19 MiB, t=2, p=1).
+// DefaultParams are OWASP's recommended argon2id parameters (m=19 MiB, t=2, p=1),
+// the production cost unless configuration says otherwise.
 var DefaultParams = Params{Memory: 19456, Iterations: 2, Parallelism: 1, SaltLen: 16, KeyLen: 32}
 
 // Limits on parameters read from a stored hash, so a corrupt or hostile hash
-// cannot make one verification cost gigabytes or minutes.
+// cannot make one verification cost gigabytes of memory or minutes of CPU.
 const (
 	maxMemory     = 1 << 20 // KiB: 1 GiB
 	maxIterations = 100
+	minSaltLen    = 8
+	minKeyLen     = 16
 	maxKeyLen     = 1024
 )
 
-// Config tunes the hasher; zero values take the defaults.
+// maxBcryptCost bounds the cost read from a stored bcrypt hash: each step doubles
+// the work, and bcrypt itself allows 31 (days per check).
+const maxBcryptCost = 16
+
+// Config tunes the hasher so tests can use cheap parameters and small machines a
+// small pool; zero values take the defaults.
 type Config struct {
 	Params        Params
-	MaxConcurrent int // hashes at once; 0: GOMAXPROCS
+	MaxConcurrent int // hashes running at once; 0: runtime.GOMAXPROCS(0)
 }
 
-// Hasher implements ports.PasswordHasher.
+// Hasher is the PasswordHasher: argon2id for new hashes, argon2id and bcrypt for
+// verification, all behind one bounded pool.
 type Hasher struct {
 	params Params
 	slots  chan struct{}
-	// observe, when set by tests, sees +1 as a hash starts and -1 as it ends.
+	// observe, when set by tests before use, sees +1 when a hash has taken a slot
+	// and -1 just before it gives the slot back.
 	observe func(delta int32)
 }
 
 var _ ports.PasswordHasher = (*Hasher)(nil)
 
-// NewHasher builds a hasher.
+// NewHasher builds a hasher whose pool holds cfg.MaxConcurrent slots, so that at
+// most that many 19 MiB hashes are in memory at once.
 func NewHasher(cfg Config) *Hasher {
 	p := cfg.Params
 	if p == (Params{}) {
 		p = DefaultParams
+	}
+	if p.Memory == 0 {
+		p.Memory = DefaultParams.Memory
+	}
+	if p.Iterations == 0 {
+		p.Iterations = DefaultParams.Iterations
+	}
+	if p.Parallelism == 0 {
+		p.Parallelism = DefaultParams.Parallelism
 	}
 	if p.SaltLen == 0 {
 		p.SaltLen = DefaultParams.SaltLen
 	}
 	if p.KeyLen == 0 {
 		p.KeyLen = DefaultParams.KeyLen
-	}
-	if p.Parallelism == 0 {
-		p.Parallelism = 1
 	}
 	n := cfg.MaxConcurrent
 	if n <= 0 {
@@ -79,28 +98,9 @@ func NewHasher(cfg Config) *Hasher {
 	return &Hasher{params: p, slots: make(chan struct{}, n)}
 }
 
-// Params returns the parameters new hashes get.
+// Params returns the parameters new hashes get, so callers and tests can check
+// which cost is in force.
 func (h *Hasher) Params() Params { return h.params }
-
-// acquire waits for a hashing slot or for ctx to end.
-func (h *Hasher) acquire(ctx context.Context) error {
-	select {
-	case h.slots <- struct{}{}:
-		if h.observe != nil {
-			h.observe(1)
-		}
-		return nil
-	case <-ctx.Done():
-		return domain.WrapUnavailable(fmt.Errorf("password: waiting for a hashing slot: %w", ctx.Err()))
-	}
-}
-
-func (h *Hasher) release() {
-	if h.observe != nil {
-		h.observe(-1)
-	}
-	<-h.slots
-}
 
 // Hash returns a PHC string: $argon2id$v=19$m=...,t=...,p=...$salt$hash.
 func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
@@ -113,30 +113,17 @@ func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 	}
 	key := argon2.IDKey([]byte(password), salt, h.params.Iterations, h.params.Memory, h.params.Parallelism, h.params.KeyLen)
 	h.release()
-	b64 := base64.RawStdEncoding
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, h.params.Memory, h.params.Iterations,
-		h.params.Parallelism, b64.EncodeToString(salt), b64.EncodeToString(key)), nil
+	return encode(h.params, salt, key), nil
 }
 
-// Verify checks password against an argon2id or bcrypt hash.
+// Verify checks password against an argon2id or bcrypt hash; rehash is true for
+// bcrypt and for argon2id hashes made with other parameters.
 func (h *Hasher) Verify(ctx context.Context, hash, password string) (match, rehash bool, err error) {
 	switch {
 	case strings.HasPrefix(hash, "$argon2id$"):
 		return h.verifyArgon2(ctx, hash, password)
 	case strings.HasPrefix(hash, "$2a$"), strings.HasPrefix(hash, "$2b$"), strings.HasPrefix(hash, "$2y$"):
-		if err := h.acquire(ctx); err != nil {
-			return false, false, err
-		}
-		err := bcrypt.CompareHashAndPassword([]byte(hash), []byte(password))
-		h.release()
-		switch {
-		case err == nil:
-			return true, true, nil
-		case errors.Is(err, bcrypt.ErrMismatchedHashAndPassword), errors.Is(err, bcrypt.ErrPasswordTooLong):
-			return false, false, nil
-		default:
-			return false, false, fmt.Errorf("password: malformed bcrypt hash: %w", err)
-		}
+		return h.verifyBcrypt(ctx, hash, password)
 	}
 	return false, false, errors.New("password: unknown hash format")
 }
@@ -149,16 +136,73 @@ func (h *Hasher) verifyArgon2(ctx context.Context, hash, password string) (bool,
 	if err := h.acquire(ctx); err != nil {
 		return false, false, err
 	}
-	got := argon2.IDKey([]byte(password), salt, p.Iterations, p.Memory, p.Parallelism, uint32(len(key)))
+	got := argon2.IDKey([]byte(password), salt, p.Iterations, p.Memory, p.Parallelism, p.KeyLen)
 	h.release()
 	if subtle.ConstantTimeCompare(got, key) != 1 {
 		return false, false, nil
 	}
-	p.SaltLen, p.KeyLen = uint32(len(salt)), uint32(len(key))
 	return true, p != h.params, nil
 }
 
-// parseArgon2 reads a PHC argon2id string strictly.
+func (h *Hasher) verifyBcrypt(ctx context.Context, hash, password string) (bool, bool, error) {
+	// Reject a broken or absurdly expensive hash before queueing for a slot.
+	cost, err := bcrypt.Cost([]byte(hash))
+	if err != nil {
+		return false, false, fmt.Errorf("password: malformed bcrypt hash: %w", err)
+	}
+	if cost > maxBcryptCost {
+		return false, false, fmt.Errorf("password: bcrypt cost %d above the limit %d", cost, maxBcryptCost)
+	}
+	if err := h.acquire(ctx); err != nil {
+		return false, false, err
+	}
+	// bcrypt reads only the first 72 bytes of the password, as every bcrypt
+	// implementation did when the hash was made, so legacy users keep logging in.
+	err = bcrypt.CompareHashAndPassword([]byte(hash), []byte(password))
+	h.release()
+	switch {
+	case err == nil:
+		return true, true, nil
+	case errors.Is(err, bcrypt.ErrMismatchedHashAndPassword), errors.Is(err, bcrypt.ErrPasswordTooLong):
+		return false, false, nil
+	default:
+		return false, false, fmt.Errorf("password: malformed bcrypt hash: %w", err)
+	}
+}
+
+// acquire takes a hashing slot, or gives up as unavailable once ctx is done, so
+// a queue of hashes never outlives the requests waiting for them.
+func (h *Hasher) acquire(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return domain.WrapUnavailable(fmt.Errorf("password: %w", err))
+	}
+	select {
+	case h.slots <- struct{}{}:
+		if h.observe != nil {
+			h.observe(1)
+		}
+		return nil
+	case <-ctx.Done():
+		return domain.WrapUnavailable(fmt.Errorf("password: %w", ctx.Err()))
+	}
+}
+
+func (h *Hasher) release() {
+	if h.observe != nil {
+		h.observe(-1)
+	}
+	<-h.slots
+}
+
+func encode(p Params, salt, key []byte) string {
+	b64 := base64.RawStdEncoding
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, p.Memory, p.Iterations,
+		p.Parallelism, b64.EncodeToString(salt), b64.EncodeToString(key))
+}
+
+// parseArgon2 reads a PHC argon2id string strictly: the exact layout, version 19,
+// parameters in the order m,t,p as plain decimals, bounded, and unpadded base64.
+// SaltLen and KeyLen of the result are those of the stored salt and key.
 func parseArgon2(hash string) (Params, []byte, []byte, error) {
 	bad := func(why string) (Params, []byte, []byte, error) {
 		return Params{}, nil, nil, errors.New("password: malformed argon2id hash: " + why)
@@ -167,27 +211,38 @@ func parseArgon2(hash string) (Params, []byte, []byte, error) {
 	if len(parts) != 6 || parts[0] != "" || parts[1] != "argon2id" {
 		return bad("layout")
 	}
-	var version int
-	if _, err := fmt.Sscanf(parts[2], "v=%d", &version); err != nil || version != argon2.Version {
+	if parts[2] != "v="+strconv.Itoa(argon2.Version) {
 		return bad("version")
 	}
-	var p Params
-	var par uint32
-	if n, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.Memory, &p.Iterations, &par); err != nil || n != 3 ||
-		fmt.Sprintf("m=%d,t=%d,p=%d", p.Memory, p.Iterations, par) != parts[3] {
+	kv := strings.Split(parts[3], ",")
+	if len(kv) != 3 {
 		return bad("parameters")
 	}
-	if p.Memory == 0 || p.Memory > maxMemory || p.Iterations == 0 || p.Iterations > maxIterations || par == 0 || par > 255 {
+	var vals [3]uint64
+	for i, name := range []string{"m=", "t=", "p="} {
+		digits, ok := strings.CutPrefix(kv[i], name)
+		if !ok || digits == "" || (len(digits) > 1 && digits[0] == '0') {
+			return bad("parameters")
+		}
+		v, err := strconv.ParseUint(digits, 10, 32)
+		if err != nil {
+			return bad("parameters")
+		}
+		vals[i] = v
+	}
+	m, t, par := vals[0], vals[1], vals[2]
+	if m == 0 || m > maxMemory || t == 0 || t > maxIterations || par == 0 || par > 255 || m < 8*par {
 		return bad("parameters out of range")
 	}
-	p.Parallelism = uint8(par)
 	salt, err := base64.RawStdEncoding.Strict().DecodeString(parts[4])
-	if err != nil || len(salt) < 8 {
+	if err != nil || len(salt) < minSaltLen {
 		return bad("salt")
 	}
 	key, err := base64.RawStdEncoding.Strict().DecodeString(parts[5])
-	if err != nil || len(key) < 16 || len(key) > maxKeyLen {
+	if err != nil || len(key) < minKeyLen || len(key) > maxKeyLen {
 		return bad("key")
 	}
+	p := Params{Memory: uint32(m), Iterations: uint32(t), Parallelism: uint8(par),
+		SaltLen: uint32(len(salt)), KeyLen: uint32(len(key))}
 	return p, salt, key, nil
 }

@@ -1,0 +1,259 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"authd/domain"
+)
+
+// Config is the whole configuration of one authd process, read from the
+// environment variables named in the contract.
+type Config struct {
+	HTTPAddr         string
+	PublicURL        string
+	DataDir          string
+	DBDriver         string
+	DBDSN            string
+	Denylist         string
+	MemcachedServers []string
+	Mailer           string
+	SMTP             SMTPConfig
+
+	JWTAlg            string
+	JWTPrivateKeyFile string
+	JWTSecret         []byte
+	JWTIssuer         string
+	JWTAudience       string
+
+	AccessTokenTTL    time.Duration
+	RefreshTokenTTL   time.Duration
+	RefreshReuseGrace time.Duration
+	SessionMaxAge     time.Duration
+	HMACSecret        []byte // nil: generated into <data dir>/hmac.key
+	MailMaxAge        time.Duration
+	StartupTimeout    time.Duration
+	RequestTimeout    time.Duration
+
+	RequireEmailVerification bool
+	VerifyTokenTTL           time.Duration
+	ResetTokenTTL            time.Duration
+	OTPTTL                   time.Duration
+	VerifyRedirectURL        string
+	ResetPasswordURL         string
+
+	SignupRoles       []domain.Role
+	DefaultRole       domain.Role
+	PasswordMinLength int
+
+	CookieSecure bool
+	CookieDomain string
+	CORSOrigins  []string
+
+	LogLevel  string
+	LogFormat string
+
+	// Knobs for tests, not read from the environment: a cheap password hash and a
+	// fast mail poll on a small machine.
+	PasswordHash    PasswordHashConfig
+	MailPollEvery   time.Duration
+	MailBaseBackoff time.Duration
+	// ConsoleMailOutput receives the console mailer's messages (nil: standard error).
+	ConsoleMailOutput io.Writer
+}
+
+// SMTPConfig is where mail goes with AUTH_MAILER=smtp.
+type SMTPConfig struct {
+	Host     string
+	Port     int
+	Username string
+	Password string
+	From     string
+	TLS      string
+}
+
+// PasswordHashConfig overrides the argon2id parameters; zero means the
+// production defaults.
+type PasswordHashConfig struct {
+	MemoryKiB  uint32
+	Iterations uint32
+}
+
+// configError names the offending variable, so a bad deployment fails with one line.
+type configError struct {
+	name string
+	msg  string
+}
+
+func (e *configError) Error() string { return "invalid configuration: " + e.name + ": " + e.msg }
+
+// LoadConfig reads the configuration through getenv (os.Getenv in production).
+func LoadConfig(getenv func(string) string) (Config, error) {
+	r := envReader{getenv: getenv}
+	var c Config
+	c.HTTPAddr = r.str("AUTH_HTTP_ADDR", ":3000")
+	c.PublicURL = strings.TrimRight(r.url("AUTH_PUBLIC_URL", "http://localhost:3000"), "/")
+	c.DataDir = r.str("AUTH_DATA_DIR", "./data")
+	c.DBDriver = r.oneOf("AUTH_DB_DRIVER", "sqlite", "sqlite")
+	c.DBDSN = r.str("AUTH_DB_DSN", "file:"+filepath.Join(c.DataDir, "auth.db"))
+	c.Denylist = r.oneOf("AUTH_DENYLIST", "memory", "memory")
+	c.MemcachedServers = r.list("AUTH_MEMCACHED_SERVERS")
+	c.Mailer = r.oneOf("AUTH_MAILER", "console", "console")
+	c.SMTP = SMTPConfig{
+		Host:     r.str("AUTH_SMTP_HOST", ""),
+		Port:     r.int("AUTH_SMTP_PORT", 587, 1, 65535),
+		Username: r.str("AUTH_SMTP_USERNAME", ""),
+		Password: r.str("AUTH_SMTP_PASSWORD", ""),
+		From:     r.str("AUTH_SMTP_FROM", "no-reply@localhost"),
+		TLS:      r.oneOf("AUTH_SMTP_TLS", "starttls", "none", "starttls", "tls"),
+	}
+	c.JWTAlg = r.oneOf("AUTH_JWT_ALG", "EdDSA", "EdDSA", "HS256")
+	c.JWTPrivateKeyFile = r.str("AUTH_JWT_PRIVATE_KEY_FILE", filepath.Join(c.DataDir, "jwt-ed25519.pem"))
+	c.JWTSecret = []byte(r.str("AUTH_JWT_SECRET", ""))
+	if c.JWTAlg == "HS256" && len(c.JWTSecret) < 32 && r.err == nil {
+		r.fail("AUTH_JWT_SECRET", "HS256 needs a secret of at least 32 bytes")
+	}
+	c.JWTIssuer = r.str("AUTH_JWT_ISSUER", "authd")
+	c.JWTAudience = r.str("AUTH_JWT_AUDIENCE", "authd")
+	c.AccessTokenTTL = r.duration("AUTH_ACCESS_TOKEN_TTL", 15*time.Minute, time.Second)
+	c.RefreshTokenTTL = r.duration("AUTH_REFRESH_TOKEN_TTL", 168*time.Hour, time.Second)
+	c.RefreshReuseGrace = r.duration("AUTH_REFRESH_REUSE_GRACE", 10*time.Second, 0)
+	c.SessionMaxAge = r.duration("AUTH_SESSION_MAX_AGE", 720*time.Hour, time.Second)
+	if s := r.str("AUTH_HMAC_SECRET", ""); s != "" {
+		if len(s) < 32 {
+			r.fail("AUTH_HMAC_SECRET", "must be at least 32 bytes")
+		}
+		c.HMACSecret = []byte(s)
+	}
+	c.MailMaxAge = r.duration("AUTH_MAIL_MAX_AGE", 24*time.Hour, time.Second)
+	c.StartupTimeout = r.duration("AUTH_STARTUP_TIMEOUT", 30*time.Second, 0)
+	c.RequestTimeout = r.duration("AUTH_REQUEST_TIMEOUT", 10*time.Second, 100*time.Millisecond)
+	c.RequireEmailVerification = r.bool("AUTH_REQUIRE_EMAIL_VERIFICATION", true)
+	c.VerifyTokenTTL = r.duration("AUTH_VERIFY_TOKEN_TTL", 24*time.Hour, time.Second)
+	c.ResetTokenTTL = r.duration("AUTH_RESET_TOKEN_TTL", time.Hour, time.Second)
+	c.OTPTTL = r.duration("AUTH_OTP_TTL", 10*time.Minute, time.Second)
+	c.VerifyRedirectURL = r.url("AUTH_VERIFY_REDIRECT_URL", "")
+	c.ResetPasswordURL = r.str("AUTH_RESET_PASSWORD_URL", c.PublicURL+"/reset-password?token={token}")
+	if !strings.Contains(c.ResetPasswordURL, "{token}") && r.err == nil {
+		r.fail("AUTH_RESET_PASSWORD_URL", "must contain {token}")
+	}
+	for _, s := range r.list("AUTH_SIGNUP_ROLES") {
+		c.SignupRoles = append(c.SignupRoles, domain.Role(strings.ToLower(s)))
+	}
+	if c.SignupRoles == nil {
+		c.SignupRoles = domain.DefaultRolePolicy.SignupRoles
+	}
+	c.DefaultRole = domain.Role(strings.ToLower(r.str("AUTH_DEFAULT_ROLE", string(domain.DefaultRolePolicy.Default))))
+	c.PasswordMinLength = r.int("AUTH_PASSWORD_MIN_LENGTH", 8, 1, domain.MaxPasswordLength)
+	c.CookieSecure = r.bool("AUTH_COOKIE_SECURE", true)
+	c.CookieDomain = r.str("AUTH_COOKIE_DOMAIN", "")
+	c.CORSOrigins = r.list("AUTH_CORS_ORIGINS")
+	for _, o := range c.CORSOrigins {
+		if u, err := url.Parse(o); err != nil || u.Scheme == "" || u.Host == "" || u.Path != "" {
+			r.fail("AUTH_CORS_ORIGINS", fmt.Sprintf("%q is not an origin like https://app.example.com", o))
+		}
+	}
+	c.LogLevel = r.oneOf("AUTH_LOG_LEVEL", "info", "debug", "info", "warn", "error")
+	c.LogFormat = r.oneOf("AUTH_LOG_FORMAT", "text", "text", "json")
+	return c, r.err
+}
+
+// envReader parses variables and keeps the first error, so LoadConfig reads
+// straight through and reports one clear line.
+type envReader struct {
+	getenv func(string) string
+	err    error
+}
+
+func (r *envReader) fail(name, msg string) {
+	if r.err == nil {
+		r.err = &configError{name: name, msg: msg}
+	}
+}
+
+func (r *envReader) str(name, def string) string {
+	if v := strings.TrimSpace(r.getenv(name)); v != "" {
+		return v
+	}
+	return def
+}
+
+func (r *envReader) oneOf(name, def string, allowed ...string) string {
+	v := r.str(name, def)
+	for _, a := range allowed {
+		if strings.EqualFold(v, a) {
+			return a
+		}
+	}
+	r.fail(name, fmt.Sprintf("%q is not one of %s", v, strings.Join(allowed, ", ")))
+	return def
+}
+
+func (r *envReader) duration(name string, def, minimum time.Duration) time.Duration {
+	v := r.str(name, "")
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		r.fail(name, fmt.Sprintf("%q is not a duration like 15m or 24h", v))
+		return def
+	}
+	if d < minimum {
+		r.fail(name, fmt.Sprintf("%s is below the minimum of %s", d, minimum))
+	}
+	return d
+}
+
+func (r *envReader) int(name string, def, lo, hi int) int {
+	v := r.str(name, "")
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < lo || n > hi {
+		r.fail(name, fmt.Sprintf("%q is not a whole number from %d to %d", v, lo, hi))
+		return def
+	}
+	return n
+}
+
+func (r *envReader) bool(name string, def bool) bool {
+	v := r.str(name, "")
+	if v == "" {
+		return def
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		r.fail(name, fmt.Sprintf("%q is not true or false", v))
+		return def
+	}
+	return b
+}
+
+func (r *envReader) url(name, def string) string {
+	v := r.str(name, def)
+	if v == "" {
+		return ""
+	}
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		r.fail(name, fmt.Sprintf("%q is not an absolute http(s) URL", v))
+	}
+	return v
+}
+
+func (r *envReader) list(name string) []string {
+	var out []string
+	for _, s := range strings.Split(r.getenv(name), ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}

@@ -1,0 +1,87 @@
+// Command authd is the authentication and user-account service. It reads its
+// configuration from AUTH_* environment variables and serves the REST API until
+// SIGINT or SIGTERM, then finishes in-flight requests and stops cleanly.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Getenv, os.Stderr))
+}
+
+// run is main without the process globals, so tests can start and stop it.
+func run(ctx context.Context, getenv func(string) string, stderr io.Writer) int {
+	cfg, err := LoadConfig(getenv)
+	if err != nil {
+		fmt.Fprintln(stderr, "authd: "+err.Error())
+		return 2
+	}
+	log := newLogger(stderr, cfg.LogLevel, cfg.LogFormat)
+	app, cleanup, err := buildApp(ctx, cfg, log)
+	if err != nil {
+		fmt.Fprintln(stderr, "authd: start: "+err.Error())
+		return 1
+	}
+	defer cleanup()
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		fmt.Fprintln(stderr, "authd: AUTH_HTTP_ADDR: "+err.Error())
+		return 1
+	}
+	log.Info("authd started", "addr", ln.Addr().String(), "db", cfg.DBDriver, "denylist", cfg.Denylist, "mailer", cfg.Mailer, "public_url", cfg.PublicURL)
+	if err := app.Run(ctx, ln, log); err != nil {
+		log.Error("authd stopped with an error", "error", err)
+		return 1
+	}
+	log.Info("authd stopped")
+	return 0
+}
+
+// shutdownGrace bounds how long in-flight requests may take after a signal.
+const shutdownGrace = 20 * time.Second
+
+// Run serves on ln and dispatches mail until ctx ends, then stops accepting,
+// lets in-flight requests and the current mail attempt finish, and returns.
+func (a *App) Run(ctx context.Context, ln net.Listener, log *slog.Logger) error {
+	// Revocations recorded before this start must be refused before the first request is served.
+	if err := a.Revocations.Seed(ctx); err != nil {
+		log.Warn("denylist not seeded at start; protected routes answer 503 until it can be", "error", err)
+	}
+	dctx, stopDispatch := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	wg.Go(func() { a.Dispatcher.Run(dctx) })
+	wg.Go(func() { a.Janitor.Run(dctx) })
+
+	served := make(chan error, 1)
+	go func() { served <- a.Server.Listen(ln) }()
+
+	var err error
+	select {
+	case err = <-served:
+	case <-ctx.Done():
+		log.Info("shutting down", "grace", shutdownGrace.String())
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
+		err = a.Server.Shutdown(sctx)
+		cancel()
+		if serveErr := <-served; err == nil && serveErr != nil && !errors.Is(serveErr, net.ErrClosed) {
+			err = serveErr
+		}
+	}
+	stopDispatch()
+	wg.Wait()
+	return err
+}

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+
+	"authd/adapters/console"
+	"authd/adapters/httpapi"
+	"authd/adapters/jwt"
+	"authd/adapters/password"
+	"authd/adapters/sqlite"
+	"authd/application"
+	"authd/domain"
+	"authd/ports"
+)
+
+// App is one assembled authd process: the HTTP server and the mail dispatcher
+// that runs beside it.
+type App struct {
+	Server      *httpapi.Server
+	Dispatcher  *application.OutboxDispatcher
+	Janitor     *application.Janitor
+	Revocations *application.Revocations
+}
+
+// Small providers that turn Config into each part's own configuration, so no
+// adapter knows about environment variables.
+
+func settings(cfg Config) (application.Settings, error) {
+	key, err := hmacKey(cfg)
+	if err != nil {
+		return application.Settings{}, err
+	}
+	return application.Settings{
+		AccessTokenTTL:           cfg.AccessTokenTTL,
+		RefreshTokenTTL:          cfg.RefreshTokenTTL,
+		SessionMaxAge:            cfg.SessionMaxAge,
+		RefreshReuseGrace:        cfg.RefreshReuseGrace,
+		VerifyTokenTTL:           cfg.VerifyTokenTTL,
+		ResetTokenTTL:            cfg.ResetTokenTTL,
+		OTPTTL:                   cfg.OTPTTL,
+		RequireEmailVerification: cfg.RequireEmailVerification,
+		PublicURL:                cfg.PublicURL,
+		ResetPasswordURL:         cfg.ResetPasswordURL,
+		HMACKey:                  key,
+		PasswordPolicy:           domain.PasswordPolicy{MinLength: cfg.PasswordMinLength},
+		RolePolicy:               domain.RolePolicy{SignupRoles: cfg.SignupRoles, Default: cfg.DefaultRole},
+	}, nil
+}
+
+func dispatcherConfig(cfg Config) application.DispatcherConfig {
+	return application.DispatcherConfig{PollInterval: cfg.MailPollEvery, BaseBackoff: cfg.MailBaseBackoff, MaxAge: cfg.MailMaxAge}
+}
+
+func passwordConfig(cfg Config) password.Config {
+	p := password.DefaultParams
+	if cfg.PasswordHash.MemoryKiB != 0 {
+		p.Memory = cfg.PasswordHash.MemoryKiB
+	}
+	if cfg.PasswordHash.Iterations != 0 {
+		p.Iterations = cfg.PasswordHash.Iterations
+	}
+	return password.Config{Params: p}
+}
+
+func jwtConfig(cfg Config) jwt.Config {
+	return jwt.Config{Alg: cfg.JWTAlg, PrivateKeyFile: cfg.JWTPrivateKeyFile, Secret: cfg.JWTSecret, Issuer: cfg.JWTIssuer, Audience: cfg.JWTAudience}
+}
+
+func httpConfig(cfg Config) httpapi.Config {
+	return httpapi.Config{
+		PublicURL:         cfg.PublicURL,
+		RequestTimeout:    cfg.RequestTimeout,
+		CookieSecure:      cfg.CookieSecure,
+		CookieDomain:      cfg.CookieDomain,
+		VerifyRedirectURL: cfg.VerifyRedirectURL,
+		CORSOrigins:       cfg.CORSOrigins,
+	}
+}
+
+func sqliteConfig(cfg Config) sqlite.Config { return sqlite.Config{DSN: cfg.DBDSN} }
+
+func embeddedReadiness(db *sqlite.DB, denylist ports.TokenDenylist) []httpapi.Check {
+	return []httpapi.Check{{Name: "database", Pinger: db}, {Name: "denylist", Pinger: denylist}}
+}
+
+// provideMailer picks the mailer named by AUTH_MAILER.
+func provideMailer(cfg Config, log *slog.Logger) ports.Mailer {
+	out := cfg.ConsoleMailOutput
+	if out == nil {
+		out = os.Stderr
+	}
+	return console.NewMailer(console.Config{Writer: out}, log)
+}
+
+// buildApp assembles the app for cfg with the injector of its storage driver.
+func buildApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(), error) {
+	return initEmbedded(ctx, cfg, log)
+}

@@ -1,0 +1,72 @@
+//go:build wireinject
+
+package main
+
+import (
+	"context"
+	"log/slog"
+
+	"github.com/google/wire"
+
+	"authd/adapters/httpapi"
+	"authd/adapters/jwt"
+	"authd/adapters/memory"
+	"authd/adapters/password"
+	"authd/adapters/sqlite"
+	"authd/adapters/system"
+	"authd/application"
+	"authd/ports"
+)
+
+// useCases lists the application's constructors and binds each to the inbound
+// port the HTTP adapter calls.
+var useCases = wire.NewSet(
+	application.NewSessionIssuer,
+	application.NewRevocations,
+	application.NewEmailVerification,
+	application.NewRegistration,
+	application.NewLogin,
+	application.NewAuthenticator,
+	application.NewProfile,
+	application.NewRefresh,
+	application.NewLogout,
+	application.NewPasswordChange,
+	application.NewDeactivation,
+	application.NewSessions,
+	application.NewOutboxDispatcher,
+	application.NewJanitor,
+	application.NewPasswordReset,
+	wire.Bind(new(ports.Registration), new(*application.Registration)),
+	wire.Bind(new(ports.EmailVerification), new(*application.EmailVerification)),
+	wire.Bind(new(ports.Login), new(*application.Login)),
+	wire.Bind(new(ports.Authenticator), new(*application.Authenticator)),
+	wire.Bind(new(ports.Profile), new(*application.Profile)),
+	wire.Bind(new(ports.Refresh), new(*application.Refresh)),
+	wire.Bind(new(ports.Logout), new(*application.Logout)),
+	wire.Bind(new(ports.PasswordChange), new(*application.PasswordChange)),
+	wire.Bind(new(ports.Deactivation), new(*application.Deactivation)),
+	wire.Bind(new(ports.Sessions), new(*application.Sessions)),
+	wire.Bind(new(ports.PasswordReset), new(*application.PasswordReset)),
+)
+
+// coreSet is everything that does not depend on the storage choice.
+var coreSet = wire.NewSet(
+	useCases,
+	password.ProviderSet,
+	jwt.ProviderSet,
+	system.ProviderSet,
+	httpapi.ProviderSet,
+	settings,
+	dispatcherConfig,
+	passwordConfig,
+	jwtConfig,
+	httpConfig,
+	provideMailer,
+	wire.Struct(new(App), "*"),
+)
+
+// initEmbedded assembles authd on the embedded SQLite store with the in-process denylist.
+func initEmbedded(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(), error) {
+	wire.Build(coreSet, sqlite.ProviderSet, memory.ProviderSet, sqliteConfig, embeddedReadiness)
+	return nil, nil, nil
+}
