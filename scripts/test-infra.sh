@@ -11,8 +11,8 @@ log() { echo "test-infra: $*" >&2; }
 
 apt_updated=
 apt_install() {
-  [ -n "$apt_updated" ] || { apt-get update -qq >&2; apt_updated=1; }
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >&2
+  [ -n "$apt_updated" ] || { apt-get update -qq >/tmp/authd-apt.log 2>&1; apt_updated=1; }
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/tmp/authd-apt.log 2>&1 || { tail -30 /tmp/authd-apt.log >&2; return 1; }
 }
 
 # wait_for CMD... polls a command for up to 60 s.
