@@ -32,8 +32,9 @@ var _ ports.Clock = Clock{}
 // NewClock returns the system clock; a constructor so wire can provide it.
 func NewClock() Clock { return Clock{} }
 
-// Now returns the current time in UTC.
-func (Clock) Now() time.Time { return time.Now().UTC() }
+// Now returns the current time in UTC at millisecond precision, the precision
+// every store keeps, so a time reads the same before and after it is stored.
+func (Clock) Now() time.Time { return time.Now().UTC().Truncate(time.Millisecond) }
 
 // Random draws identifiers and secrets from crypto/rand, so no secret is ever
 // predictable. The zero value is ready to use.
