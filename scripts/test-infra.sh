@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Makes this machine ready for the container tests, from nothing: a Docker engine
+# Makes this machine ready for the container and browser tests, from nothing: Chromium, a Docker engine
 # (Debian's docker.io), and local MySQL-compatible (MariaDB 10.11) and memcached
 # images built from Debian packages, since no registry is reachable here.
 # Idempotent: whatever is already there is kept. Prints the variables to export.
@@ -23,6 +23,11 @@ wait_for() {
     sleep 0.2
   done
 }
+
+if [ ! -x /usr/bin/chromium ]; then
+  log "installing Chromium for the browser test"
+  apt_install chromium
+fi
 
 if ! docker info >/dev/null 2>&1; then
   if ! command -v dockerd >/dev/null 2>&1; then
