@@ -101,8 +101,11 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	c.DataDir = r.str("AUTH_DATA_DIR", "./data")
 	c.DBDriver = r.oneOf("AUTH_DB_DRIVER", "sqlite", "sqlite")
 	c.DBDSN = r.str("AUTH_DB_DSN", "file:"+filepath.Join(c.DataDir, "auth.db"))
-	c.Denylist = r.oneOf("AUTH_DENYLIST", "memory", "memory")
+	c.Denylist = r.oneOf("AUTH_DENYLIST", "memory", "memory", "memcached")
 	c.MemcachedServers = r.list("AUTH_MEMCACHED_SERVERS")
+	if c.Denylist == "memcached" && len(c.MemcachedServers) == 0 {
+		r.fail("AUTH_MEMCACHED_SERVERS", "is required with AUTH_DENYLIST=memcached (host:port, comma-separated)")
+	}
 	c.Mailer = r.oneOf("AUTH_MAILER", "console", "console")
 	c.SMTP = SMTPConfig{
 		Host:     r.str("AUTH_SMTP_HOST", ""),

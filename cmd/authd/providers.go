@@ -8,6 +8,8 @@ import (
 	"authd/adapters/console"
 	"authd/adapters/httpapi"
 	"authd/adapters/jwt"
+	"authd/adapters/memcached"
+	"authd/adapters/memory"
 	"authd/adapters/password"
 	"authd/adapters/sqlite"
 	"authd/application"
@@ -81,8 +83,24 @@ func httpConfig(cfg Config) httpapi.Config {
 
 func sqliteConfig(cfg Config) sqlite.Config { return sqlite.Config{DSN: cfg.DBDSN} }
 
-func embeddedReadiness(db *sqlite.DB, denylist ports.TokenDenylist) []httpapi.Check {
+// readiness lists what /readyz asks: the database and the denylist.
+func readiness(db ports.Pinger, denylist ports.TokenDenylist) []httpapi.Check {
 	return []httpapi.Check{{Name: "database", Pinger: db}, {Name: "denylist", Pinger: denylist}}
+}
+
+// provideDenylist picks the denylist named by AUTH_DENYLIST.
+func provideDenylist(cfg Config, clock ports.Clock, log *slog.Logger) (ports.TokenDenylist, func(), error) {
+	if cfg.Denylist == "memcached" {
+		d, err := memcached.NewDenylist(memcached.Config{Servers: cfg.MemcachedServers}, clock)
+		if err != nil {
+			return nil, nil, err
+		}
+		return d, func() { _ = d.Close() }, nil
+	}
+	if cfg.DBDriver != "sqlite" {
+		log.Warn("AUTH_DENYLIST=memory with a shared database: revocations are not shared between instances; run one instance or use memcached")
+	}
+	return memory.NewDenylist(clock), func() {}, nil
 }
 
 // provideMailer picks the mailer named by AUTH_MAILER.
@@ -96,5 +114,5 @@ func provideMailer(cfg Config, log *slog.Logger) ports.Mailer {
 
 // buildApp assembles the app for cfg with the injector of its storage driver.
 func buildApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(), error) {
-	return initEmbedded(ctx, cfg, log)
+	return initSQLite(ctx, cfg, log)
 }

@@ -10,7 +10,6 @@ import (
 
 	"authd/adapters/httpapi"
 	"authd/adapters/jwt"
-	"authd/adapters/memory"
 	"authd/adapters/password"
 	"authd/adapters/sqlite"
 	"authd/adapters/system"
@@ -62,11 +61,13 @@ var coreSet = wire.NewSet(
 	jwtConfig,
 	httpConfig,
 	provideMailer,
+	provideDenylist,
+	readiness,
 	wire.Struct(new(App), "*"),
 )
 
-// initEmbedded assembles authd on the embedded SQLite store with the in-process denylist.
-func initEmbedded(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(), error) {
-	wire.Build(coreSet, sqlite.ProviderSet, memory.ProviderSet, sqliteConfig, embeddedReadiness)
+// initSQLite assembles authd on the embedded SQLite store.
+func initSQLite(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(), error) {
+	wire.Build(coreSet, sqlite.ProviderSet, sqliteConfig, wire.Bind(new(ports.Pinger), new(*sqlite.DB)))
 	return nil, nil, nil
 }

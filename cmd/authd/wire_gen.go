@@ -9,7 +9,6 @@ package main
 import (
 	"authd/adapters/httpapi"
 	"authd/adapters/jwt"
-	"authd/adapters/memory"
 	"authd/adapters/password"
 	"authd/adapters/sqlite"
 	"authd/adapters/system"
@@ -22,8 +21,8 @@ import (
 
 // Injectors from wire.go:
 
-// initEmbedded assembles authd on the embedded SQLite store with the in-process denylist.
-func initEmbedded(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(), error) {
+// initSQLite assembles authd on the embedded SQLite store.
+func initSQLite(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(), error) {
 	config := httpConfig(cfg)
 	config2 := sqliteConfig(cfg)
 	db, cleanup, err := sqlite.Open(ctx, config2)
@@ -53,8 +52,12 @@ func initEmbedded(ctx context.Context, cfg Config, log *slog.Logger) (*App, func
 	sessionIssuer := application.NewSessionIssuer(sessionRepository, issuer, random, clock, applicationSettings)
 	registration := application.NewRegistration(db, userRepository, hasher, emailVerification, sessionIssuer, random, clock, applicationSettings, log)
 	login := application.NewLogin(userRepository, hasher, sessionIssuer, clock, applicationSettings, log)
-	denylist := memory.NewDenylist(clock)
-	revocations := application.NewRevocations(sessionRepository, denylist, clock, applicationSettings, log)
+	tokenDenylist, cleanup2, err := provideDenylist(cfg, clock, log)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	revocations := application.NewRevocations(sessionRepository, tokenDenylist, clock, applicationSettings, log)
 	authenticator := application.NewAuthenticator(issuer, revocations, clock)
 	profile := application.NewProfile(userRepository, clock)
 	refresh := application.NewRefresh(userRepository, sessionRepository, sessionIssuer, revocations, random, clock, applicationSettings, log)
@@ -64,7 +67,7 @@ func initEmbedded(ctx context.Context, cfg Config, log *slog.Logger) (*App, func
 	passwordReset := application.NewPasswordReset(db, userRepository, sessionRepository, oneTimeTokenRepository, attemptLog, outbox, hasher, revocations, random, clock, applicationSettings, log)
 	deactivation := application.NewDeactivation(db, userRepository, sessionRepository, oneTimeTokenRepository, hasher, revocations, clock, log)
 	sessions := application.NewSessions(sessionRepository, revocations, clock, log)
-	v := embeddedReadiness(db, denylist)
+	v := readiness(db, tokenDenylist)
 	services := httpapi.Services{
 		Registration:      registration,
 		EmailVerification: emailVerification,
@@ -92,6 +95,7 @@ func initEmbedded(ctx context.Context, cfg Config, log *slog.Logger) (*App, func
 		Revocations: revocations,
 	}
 	return app, func() {
+		cleanup2()
 		cleanup()
 	}, nil
 }
@@ -109,5 +113,7 @@ var coreSet = wire.NewSet(
 	passwordConfig,
 	jwtConfig,
 	httpConfig,
-	provideMailer, wire.Struct(new(App), "*"),
+	provideMailer,
+	provideDenylist,
+	readiness, wire.Struct(new(App), "*"),
 )
