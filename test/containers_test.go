@@ -3,11 +3,14 @@ package test
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"os"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/moby/moby/api/types/container"
+	"github.com/moby/moby/api/types/network"
 	"github.com/testcontainers/testcontainers-go"
 	"github.com/testcontainers/testcontainers-go/wait"
 )
@@ -86,7 +89,7 @@ func startMemcached(t *testing.T, hostPort string) (testcontainers.Container, st
 		testcontainers.WithWaitStrategyAndDeadline(time.Minute, wait.ForListeningPort("11211/tcp")),
 	}
 	if hostPort != "" {
-		opts[0] = testcontainers.WithExposedPorts("127.0.0.1:" + hostPort + ":11211/tcp")
+		opts = append(opts, fixedPort("11211/tcp", hostPort))
 	}
 	c, err := testcontainers.Run(ctx, memcachedImage(), opts...)
 	if err != nil {
@@ -97,6 +100,16 @@ func startMemcached(t *testing.T, hostPort string) (testcontainers.Container, st
 		t.Fatal(err)
 	}
 	return c, addr
+}
+
+// fixedPort binds the container port to a chosen loopback port, so the address
+// survives a stop and start (fault tests must keep the dependency's address).
+func fixedPort(containerPort, hostPort string) testcontainers.CustomizeRequestOption {
+	return testcontainers.WithHostConfigModifier(func(hc *container.HostConfig) {
+		hc.PortBindings = network.PortMap{
+			network.MustParsePort(containerPort): {{HostIP: netip.MustParseAddr("127.0.0.1"), HostPort: hostPort}},
+		}
+	})
 }
 
 func TestMain(m *testing.M) {
