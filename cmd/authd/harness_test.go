@@ -18,7 +18,7 @@ import (
 // testApp is a real authd process in miniature: the wired app on a real
 // listener, with its log and its console mail captured.
 type testApp struct {
-	t    *testing.T
+	t    testing.TB
 	cfg  Config
 	base string
 	logs *syncBuffer
@@ -56,7 +56,7 @@ func testEnv(dataDir string, extra map[string]string) func(string) string {
 
 // startApp starts authd on dataDir ("" for a fresh temp dir) with extra
 // environment variables, and stops it when the test ends.
-func startApp(t *testing.T, dataDir string, extra map[string]string) *testApp {
+func startApp(t testing.TB, dataDir string, extra map[string]string) *testApp {
 	t.Helper()
 	if dataDir == "" {
 		dataDir = t.TempDir()
@@ -69,7 +69,7 @@ func startApp(t *testing.T, dataDir string, extra map[string]string) *testApp {
 	return startWithConfig(t, cfg)
 }
 
-func startWithConfig(t *testing.T, cfg Config) *testApp {
+func startWithConfig(t testing.TB, cfg Config) *testApp {
 	t.Helper()
 	a := &testApp{t: t, logs: &syncBuffer{}, mail: &syncBuffer{}}
 	cfg.MailPollEvery = 10 * time.Millisecond
@@ -171,7 +171,7 @@ func (a *testApp) do(method, path string, body any, opts ...opt) *resp {
 }
 
 // want fails the test unless r has the status (and, for errors, the code).
-func (r *resp) want(t *testing.T, status int, code ...string) *resp {
+func (r *resp) want(t testing.TB, status int, code ...string) *resp {
 	t.Helper()
 	if r.status != status || (len(code) > 0 && r.code() != code[0]) {
 		t.Fatalf("got %d %s, want %d %v", r.status, r.raw, status, code)
