@@ -2,6 +2,8 @@ package main
 
 import (
 	"net/http"
+	"strings"
+	"time"
 	"sync"
 	"testing"
 )
@@ -218,6 +220,20 @@ func TestCSRFAndCORS(t *testing.T) {
 	if r.header.Get("Access-Control-Allow-Origin") != "" {
 		t.Fatal("CORS headers for a foreign origin")
 	}
+
+	t.Run("a preflight is answered for allowed origins only", func(t *testing.T) {
+		pre := func(origin string) *resp {
+			return a.do("OPTIONS", "/api/v1/users/me", nil, header("Origin", origin), header("Access-Control-Request-Method", "PATCH"))
+		}
+		ok := pre("https://app.example.com").want(t, 204)
+		if ok.header.Get("Access-Control-Allow-Origin") != "https://app.example.com" || ok.header.Get("Access-Control-Allow-Credentials") != "true" ||
+			!strings.Contains(ok.header.Get("Access-Control-Allow-Methods"), "PATCH") || !strings.Contains(ok.header.Get("Vary"), "Origin") {
+			t.Fatalf("allowed preflight headers %v", ok.header)
+		}
+		if h := pre("https://evil.example.com").header; h.Get("Access-Control-Allow-Origin") != "" || h.Get("Access-Control-Allow-Methods") != "" {
+			t.Fatalf("foreign preflight got CORS headers %v", h)
+		}
+	})
 }
 
 // checkCleared checks that both cookies are cleared with the Path they were set with.
@@ -227,4 +243,21 @@ func checkCleared(t *testing.T, r *resp) {
 	if at == nil || rt == nil || at.Value != "" || rt.Value != "" || at.Path != "/" || rt.Path != "/api/v1/auth" || at.MaxAge >= 0 && at.Expires.IsZero() {
 		t.Fatalf("cookies not cleared: %v", r.header["Set-Cookie"])
 	}
+}
+
+func TestLogoutWithAnExpiredAccessToken(t *testing.T) {
+	a := startApp(t, "", map[string]string{"AUTH_ACCESS_TOKEN_TTL": "1s"})
+	s := a.registerVerified("jane@example.com")
+	deadline := time.Now().Add(10 * time.Second)
+	for a.do("GET", "/api/v1/users/me", nil, bearer(s.str("accessToken"))).status != 401 {
+		if time.Now().After(deadline) {
+			t.Fatal("the access token never expired")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	a.do("GET", "/api/v1/users/me", nil, bearer(s.str("accessToken"))).want(t, 401, "invalid_token")
+	// the expired token alone cannot log out; with the refresh token cookie it can
+	a.do("POST", "/api/v1/auth/logout", nil, bearer(s.str("accessToken"))).want(t, 401, "invalid_token")
+	checkCleared(t, a.do("POST", "/api/v1/auth/logout", nil, bearer(s.str("accessToken")), withCookie("refresh_token", s.str("refreshToken"))).want(t, 204))
+	a.do("POST", "/api/v1/auth/refresh", map[string]any{"refreshToken": s.str("refreshToken")}).want(t, 401, "invalid_refresh_token")
 }
