@@ -100,13 +100,19 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	c.PublicURL = strings.TrimRight(r.url("AUTH_PUBLIC_URL", "http://localhost:3000"), "/")
 	c.DataDir = r.str("AUTH_DATA_DIR", "./data")
 	c.DBDriver = r.oneOf("AUTH_DB_DRIVER", "sqlite", "sqlite")
-	c.DBDSN = r.str("AUTH_DB_DSN", "file:"+filepath.Join(c.DataDir, "auth.db"))
+	c.DBDSN = r.str("AUTH_DB_DSN", "")
+	switch {
+	case c.DBDSN == "" && c.DBDriver == "mysql":
+		r.fail("AUTH_DB_DSN", "is required with AUTH_DB_DRIVER=mysql, e.g. user:pass@tcp(host:3306)/auth?parseTime=true")
+	case c.DBDSN == "":
+		c.DBDSN = "file:" + filepath.Join(c.DataDir, "auth.db")
+	}
 	c.Denylist = r.oneOf("AUTH_DENYLIST", "memory", "memory", "memcached")
 	c.MemcachedServers = r.list("AUTH_MEMCACHED_SERVERS")
 	if c.Denylist == "memcached" && len(c.MemcachedServers) == 0 {
 		r.fail("AUTH_MEMCACHED_SERVERS", "is required with AUTH_DENYLIST=memcached (host:port, comma-separated)")
 	}
-	c.Mailer = r.oneOf("AUTH_MAILER", "console", "console")
+	c.Mailer = r.oneOf("AUTH_MAILER", "console", "console", "smtp")
 	c.SMTP = SMTPConfig{
 		Host:     r.str("AUTH_SMTP_HOST", ""),
 		Port:     r.int("AUTH_SMTP_PORT", 587, 1, 65535),
@@ -114,6 +120,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		Password: r.str("AUTH_SMTP_PASSWORD", ""),
 		From:     r.str("AUTH_SMTP_FROM", "no-reply@localhost"),
 		TLS:      r.oneOf("AUTH_SMTP_TLS", "starttls", "none", "starttls", "tls"),
+	}
+	if c.Mailer == "smtp" && c.SMTP.Host == "" {
+		r.fail("AUTH_SMTP_HOST", "is required with AUTH_MAILER=smtp")
 	}
 	c.JWTAlg = r.oneOf("AUTH_JWT_ALG", "EdDSA", "EdDSA", "HS256")
 	c.JWTPrivateKeyFile = r.str("AUTH_JWT_PRIVATE_KEY_FILE", filepath.Join(c.DataDir, "jwt-ed25519.pem"))

@@ -70,3 +70,15 @@ func TestProductionPasswordParams(t *testing.T) {
 		t.Fatalf("stored hash %q does not use the production parameters", hash[:30])
 	}
 }
+
+func TestSMTPConfig(t *testing.T) {
+	env := map[string]string{"AUTH_MAILER": "smtp"}
+	if _, err := LoadConfig(func(k string) string { return env[k] }); err == nil || !strings.Contains(err.Error(), "AUTH_SMTP_HOST") {
+		t.Fatalf("got %v", err)
+	}
+	env["AUTH_SMTP_HOST"] = "127.0.0.1"
+	cfg, err := LoadConfig(func(k string) string { return env[k] })
+	if err != nil || cfg.SMTP.Port != 587 || cfg.SMTP.TLS != "starttls" || cfg.SMTP.From != "no-reply@localhost" {
+		t.Fatalf("%+v %v", cfg.SMTP, err)
+	}
+}

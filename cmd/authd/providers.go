@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"log/slog"
+	"net/url"
 	"os"
 
 	"authd/adapters/console"
@@ -11,6 +12,7 @@ import (
 	"authd/adapters/memcached"
 	"authd/adapters/memory"
 	"authd/adapters/password"
+	"authd/adapters/smtp"
 	"authd/adapters/sqlite"
 	"authd/application"
 	"authd/domain"
@@ -104,12 +106,22 @@ func provideDenylist(cfg Config, clock ports.Clock, log *slog.Logger) (ports.Tok
 }
 
 // provideMailer picks the mailer named by AUTH_MAILER.
-func provideMailer(cfg Config, log *slog.Logger) ports.Mailer {
+func provideMailer(cfg Config, log *slog.Logger) (ports.Mailer, error) {
+	if cfg.Mailer == "smtp" {
+		host := ""
+		if u, err := url.Parse(cfg.PublicURL); err == nil {
+			host = u.Hostname()
+		}
+		return smtp.NewMailer(smtp.Config{
+			Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, Username: cfg.SMTP.Username, Password: cfg.SMTP.Password,
+			From: cfg.SMTP.From, TLS: cfg.SMTP.TLS, MessageIDDomain: host,
+		}, log)
+	}
 	out := cfg.ConsoleMailOutput
 	if out == nil {
 		out = os.Stderr
 	}
-	return console.NewMailer(console.Config{Writer: out}, log)
+	return console.NewMailer(console.Config{Writer: out}, log), nil
 }
 
 // buildApp assembles the app for cfg with the injector of its storage driver.

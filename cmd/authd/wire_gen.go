@@ -84,7 +84,12 @@ func initSQLite(ctx context.Context, cfg Config, log *slog.Logger) (*App, func()
 		Readiness:         v,
 	}
 	server := httpapi.NewServer(config, services, log)
-	mailer := provideMailer(cfg, log)
+	mailer, err := provideMailer(cfg, log)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
 	applicationDispatcherConfig := dispatcherConfig(cfg)
 	outboxDispatcher := application.NewOutboxDispatcher(outbox, mailer, clock, applicationDispatcherConfig, log)
 	janitor := application.NewJanitor(sessionRepository, oneTimeTokenRepository, attemptLog, clock, applicationSettings, log)
