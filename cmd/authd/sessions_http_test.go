@@ -3,9 +3,9 @@ package main
 import (
 	"net/http"
 	"strings"
-	"time"
 	"sync"
 	"testing"
+	"time"
 )
 
 // Tests of the session endpoints: a token that should stop working stops at
