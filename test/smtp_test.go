@@ -184,13 +184,15 @@ func TestSMTPMailer(t *testing.T) {
 }
 
 // TestMailSurvivesAnSMTPOutage: mail queued while the SMTP server is down is
-// kept in the outbox, retried with backoff, and delivered once when it is back.
+// kept in the outbox across a restart, retried with backoff, and delivered once
+// when the server is back.
 func TestMailSurvivesAnSMTPOutage(t *testing.T) {
-	db, cleanup, err := sqlite.Open(t.Context(), sqlite.Config{DSN: "file:" + filepath.Join(t.TempDir(), "auth.db")})
+	dsn := "file:" + filepath.Join(t.TempDir(), "auth.db")
+	db, cleanup, err := sqlite.Open(t.Context(), sqlite.Config{DSN: dsn})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer cleanup()
+	defer func() { cleanup() }()
 	clock := &manualClock{now: time.Now().UTC()}
 	srv := newMailServer(t) // not started: down
 	outbox := sqlite.NewOutbox(db)
@@ -206,6 +208,15 @@ func TestMailSurvivesAnSMTPOutage(t *testing.T) {
 	if n, _ := d.DispatchOnce(t.Context()); n != 0 {
 		t.Fatal("retried before its backoff")
 	}
+	// authd restarts meanwhile: the undelivered message waits in the database
+	cleanup()
+	db, cleanup, err = sqlite.Open(t.Context(), sqlite.Config{DSN: dsn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	outbox = sqlite.NewOutbox(db)
+	d = application.NewOutboxDispatcher(outbox, newSMTPMailer(t, srv, smtp.Config{TLS: smtp.TLSNone}), clock,
+		application.DispatcherConfig{BaseBackoff: time.Minute, MaxAge: time.Hour}, quietLog())
 	srv.start()
 	clock.Advance(time.Minute)
 	if n, _ := d.DispatchOnce(t.Context()); n != 1 {
