@@ -101,3 +101,14 @@ func TestResetPage(t *testing.T) {
 	}
 	a.do("GET", "/reset-password.css", nil).want(t, 200)
 }
+
+// TestOTPSurvivesRestart: the server HMAC key is generated once into the data
+// dir, so a code mailed before a restart still works after it.
+func TestOTPSurvivesRestart(t *testing.T) {
+	a := startApp(t, "", nil)
+	a.registerVerified("jane@example.com")
+	a.do("POST", "/api/v1/auth/password/forgot", map[string]any{"email": "jane@example.com", "method": "otp"}).want(t, 202)
+	code := a.waitForMail("jane@example.com", otpRe)
+	b := a.restart()
+	b.do("POST", "/api/v1/auth/password/reset", map[string]any{"email": "jane@example.com", "otp": code, "newPassword": "brand new password"}).want(t, 200)
+}
