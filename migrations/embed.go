@@ -10,3 +10,8 @@ import "embed"
 //
 //go:embed sqlite/*.sql
 var SQLite embed.FS
+
+// MySQL holds the MySQL/MariaDB migrations (migrations/mysql/*.sql).
+//
+//go:embed mysql/*.sql
+var MySQL embed.FS

@@ -2,6 +2,7 @@ package test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/netip"
 	"os"
@@ -13,6 +14,8 @@ import (
 	"github.com/moby/moby/api/types/network"
 	"github.com/testcontainers/testcontainers-go"
 	"github.com/testcontainers/testcontainers-go/wait"
+
+	"authd/domain"
 )
 
 // Container helpers: real MySQL-compatible and memcached servers for the
@@ -61,6 +64,7 @@ func requireDocker(t *testing.T) {
 var shared struct {
 	mu        sync.Mutex
 	memcached string
+	mysqlDSN  string
 	stop      []func()
 }
 
@@ -121,3 +125,5 @@ func TestMain(m *testing.M) {
 	shared.mu.Unlock()
 	os.Exit(code)
 }
+
+func errorsIsUnavailable(err error) bool { return errors.Is(err, domain.ErrUnavailable) }

@@ -1,0 +1,144 @@
+package mysql
+
+import (
+	"cmp"
+	"context"
+	"crypto/rand"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"authd/domain"
+	"authd/ports"
+)
+
+// Outbox keeps outgoing mail in the outbox table until the dispatcher has
+// delivered it or given up.
+type Outbox struct{ db *DB }
+
+var _ ports.Outbox = (*Outbox)(nil)
+
+// NewOutbox returns the outbox on db, for wire.
+func NewOutbox(db *DB) *Outbox { return &Outbox{db: db} }
+
+// outboxRow is a claimed outbox row.
+type outboxRow struct {
+	ID            string `db:"id"`
+	Recipient     string `db:"recipient"`
+	Subject       string `db:"subject"`
+	TextBody      string `db:"text_body"`
+	HTMLBody      string `db:"html_body"`
+	CreatedAt     int64  `db:"created_at"`
+	Attempts      int    `db:"attempts"`
+	NextAttemptAt int64  `db:"next_attempt_at"`
+	LastError     string `db:"last_error"`
+}
+
+func (r outboxRow) message() (domain.OutboxMessage, error) {
+	to, err := domain.ParseEmail(r.Recipient)
+	if err != nil {
+		return domain.OutboxMessage{}, fmt.Errorf("mysql: stored recipient of message %s is invalid", r.ID)
+	}
+	return domain.OutboxMessage{
+		Message:       domain.Message{ID: r.ID, To: to, Subject: r.Subject, Text: r.TextBody, HTML: r.HTMLBody},
+		CreatedAt:     fromMS(r.CreatedAt),
+		Attempts:      r.Attempts,
+		NextAttemptAt: fromMS(r.NextAttemptAt),
+		LastError:     r.LastError,
+	}, nil
+}
+
+// Enqueue stores m, due at now; a message without an ID gets a random one so
+// that its Message-ID stays stable across retries.
+func (o *Outbox) Enqueue(ctx context.Context, m domain.Message, now time.Time) error {
+	if m.ID == "" {
+		m.ID = rand.Text()
+	}
+	return o.db.write(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO outbox
+			(id, recipient, subject, text_body, html_body, created_at, attempts, next_attempt_at, last_error)
+			VALUES (?, ?, ?, ?, ?, ?, 0, ?, '')`,
+			m.ID, m.To.String(), m.Subject, m.Text, m.HTML, ms(now), ms(now))
+		return fail(ctx, "enqueue message", err)
+	})
+}
+
+// Claim leases up to limit due messages until now+lease: it locks them with
+// SELECT ... FOR UPDATE SKIP LOCKED and sets the lease in the same transaction,
+// so no two dispatchers, on any instance, ever hold the same message.
+func (o *Outbox) Claim(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]domain.OutboxMessage, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	var rows []outboxRow
+	err := o.db.write(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		rows = rows[:0]
+		// SKIP LOCKED: concurrent dispatchers on other instances take other rows
+		// instead of waiting for these, and never the same ones.
+		err := sqlx.SelectContext(ctx, tx, &rows, `SELECT id, recipient, subject, text_body, html_body, created_at,
+				attempts, next_attempt_at, last_error
+			FROM outbox
+			WHERE sent_at IS NULL AND dead_at IS NULL AND next_attempt_at <= ?
+			  AND (lease_until IS NULL OR lease_until <= ?)
+			ORDER BY created_at, id
+			LIMIT ?
+			FOR UPDATE SKIP LOCKED`, ms(now), ms(now), limit)
+		if err != nil || len(rows) == 0 {
+			return fail(ctx, "claim messages", err)
+		}
+		ids := make([]any, 0, len(rows)+1)
+		ids = append(ids, ms(now.Add(lease)))
+		for _, r := range rows {
+			ids = append(ids, r.ID)
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE outbox SET lease_until = ? WHERE id IN (?`+strings.Repeat(", ?", len(rows)-1)+`)`, ids...)
+		return fail(ctx, "claim messages", err)
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(rows, func(a, b outboxRow) int {
+		return cmp.Or(cmp.Compare(a.CreatedAt, b.CreatedAt), cmp.Compare(a.ID, b.ID))
+	})
+	out := make([]domain.OutboxMessage, 0, len(rows))
+	for _, r := range rows {
+		m, err := r.message()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// MarkSent records delivery, releases the lease and drops the body, which may
+// hold a secret link or code.
+func (o *Outbox) MarkSent(ctx context.Context, id string, now time.Time) error {
+	return o.db.write(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE outbox SET sent_at = ?, lease_until = NULL,
+			subject = '', text_body = '', html_body = '' WHERE id = ?`, ms(now), id)
+		return fail(ctx, "mark message sent", err)
+	})
+}
+
+// Retry records a failed attempt and makes the message due again at next,
+// releasing its lease.
+func (o *Outbox) Retry(ctx context.Context, id string, attempts int, next time.Time, lastErr string) error {
+	return o.db.write(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ?,
+			lease_until = NULL WHERE id = ? AND sent_at IS NULL AND dead_at IS NULL`, attempts, ms(next), lastErr, id)
+		return fail(ctx, "retry message", err)
+	})
+}
+
+// MarkDead gives up on the message, records why and drops its body.
+func (o *Outbox) MarkDead(ctx context.Context, id string, now time.Time, lastErr string) error {
+	return o.db.write(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE outbox SET dead_at = ?, last_error = ?, lease_until = NULL,
+			subject = '', text_body = '', html_body = '' WHERE id = ?`, ms(now), lastErr, id)
+		return fail(ctx, "mark message dead", err)
+	})
+}

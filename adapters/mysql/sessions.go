@@ -1,0 +1,273 @@
+package mysql
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"slices"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"authd/domain"
+	"authd/ports"
+)
+
+// SessionRepository stores login sessions and their refresh-token hashes in the
+// sessions and refresh_tokens tables.
+type SessionRepository struct{ db *DB }
+
+var _ ports.SessionRepository = (*SessionRepository)(nil)
+
+// NewSessionRepository returns the session store on db, for wire.
+func NewSessionRepository(db *DB) *SessionRepository { return &SessionRepository{db: db} }
+
+// sessionRow is a sessions row as stored.
+type sessionRow struct {
+	ID               string        `db:"id"`
+	UserID           string        `db:"user_id"`
+	CreatedAt        int64         `db:"created_at"`
+	LastUsedAt       int64         `db:"last_used_at"`
+	ExpiresAt        int64         `db:"expires_at"`
+	RefreshExpiresAt int64         `db:"refresh_expires_at"`
+	RevokedAt        sql.NullInt64 `db:"revoked_at"`
+	UserAgent        string        `db:"user_agent"`
+	IP               string        `db:"ip"`
+}
+
+const sessionColumns = `id, user_id, created_at, last_used_at, expires_at, refresh_expires_at, revoked_at, user_agent, ip`
+
+func (r sessionRow) session() domain.Session {
+	return domain.Session{
+		ID:               domain.SessionID(r.ID),
+		UserID:           domain.UserID(r.UserID),
+		CreatedAt:        fromMS(r.CreatedAt),
+		LastUsedAt:       fromMS(r.LastUsedAt),
+		ExpiresAt:        fromMS(r.ExpiresAt),
+		RefreshExpiresAt: fromMS(r.RefreshExpiresAt),
+		RevokedAt:        fromNullMS(r.RevokedAt),
+		UserAgent:        r.UserAgent,
+		IP:               r.IP,
+	}
+}
+
+// refreshRow is a refresh_tokens row as stored.
+type refreshRow struct {
+	Hash      []byte        `db:"hash"`
+	SessionID string        `db:"session_id"`
+	CreatedAt int64         `db:"created_at"`
+	ExpiresAt int64         `db:"expires_at"`
+	RotatedAt sql.NullInt64 `db:"rotated_at"`
+}
+
+func (r refreshRow) token() domain.RefreshToken {
+	return domain.RefreshToken{
+		Hash:      r.Hash,
+		SessionID: domain.SessionID(r.SessionID),
+		CreatedAt: fromMS(r.CreatedAt),
+		ExpiresAt: fromMS(r.ExpiresAt),
+		RotatedAt: fromNullMS(r.RotatedAt),
+	}
+}
+
+// insertRefresh stores one refresh token of session.
+func insertRefresh(ctx context.Context, tx *sqlx.Tx, session domain.SessionID, t domain.RefreshToken) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO refresh_tokens (hash, session_id, created_at, expires_at, rotated_at)
+		VALUES (?, ?, ?, ?, ?)`, t.Hash, string(session), ms(t.CreatedAt), ms(t.ExpiresAt), nullMS(t.RotatedAt))
+	return err
+}
+
+// Create stores a new session together with its first refresh token, in one
+// transaction (the caller's when there is one).
+func (r *SessionRepository) Create(ctx context.Context, s *domain.Session, first domain.RefreshToken) error {
+	return r.db.write(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO sessions (`+sessionColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			string(s.ID), string(s.UserID), ms(s.CreatedAt), ms(s.LastUsedAt), ms(s.ExpiresAt),
+			ms(s.RefreshExpiresAt), nullMS(s.RevokedAt), s.UserAgent, s.IP)
+		if err != nil {
+			return fail(ctx, "create session", err)
+		}
+		return fail(ctx, "create session", insertRefresh(ctx, tx, s.ID, first))
+	})
+}
+
+// ByID returns domain.ErrSessionNotFound when there is no such session.
+func (r *SessionRepository) ByID(ctx context.Context, id domain.SessionID) (*domain.Session, error) {
+	var row sessionRow
+	err := sqlx.GetContext(ctx, r.db.read(ctx), &row, `SELECT `+sessionColumns+` FROM sessions WHERE id = ?`, string(id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, domain.ErrSessionNotFound
+	}
+	if err != nil {
+		return nil, fail(ctx, "find session", err)
+	}
+	s := row.session()
+	return &s, nil
+}
+
+// RefreshToken finds a refresh token by its hash, with its session;
+// domain.ErrTokenNotFound when there is none.
+func (r *SessionRepository) RefreshToken(ctx context.Context, hash []byte) (*domain.RefreshToken, *domain.Session, error) {
+	var row struct {
+		refreshRow
+		Session sessionRow `db:"s"`
+	}
+	err := sqlx.GetContext(ctx, r.db.read(ctx), &row, `SELECT
+			t.hash, t.session_id, t.created_at, t.expires_at, t.rotated_at,
+			s.id AS "s.id", s.user_id AS "s.user_id", s.created_at AS "s.created_at",
+			s.last_used_at AS "s.last_used_at", s.expires_at AS "s.expires_at",
+			s.refresh_expires_at AS "s.refresh_expires_at", s.revoked_at AS "s.revoked_at",
+			s.user_agent AS "s.user_agent", s.ip AS "s.ip"
+		FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id
+		WHERE t.hash = ?`, hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil, domain.ErrTokenNotFound
+	}
+	if err != nil {
+		return nil, nil, fail(ctx, "find refresh token", err)
+	}
+	t, s := row.token(), row.Session.session()
+	return &t, &s, nil
+}
+
+// Rotate spends the token with oldHash by a conditional update (only an
+// unrotated token can be spent, so of concurrent rotations exactly one wins),
+// then stores next for the same session and moves the session on, all in one
+// transaction. It reports false, changing nothing, when the old token is
+// unknown or already rotated.
+func (r *SessionRepository) Rotate(ctx context.Context, oldHash []byte, next domain.RefreshToken, now time.Time) (bool, error) {
+	won := false
+	err := r.db.write(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE refresh_tokens SET rotated_at = ?
+			WHERE hash = ? AND rotated_at IS NULL`, ms(now), oldHash)
+		if err != nil {
+			return fail(ctx, "rotate refresh token", err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n != 1 {
+			return fail(ctx, "rotate refresh token", err) // another request rotated it first
+		}
+		var session string
+		if err := tx.QueryRowxContext(ctx, `SELECT session_id FROM refresh_tokens WHERE hash = ?`, oldHash).Scan(&session); err != nil {
+			return fail(ctx, "rotate refresh token", err)
+		}
+		if err := insertRefresh(ctx, tx, domain.SessionID(session), next); err != nil {
+			return fail(ctx, "rotate refresh token", err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE sessions SET last_used_at = ?, refresh_expires_at = ? WHERE id = ?`,
+			ms(now), ms(next.ExpiresAt), session); err != nil {
+			return fail(ctx, "rotate refresh token", err)
+		}
+		won = true
+		return nil
+	})
+	if err != nil {
+		return false, err
+	}
+	return won, nil
+}
+
+// Touch records that the session was used at now; an unknown session is ignored.
+func (r *SessionRepository) Touch(ctx context.Context, id domain.SessionID, now time.Time) error {
+	return r.db.write(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		_, err := tx.ExecContext(ctx, `UPDATE sessions SET last_used_at = ? WHERE id = ?`, ms(now), string(id))
+		return fail(ctx, "touch session", err)
+	})
+}
+
+// Revoke marks the session revoked at now unless it already is, and reports
+// whether it was live before; an unknown session reports false.
+func (r *SessionRepository) Revoke(ctx context.Context, id domain.SessionID, now time.Time) (bool, error) {
+	wasLive := false
+	err := r.db.write(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		var exp struct {
+			ExpiresAt        int64 `db:"expires_at"`
+			RefreshExpiresAt int64 `db:"refresh_expires_at"`
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, ms(now), string(id))
+		if err != nil {
+			return fail(ctx, "revoke session", err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n != 1 {
+			return fail(ctx, "revoke session", err) // unknown or revoked already
+		}
+		err = tx.QueryRowxContext(ctx, `SELECT expires_at, refresh_expires_at FROM sessions WHERE id = ?`, string(id)).StructScan(&exp)
+		if err != nil {
+			return fail(ctx, "revoke session", err)
+		}
+		wasLive = ms(now) < exp.ExpiresAt && ms(now) < exp.RefreshExpiresAt
+		return nil
+	})
+	if err != nil {
+		return false, err
+	}
+	return wasLive, nil
+}
+
+// RevokeAllForUser revokes every unrevoked session of the user at now and
+// returns their ids.
+func (r *SessionRepository) RevokeAllForUser(ctx context.Context, userID domain.UserID, now time.Time) ([]domain.SessionID, error) {
+	var ids []domain.SessionID
+	err := r.db.write(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		// Lock the user's unrevoked sessions, then revoke exactly those.
+		err := sqlx.SelectContext(ctx, tx, &ids, `SELECT id FROM sessions
+			WHERE user_id = ? AND revoked_at IS NULL FOR UPDATE`, string(userID))
+		if err != nil || len(ids) == 0 {
+			return fail(ctx, "revoke sessions of user", err)
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL`, ms(now), string(userID))
+		return fail(ctx, "revoke sessions of user", err)
+	})
+	if err != nil {
+		return nil, err
+	}
+	slices.Sort(ids)
+	return ids, nil
+}
+
+// ListLive returns the user's sessions that are live at now, newest first.
+func (r *SessionRepository) ListLive(ctx context.Context, userID domain.UserID, now time.Time) ([]domain.Session, error) {
+	return r.list(ctx, "list live sessions", `SELECT `+sessionColumns+` FROM sessions
+		WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ? AND refresh_expires_at > ?
+		ORDER BY created_at DESC, id DESC`, string(userID), ms(now), ms(now))
+}
+
+// RevokedSince returns the sessions revoked at or after since, oldest revocation
+// first, to re-seed the denylist.
+func (r *SessionRepository) RevokedSince(ctx context.Context, since time.Time) ([]domain.Session, error) {
+	return r.list(ctx, "list revoked sessions", `SELECT `+sessionColumns+` FROM sessions
+		WHERE revoked_at IS NOT NULL AND revoked_at >= ?
+		ORDER BY revoked_at, id`, ms(since))
+}
+
+// list runs a query for many sessions.
+func (r *SessionRepository) list(ctx context.Context, op, query string, args ...any) ([]domain.Session, error) {
+	var rows []sessionRow
+	if err := sqlx.SelectContext(ctx, r.db.read(ctx), &rows, query, args...); err != nil {
+		return nil, fail(ctx, op, err)
+	}
+	out := make([]domain.Session, len(rows))
+	for i, row := range rows {
+		out[i] = row.session()
+	}
+	return out, nil
+}
+
+// DeleteExpired removes the sessions that ended before cutoff (absolute limit,
+// refresh expiry or revocation) and, by cascade, their refresh tokens.
+func (r *SessionRepository) DeleteExpired(ctx context.Context, cutoff time.Time) (int, error) {
+	var n int64
+	err := r.db.write(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		c := ms(cutoff)
+		res, err := tx.ExecContext(ctx, `DELETE FROM sessions
+			WHERE expires_at < ? OR refresh_expires_at < ? OR revoked_at < ?`, c, c, c)
+		if err != nil {
+			return fail(ctx, "delete expired sessions", err)
+		}
+		n, err = res.RowsAffected()
+		return fail(ctx, "delete expired sessions", err)
+	})
+	if err != nil {
+		return 0, err
+	}
+	return int(n), nil
+}

@@ -1,0 +1,154 @@
+package mysql
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"authd/domain"
+	"authd/ports"
+)
+
+// OneTimeTokenRepository stores the hashes of emailed secrets in the
+// one_time_tokens table.
+type OneTimeTokenRepository struct{ db *DB }
+
+var _ ports.OneTimeTokenRepository = (*OneTimeTokenRepository)(nil)
+
+// NewOneTimeTokenRepository returns the one-time token store on db, for wire.
+func NewOneTimeTokenRepository(db *DB) *OneTimeTokenRepository {
+	return &OneTimeTokenRepository{db: db}
+}
+
+// tokenRow is a one_time_tokens row as stored.
+type tokenRow struct {
+	ID        string        `db:"id"`
+	Hash      []byte        `db:"hash"`
+	Purpose   string        `db:"purpose"`
+	UserID    string        `db:"user_id"`
+	CreatedAt int64         `db:"created_at"`
+	ExpiresAt int64         `db:"expires_at"`
+	UsedAt    sql.NullInt64 `db:"used_at"`
+	Attempts  int           `db:"attempts"`
+}
+
+const tokenColumns = `id, hash, purpose, user_id, created_at, expires_at, used_at, attempts`
+
+func (r tokenRow) token() *domain.OneTimeToken {
+	return &domain.OneTimeToken{
+		ID:        r.ID,
+		Hash:      r.Hash,
+		Purpose:   domain.TokenPurpose(r.Purpose),
+		UserID:    domain.UserID(r.UserID),
+		CreatedAt: fromMS(r.CreatedAt),
+		ExpiresAt: fromMS(r.ExpiresAt),
+		UsedAt:    fromNullMS(r.UsedAt),
+		Attempts:  r.Attempts,
+	}
+}
+
+// Create stores a new token.
+func (r *OneTimeTokenRepository) Create(ctx context.Context, t *domain.OneTimeToken) error {
+	return r.db.write(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO one_time_tokens (`+tokenColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			t.ID, t.Hash, string(t.Purpose), string(t.UserID), ms(t.CreatedAt), ms(t.ExpiresAt), nullMS(t.UsedAt), t.Attempts)
+		return fail(ctx, "create one-time token", err)
+	})
+}
+
+// Consume spends the unused, unexpired token of purpose with hash by one
+// conditional update, so that of concurrent attempts exactly one succeeds, and
+// returns it; domain.ErrTokenNotFound when no such token can be used.
+func (r *OneTimeTokenRepository) Consume(ctx context.Context, purpose domain.TokenPurpose, hash []byte, now time.Time) (*domain.OneTimeToken, error) {
+	var row tokenRow
+	err := r.db.write(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE one_time_tokens SET used_at = ?
+			WHERE purpose = ? AND hash = ? AND used_at IS NULL AND expires_at > ?`, ms(now), string(purpose), hash, ms(now))
+		if err != nil {
+			return fail(ctx, "consume one-time token", err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n != 1 {
+			if err != nil {
+				return fail(ctx, "consume one-time token", err)
+			}
+			return domain.ErrTokenNotFound
+		}
+		err = tx.QueryRowxContext(ctx, `SELECT `+tokenColumns+` FROM one_time_tokens WHERE purpose = ? AND hash = ?`,
+			string(purpose), hash).StructScan(&row)
+		return fail(ctx, "consume one-time token", err)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return row.token(), nil
+}
+
+// Void marks every unused token of the user with one of purposes as used at
+// now, so that a newer token is the only one that works; no purposes, no change.
+func (r *OneTimeTokenRepository) Void(ctx context.Context, userID domain.UserID, now time.Time, purposes ...domain.TokenPurpose) error {
+	if len(purposes) == 0 {
+		return nil
+	}
+	args := []any{ms(now), string(userID)}
+	for _, p := range purposes {
+		args = append(args, string(p))
+	}
+	query := `UPDATE one_time_tokens SET used_at = ?
+		WHERE user_id = ? AND used_at IS NULL AND purpose IN (?` + strings.Repeat(", ?", len(purposes)-1) + `)`
+	return r.db.write(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		_, err := tx.ExecContext(ctx, query, args...)
+		return fail(ctx, "void one-time tokens", err)
+	})
+}
+
+// DeleteExpired removes tokens that expired before cutoff and returns how many.
+func (r *OneTimeTokenRepository) DeleteExpired(ctx context.Context, cutoff time.Time) (int, error) {
+	var n int64
+	err := r.db.write(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM one_time_tokens WHERE expires_at < ?`, ms(cutoff))
+		if err != nil {
+			return fail(ctx, "delete expired one-time tokens", err)
+		}
+		n, err = res.RowsAffected()
+		return fail(ctx, "delete expired one-time tokens", err)
+	})
+	if err != nil {
+		return 0, err
+	}
+	return int(n), nil
+}
+
+// Latest returns the user's newest usable token of purpose; domain.ErrTokenNotFound otherwise.
+func (r *OneTimeTokenRepository) Latest(ctx context.Context, userID domain.UserID, purpose domain.TokenPurpose, now time.Time) (*domain.OneTimeToken, error) {
+	var row tokenRow
+	err := sqlx.GetContext(ctx, r.db.read(ctx), &row, `SELECT `+tokenColumns+` FROM one_time_tokens
+		WHERE user_id = ? AND purpose = ? AND used_at IS NULL AND expires_at > ?
+		ORDER BY created_at DESC, id DESC LIMIT 1`, string(userID), string(purpose), ms(now))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, domain.ErrTokenNotFound
+	}
+	if err != nil {
+		return nil, fail(ctx, "latest one-time token", err)
+	}
+	return row.token(), nil
+}
+
+// AddAttempt counts one try against the token by one conditional update, so
+// parallel guesses can never count more than max.
+func (r *OneTimeTokenRepository) AddAttempt(ctx context.Context, id string, max int, now time.Time) (bool, error) {
+	var n int64
+	err := r.db.write(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE one_time_tokens SET attempts = attempts + 1
+			WHERE id = ? AND used_at IS NULL AND expires_at > ? AND attempts < ?`, id, ms(now), max)
+		if err != nil {
+			return fail(ctx, "count one-time token attempt", err)
+		}
+		n, err = res.RowsAffected()
+		return fail(ctx, "count one-time token attempt", err)
+	})
+	return n == 1, err
+}

@@ -1,0 +1,132 @@
+package mysql
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/jmoiron/sqlx"
+
+	"authd/domain"
+	"authd/ports"
+)
+
+// UserRepository stores accounts in the users table.
+type UserRepository struct{ db *DB }
+
+var _ ports.UserRepository = (*UserRepository)(nil)
+
+// NewUserRepository returns the account store on db, for wire.
+func NewUserRepository(db *DB) *UserRepository { return &UserRepository{db: db} }
+
+// userRow is a users row as stored.
+type userRow struct {
+	ID            string        `db:"id"`
+	Email         string        `db:"email"`
+	PasswordHash  string        `db:"password_hash"`
+	FirstName     string        `db:"first_name"`
+	LastName      string        `db:"last_name"`
+	Phone         string        `db:"phone"`
+	Gender        string        `db:"gender"`
+	ProfileImage  string        `db:"profile_image"`
+	Role          string        `db:"role"`
+	EmailVerified bool          `db:"email_verified"`
+	DeactivatedAt sql.NullInt64 `db:"deactivated_at"`
+	CreatedAt     int64         `db:"created_at"`
+	UpdatedAt     int64         `db:"updated_at"`
+}
+
+const userColumns = `id, email, password_hash, first_name, last_name, phone, gender, profile_image,
+	role, email_verified, deactivated_at, created_at, updated_at`
+
+func (r userRow) user() (*domain.User, error) {
+	email, err := domain.ParseEmail(r.Email)
+	if err != nil {
+		return nil, fmt.Errorf("mysql: stored email of user %s is invalid", r.ID)
+	}
+	return &domain.User{
+		ID:           domain.UserID(r.ID),
+		Email:        email,
+		PasswordHash: r.PasswordHash,
+		Profile: domain.Profile{
+			FirstName: r.FirstName, LastName: r.LastName, Phone: r.Phone,
+			Gender: r.Gender, ProfileImage: r.ProfileImage,
+		},
+		Role:          domain.Role(r.Role),
+		EmailVerified: r.EmailVerified,
+		DeactivatedAt: fromNullMS(r.DeactivatedAt),
+		CreatedAt:     fromMS(r.CreatedAt),
+		UpdatedAt:     fromMS(r.UpdatedAt),
+	}, nil
+}
+
+// Create stores a new user; domain.ErrEmailTaken when the email is in use.
+func (r *UserRepository) Create(ctx context.Context, u *domain.User) error {
+	if u.Email.IsZero() {
+		return errors.New("mysql: create user: email is required")
+	}
+	return r.db.write(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO users (`+userColumns+`)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			string(u.ID), u.Email.String(), u.PasswordHash,
+			u.Profile.FirstName, u.Profile.LastName, u.Profile.Phone, u.Profile.Gender, u.Profile.ProfileImage,
+			string(u.Role), u.EmailVerified, nullMS(u.DeactivatedAt), ms(u.CreatedAt), ms(u.UpdatedAt))
+		if isUniqueViolation(err, "users_email") {
+			return domain.ErrEmailTaken
+		}
+		return fail(ctx, "create user", err)
+	})
+}
+
+// ByID returns domain.ErrUserNotFound when there is no such user.
+func (r *UserRepository) ByID(ctx context.Context, id domain.UserID) (*domain.User, error) {
+	return r.one(ctx, r.db.read(ctx), "find user", `SELECT `+userColumns+` FROM users WHERE id = ?`, string(id))
+}
+
+// ByEmail returns domain.ErrUserNotFound when no user has the email.
+func (r *UserRepository) ByEmail(ctx context.Context, e domain.Email) (*domain.User, error) {
+	return r.one(ctx, r.db.read(ctx), "find user by email", `SELECT `+userColumns+` FROM users WHERE email = ?`, e.String())
+}
+
+// one runs a query for at most one user.
+func (r *UserRepository) one(ctx context.Context, q sqlx.QueryerContext, op, query string, args ...any) (*domain.User, error) {
+	var row userRow
+	if err := sqlx.GetContext(ctx, q, &row, query, args...); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, domain.ErrUserNotFound
+		}
+		return nil, fail(ctx, op, err)
+	}
+	return row.user()
+}
+
+// Update loads the user in a transaction (the caller's, or a new one), lets fn
+// change it and writes every mutable column back; fn's error aborts and is
+// returned as is.
+func (r *UserRepository) Update(ctx context.Context, id domain.UserID, fn func(*domain.User) error) error {
+	return r.db.write(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		u, err := r.one(ctx, tx, "load user for update", `SELECT `+userColumns+` FROM users WHERE id = ?`, string(id))
+		if err != nil {
+			return err
+		}
+		if err := fn(u); err != nil {
+			return err
+		}
+		if u.Email.IsZero() {
+			return errors.New("mysql: update user: email is required")
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE users SET email = ?, password_hash = ?,
+			first_name = ?, last_name = ?, phone = ?, gender = ?, profile_image = ?,
+			role = ?, email_verified = ?, deactivated_at = ?, updated_at = ?
+			WHERE id = ?`,
+			u.Email.String(), u.PasswordHash,
+			u.Profile.FirstName, u.Profile.LastName, u.Profile.Phone, u.Profile.Gender, u.Profile.ProfileImage,
+			string(u.Role), u.EmailVerified, nullMS(u.DeactivatedAt), ms(u.UpdatedAt),
+			string(id))
+		if isUniqueViolation(err, "users_email") {
+			return domain.ErrEmailTaken
+		}
+		return fail(ctx, "update user", err)
+	})
+}
