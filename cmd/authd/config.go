@@ -99,7 +99,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	c.HTTPAddr = r.str("AUTH_HTTP_ADDR", ":3000")
 	c.PublicURL = strings.TrimRight(r.url("AUTH_PUBLIC_URL", "http://localhost:3000"), "/")
 	c.DataDir = r.str("AUTH_DATA_DIR", "./data")
-	c.DBDriver = r.oneOf("AUTH_DB_DRIVER", "sqlite", "sqlite")
+	c.DBDriver = r.oneOf("AUTH_DB_DRIVER", "sqlite", "sqlite", "mysql")
 	c.DBDSN = r.str("AUTH_DB_DSN", "")
 	switch {
 	case c.DBDSN == "" && c.DBDriver == "mysql":

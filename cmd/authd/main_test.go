@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"net"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -30,6 +31,8 @@ func TestConfig(t *testing.T) {
 		"AUTH_PASSWORD_MIN_LENGTH": {"AUTH_PASSWORD_MIN_LENGTH": "0"},
 		"AUTH_PUBLIC_URL":          {"AUTH_PUBLIC_URL": "localhost:3000"},
 		"AUTH_CORS_ORIGINS":        {"AUTH_CORS_ORIGINS": "https://a.example.com/path"},
+		"AUTH_DB_DSN":              {"AUTH_DB_DRIVER": "mysql"},
+		"AUTH_MEMCACHED_SERVERS":   {"AUTH_DENYLIST": "memcached"},
 	}
 	for name, env := range bad {
 		t.Run("stops with one line naming "+name, func(t *testing.T) {
@@ -80,5 +83,19 @@ func TestSMTPConfig(t *testing.T) {
 	cfg, err := LoadConfig(func(k string) string { return env[k] })
 	if err != nil || cfg.SMTP.Port != 587 || cfg.SMTP.TLS != "starttls" || cfg.SMTP.From != "no-reply@localhost" {
 		t.Fatalf("%+v %v", cfg.SMTP, err)
+	}
+}
+
+func TestUnreachableDatabaseStopsStart(t *testing.T) {
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	addr := l.Addr().String()
+	l.Close()
+	env := map[string]string{"AUTH_DB_DRIVER": "mysql", "AUTH_DB_DSN": "authd:hunter2-pw@tcp(" + addr + ")/authd",
+		"AUTH_STARTUP_TIMEOUT": "1s", "AUTH_DATA_DIR": t.TempDir(), "AUTH_HTTP_ADDR": "127.0.0.1:0"}
+	var stderr bytes.Buffer
+	code := run(context.Background(), func(k string) string { return env[k] }, &stderr)
+	out := strings.TrimSpace(stderr.String())
+	if code == 0 || strings.Count(out, "\n") != 0 || !strings.Contains(out, "AUTH_DB_DSN") || strings.Contains(out, "hunter2") {
+		t.Fatalf("exit %d, output %q", code, out)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"authd/adapters/jwt"
 	"authd/adapters/memcached"
 	"authd/adapters/memory"
+	"authd/adapters/mysql"
 	"authd/adapters/password"
 	"authd/adapters/smtp"
 	"authd/adapters/sqlite"
@@ -85,6 +86,10 @@ func httpConfig(cfg Config) httpapi.Config {
 
 func sqliteConfig(cfg Config) sqlite.Config { return sqlite.Config{DSN: cfg.DBDSN} }
 
+func mysqlConfig(cfg Config) mysql.Config {
+	return mysql.Config{DSN: cfg.DBDSN, StartupTimeout: cfg.StartupTimeout}
+}
+
 // readiness lists what /readyz asks: the database and the denylist.
 func readiness(db ports.Pinger, denylist ports.TokenDenylist) []httpapi.Check {
 	return []httpapi.Check{{Name: "database", Pinger: db}, {Name: "denylist", Pinger: denylist}}
@@ -126,5 +131,8 @@ func provideMailer(cfg Config, log *slog.Logger) (ports.Mailer, error) {
 
 // buildApp assembles the app for cfg with the injector of its storage driver.
 func buildApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(), error) {
+	if cfg.DBDriver == "mysql" {
+		return initMySQL(ctx, cfg, log)
+	}
 	return initSQLite(ctx, cfg, log)
 }

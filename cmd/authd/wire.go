@@ -10,6 +10,7 @@ import (
 
 	"authd/adapters/httpapi"
 	"authd/adapters/jwt"
+	"authd/adapters/mysql"
 	"authd/adapters/password"
 	"authd/adapters/sqlite"
 	"authd/adapters/system"
@@ -69,5 +70,11 @@ var coreSet = wire.NewSet(
 // initSQLite assembles authd on the embedded SQLite store.
 func initSQLite(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(), error) {
 	wire.Build(coreSet, sqlite.ProviderSet, sqliteConfig, wire.Bind(new(ports.Pinger), new(*sqlite.DB)))
+	return nil, nil, nil
+}
+
+// initMySQL assembles authd on MySQL (or MariaDB), the scaled-out store.
+func initMySQL(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(), error) {
+	wire.Build(coreSet, mysql.ProviderSet, mysqlConfig, wire.Bind(new(ports.Pinger), new(*mysql.DB)))
 	return nil, nil, nil
 }

@@ -9,6 +9,7 @@ package main
 import (
 	"authd/adapters/httpapi"
 	"authd/adapters/jwt"
+	"authd/adapters/mysql"
 	"authd/adapters/password"
 	"authd/adapters/sqlite"
 	"authd/adapters/system"
@@ -64,6 +65,90 @@ func initSQLite(ctx context.Context, cfg Config, log *slog.Logger) (*App, func()
 	logout := application.NewLogout(sessionRepository, revocations, clock, log)
 	passwordChange := application.NewPasswordChange(db, userRepository, sessionRepository, hasher, outbox, random, sessionIssuer, revocations, clock, applicationSettings, log)
 	attemptLog := sqlite.NewAttemptLog(db)
+	passwordReset := application.NewPasswordReset(db, userRepository, sessionRepository, oneTimeTokenRepository, attemptLog, outbox, hasher, revocations, random, clock, applicationSettings, log)
+	deactivation := application.NewDeactivation(db, userRepository, sessionRepository, oneTimeTokenRepository, hasher, revocations, clock, log)
+	sessions := application.NewSessions(sessionRepository, revocations, clock, log)
+	v := readiness(db, tokenDenylist)
+	services := httpapi.Services{
+		Registration:      registration,
+		EmailVerification: emailVerification,
+		Login:             login,
+		Authenticator:     authenticator,
+		Profile:           profile,
+		Refresh:           refresh,
+		Logout:            logout,
+		PasswordChange:    passwordChange,
+		PasswordReset:     passwordReset,
+		Deactivation:      deactivation,
+		Sessions:          sessions,
+		Keys:              issuer,
+		Readiness:         v,
+	}
+	server := httpapi.NewServer(config, services, log)
+	mailer, err := provideMailer(cfg, log)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	applicationDispatcherConfig := dispatcherConfig(cfg)
+	outboxDispatcher := application.NewOutboxDispatcher(outbox, mailer, clock, applicationDispatcherConfig, log)
+	janitor := application.NewJanitor(sessionRepository, oneTimeTokenRepository, attemptLog, clock, applicationSettings, log)
+	app := &App{
+		Server:      server,
+		Dispatcher:  outboxDispatcher,
+		Janitor:     janitor,
+		Revocations: revocations,
+	}
+	return app, func() {
+		cleanup2()
+		cleanup()
+	}, nil
+}
+
+// initMySQL assembles authd on MySQL (or MariaDB), the scaled-out store.
+func initMySQL(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(), error) {
+	config := httpConfig(cfg)
+	config2 := mysqlConfig(cfg)
+	db, cleanup, err := mysql.Open(ctx, config2)
+	if err != nil {
+		return nil, nil, err
+	}
+	userRepository := mysql.NewUserRepository(db)
+	config3 := passwordConfig(cfg)
+	hasher := password.NewHasher(config3)
+	oneTimeTokenRepository := mysql.NewOneTimeTokenRepository(db)
+	outbox := mysql.NewOutbox(db)
+	random := system.NewRandom()
+	clock := system.NewClock()
+	applicationSettings, err := settings(cfg)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	emailVerification := application.NewEmailVerification(db, userRepository, oneTimeTokenRepository, outbox, random, clock, applicationSettings, log)
+	sessionRepository := mysql.NewSessionRepository(db)
+	config4 := jwtConfig(cfg)
+	issuer, err := jwt.New(config4)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	sessionIssuer := application.NewSessionIssuer(sessionRepository, issuer, random, clock, applicationSettings)
+	registration := application.NewRegistration(db, userRepository, hasher, emailVerification, sessionIssuer, random, clock, applicationSettings, log)
+	login := application.NewLogin(userRepository, hasher, sessionIssuer, clock, applicationSettings, log)
+	tokenDenylist, cleanup2, err := provideDenylist(cfg, clock, log)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	revocations := application.NewRevocations(sessionRepository, tokenDenylist, clock, applicationSettings, log)
+	authenticator := application.NewAuthenticator(issuer, revocations, clock)
+	profile := application.NewProfile(userRepository, clock)
+	refresh := application.NewRefresh(userRepository, sessionRepository, sessionIssuer, revocations, random, clock, applicationSettings, log)
+	logout := application.NewLogout(sessionRepository, revocations, clock, log)
+	passwordChange := application.NewPasswordChange(db, userRepository, sessionRepository, hasher, outbox, random, sessionIssuer, revocations, clock, applicationSettings, log)
+	attemptLog := mysql.NewAttemptLog(db)
 	passwordReset := application.NewPasswordReset(db, userRepository, sessionRepository, oneTimeTokenRepository, attemptLog, outbox, hasher, revocations, random, clock, applicationSettings, log)
 	deactivation := application.NewDeactivation(db, userRepository, sessionRepository, oneTimeTokenRepository, hasher, revocations, clock, log)
 	sessions := application.NewSessions(sessionRepository, revocations, clock, log)

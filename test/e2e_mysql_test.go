@@ -1,0 +1,94 @@
+package test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/testcontainers/testcontainers-go"
+)
+
+// productionEnv is the scaled-out configuration: MySQL, memcached, a shared
+// signing key and HMAC key.
+func productionEnv(t *testing.T, dsn, memcachedAddr string, extra map[string]string) map[string]string {
+	env := map[string]string{
+		"AUTH_DB_DRIVER": "mysql", "AUTH_DB_DSN": dsn,
+		"AUTH_DENYLIST": "memcached", "AUTH_MEMCACHED_SERVERS": memcachedAddr,
+		"AUTH_JWT_ALG": "HS256", "AUTH_JWT_SECRET": "an HS256 secret of at least 32 bytes, shared",
+		"AUTH_HMAC_SECRET": "an HMAC secret of at least 32 bytes, shared too",
+	}
+	for k, v := range extra {
+		env[k] = v
+	}
+	return env
+}
+
+// TestTwoInstances runs two authd processes on one MySQL and one memcached: what
+// one instance revokes, the other refuses at once.
+func TestTwoInstances(t *testing.T) {
+	requireDocker(t)
+	env := productionEnv(t, freshMySQLDSN(t), sharedMemcached(t), map[string]string{"AUTH_REFRESH_REUSE_GRACE": "0s"})
+	a, b := startInstance(t, env), startInstance(t, env)
+
+	a.call("POST", "/api/v1/auth/register", map[string]any{"email": "jane@example.com", "password": "correct horse battery"}, "").expect(t, 201)
+	b.call("GET", "/api/v1/auth/email/verify/"+mailFor(t, "jane@example.com", verifyLinkRe, a, b), nil, "").expect(t, 200)
+	login := a.call("POST", "/api/v1/auth/login", map[string]any{"email": "jane@example.com", "password": "correct horse battery"}, "").expect(t, 200)
+	access := login.str("accessToken")
+	b.call("GET", "/api/v1/users/me", nil, access).expect(t, 200)
+
+	t.Run("a logout on A is refused on B at once", func(t *testing.T) {
+		a.call("POST", "/api/v1/auth/logout", nil, access).expect(t, 204)
+		b.call("GET", "/api/v1/users/me", nil, access).expect(t, 401, "token_revoked")
+	})
+	t.Run("a refresh token rotated on A is reuse on B", func(t *testing.T) {
+		s := b.call("POST", "/api/v1/auth/login", map[string]any{"email": "jane@example.com", "password": "correct horse battery"}, "").expect(t, 200)
+		n := a.call("POST", "/api/v1/auth/refresh", map[string]any{"refreshToken": s.str("refreshToken")}, "").expect(t, 200)
+		b.call("POST", "/api/v1/auth/refresh", map[string]any{"refreshToken": s.str("refreshToken")}, "").expect(t, 401, "refresh_token_reused")
+		a.call("GET", "/api/v1/users/me", nil, n.str("accessToken")).expect(t, 401, "token_revoked")
+	})
+	t.Run("a mail is sent by exactly one instance", func(t *testing.T) {
+		count := 0
+		for _, in := range []*instance{a, b} {
+			count += len(verifyLinkRe.FindAllString(in.out.String(), -1))
+		}
+		if count != 1 {
+			t.Fatalf("the verification mail was printed %d times", count)
+		}
+	})
+}
+
+// TestMySQLOutage stops the database under a running authd: 503 (never 500,
+// never driver text) while it is down, and it works again without a restart.
+func TestMySQLOutage(t *testing.T) {
+	requireDocker(t)
+	port := freePort(t)
+	db, dsn := startMySQL(t, port)
+	t.Cleanup(func() { _ = testcontainers.TerminateContainer(db) })
+	in := startInstance(t, productionEnv(t, dsn, sharedMemcached(t), map[string]string{"AUTH_REQUEST_TIMEOUT": "3s"}))
+	in.call("POST", "/api/v1/auth/register", map[string]any{"email": "jane@example.com", "password": "correct horse battery"}, "").expect(t, 201)
+
+	stopContainer(t, db)
+	for _, r := range []reply{
+		in.call("POST", "/api/v1/auth/login", map[string]any{"email": "jane@example.com", "password": "correct horse battery"}, ""),
+		in.call("POST", "/api/v1/auth/register", map[string]any{"email": "joe@example.com", "password": "correct horse battery"}, ""),
+		in.call("GET", "/readyz", nil, ""),
+	} {
+		r.expect(t, 503, "dependency_unavailable")
+		for _, leak := range []string{"mysql", "dial", "tcp", "sql", "connection"} {
+			if containsFold(r.str("message"), leak) {
+				t.Fatalf("503 leaks %q: %s", leak, r.raw)
+			}
+		}
+	}
+	startContainer(t, db)
+	eventually(t, 60*time.Second, func() string {
+		if r := in.call("POST", "/api/v1/auth/register", map[string]any{"email": "joe@example.com", "password": "correct horse battery"}, ""); r.status != 201 {
+			return fmt.Sprintf("not recovered: %d %s", r.status, r.raw)
+		}
+		return ""
+	})
+	in.call("GET", "/readyz", nil, "").expect(t, 200)
+}
+
+func containsFold(s, sub string) bool { return strings.Contains(strings.ToLower(s), strings.ToLower(sub)) }
