@@ -61,7 +61,12 @@ func startApp(t testing.TB, dataDir string, extra map[string]string) *testApp {
 	if dataDir == "" {
 		dataDir = t.TempDir()
 	}
-	cfg, err := LoadConfig(testEnv(dataDir, extra))
+	env := map[string]string{}
+	backendEnv(t, env)
+	for k, v := range extra {
+		env[k] = v
+	}
+	cfg, err := LoadConfig(testEnv(dataDir, env))
 	if err != nil {
 		t.Fatal(err)
 	}
