@@ -91,4 +91,6 @@ func TestMySQLOutage(t *testing.T) {
 	in.call("GET", "/readyz", nil, "").expect(t, 200)
 }
 
-func containsFold(s, sub string) bool { return strings.Contains(strings.ToLower(s), strings.ToLower(sub)) }
+func containsFold(s, sub string) bool {
+	return strings.Contains(strings.ToLower(s), strings.ToLower(sub))
+}

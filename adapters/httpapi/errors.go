@@ -83,6 +83,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		st = s.begin(c)
 		defer s.logRequest(c, st)
 	}
+	s.corsHeaders(c) // also for errors raised before the CORS middleware ran
 	out := s.classify(err)
 	if out.logIt {
 		s.logFailure(c, st, out, err)

@@ -89,7 +89,9 @@ func (s *Server) logout(c *fiber.Ctx) error {
 	}
 	scope := ports.LogoutScope(req.Scope)
 	switch scope {
-	case "", ports.LogoutLocal, ports.LogoutGlobal:
+	case "":
+		scope = ports.LogoutLocal
+	case ports.LogoutLocal, ports.LogoutGlobal:
 	default:
 		return domain.Validation(domain.FieldError{Field: "scope", Message: `must be "local" or "global"`})
 	}
@@ -203,8 +205,9 @@ func (s *Server) revokeSession(c *fiber.Ctx) error {
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
+// earlier returns the earlier of two expiries, ignoring one that is unset.
 func earlier(a, b time.Time) time.Time {
-	if a.Before(b) {
+	if b.IsZero() || (!a.IsZero() && a.Before(b)) {
 		return a
 	}
 	return b

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"errors"
 	"net/url"
 	"strings"
 
@@ -47,12 +48,28 @@ func normalizeOrigin(s string) string {
 	return u.Scheme + "://" + host
 }
 
-// allowedCORS reports whether origin may read responses with credentials.
-func (o origins) allowedCORS(origin string) bool { return o.cors[normalizeOrigin(origin)] }
+// originOfHeader normalises an Origin header, which must be a bare origin: a
+// value with user info, a path, a query or a fragment is no browser's and counts
+// as foreign, like "null".
+func originOfHeader(h string) string {
+	u, err := url.Parse(h)
+	if err != nil || u.User != nil || u.Path != "" || u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || u.Opaque != "" {
+		return ""
+	}
+	return normalizeOrigin(h)
+}
 
-// trusted reports whether a request from origin may act with the user's cookies.
+// allowedCORS reports whether the page at origin (an Origin header) may read
+// responses with credentials.
+func (o origins) allowedCORS(origin string) bool {
+	n := originOfHeader(origin)
+	return n != "" && o.cors[n]
+}
+
+// trusted reports whether a request from origin (an Origin header) may act with
+// the user's cookies.
 func (o origins) trusted(origin string) bool {
-	n := normalizeOrigin(origin)
+	n := originOfHeader(origin)
 	return n != "" && (n == o.own || o.cors[n])
 }
 
@@ -84,21 +101,32 @@ const (
 	corsMaxAge        = "600"
 )
 
-// cors adds the CORS headers for allowed origins and answers their preflight
-// requests; other origins get no CORS headers, so browsers keep their pages
-// from reading our responses.
-func (s *Server) cors(c *fiber.Ctx) error {
+// corsHeaders puts the headers of an actual response on c for an allowed origin
+// (Vary: Origin for every origin, since the answer depends on it) and reports
+// whether the origin is allowed. It is safe to call more than once per request.
+func (s *Server) corsHeaders(c *fiber.Ctx) bool {
 	c.Vary(fiber.HeaderOrigin)
 	origin := c.Get(fiber.HeaderOrigin)
-	allowed := origin != "" && s.origins.allowedCORS(origin)
-	preflight := c.Method() == fiber.MethodOptions && c.Get(fiber.HeaderAccessControlRequestMethod) != ""
-	if allowed {
-		c.Set(fiber.HeaderAccessControlAllowOrigin, strings.Clone(origin))
-		c.Set(fiber.HeaderAccessControlAllowCredentials, "true")
-		c.Set(fiber.HeaderAccessControlExposeHeaders, corsExposeHeaders)
+	if origin == "" || !s.origins.allowedCORS(origin) {
+		return false
 	}
-	if !preflight {
+	c.Set(fiber.HeaderAccessControlAllowOrigin, strings.Clone(origin))
+	c.Set(fiber.HeaderAccessControlAllowCredentials, "true")
+	c.Set(fiber.HeaderAccessControlExposeHeaders, corsExposeHeaders)
+	return true
+}
+
+// cors adds the CORS headers for allowed origins and answers preflight requests:
+// 204 for every origin, with the CORS headers for allowed ones only, so browsers
+// keep other pages from sending or reading credentialed requests. A plain OPTIONS
+// request is answered by options.
+func (s *Server) cors(c *fiber.Ctx) error {
+	allowed := s.corsHeaders(c)
+	if c.Method() != fiber.MethodOptions {
 		return c.Next()
+	}
+	if c.Get(fiber.HeaderAccessControlRequestMethod) == "" {
+		return options(c)
 	}
 	if allowed {
 		c.Set(fiber.HeaderAccessControlAllowMethods, corsAllowMethods)
@@ -106,4 +134,16 @@ func (s *Server) cors(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderAccessControlMaxAge, corsMaxAge)
 	}
 	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// options answers OPTIONS on a known route with 204 and the route's methods in
+// Allow (RFC 9110); an unknown route stays 404. No route registers OPTIONS, so
+// routing reports a known route as 405 with Allow already filled in.
+func options(c *fiber.Ctx) error {
+	err := c.Next()
+	if fe, ok := errors.AsType[*fiber.Error](err); ok && fe.Code == fiber.StatusMethodNotAllowed {
+		c.Append(fiber.HeaderAllow, fiber.MethodOptions)
+		return c.SendStatus(fiber.StatusNoContent)
+	}
+	return err
 }
