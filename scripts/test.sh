@@ -11,7 +11,7 @@ json=$(mktemp); json2=$(mktemp); trap 'rm -f "$json" "$json2"' EXIT
 go tool gotestsum --format pkgname-and-test-fails --jsonfile "$json" -- -race -count=1 "${pkgs[@]}"
 status=$?
 
-if [ "$#" -eq 0 ]; then
+if [ "${pkgs[*]}" = "./..." ]; then
   if docker info >/dev/null 2>&1; then
     echo "== the HTTP tests again, on MySQL + memcached (AUTH_TEST_BACKEND=mysql)"
     AUTH_TEST_BACKEND=mysql go tool gotestsum --format pkgname-and-test-fails --jsonfile "$json2" -- -race -count=1 ./cmd/authd
