@@ -11,7 +11,9 @@ import "embed"
 //go:embed sqlite/*.sql
 var SQLite embed.FS
 
-// MySQL holds the MySQL/MariaDB migrations (migrations/mysql/*.sql).
+// MySQL is the goose migration set of the MySQL/MariaDB store (files under
+// mysql/, one per table like sqlite/, so a failed DDL statement, which MySQL
+// cannot roll back, never leaves half a migration behind).
 //
 //go:embed mysql/*.sql
 var MySQL embed.FS

@@ -2,6 +2,8 @@ package test
 
 import (
 	"context"
+	"crypto/rand"
+	"database/sql"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -10,9 +12,11 @@ import (
 	"testing"
 	"time"
 
+	gomysql "github.com/go-sql-driver/mysql"
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/api/types/network"
 	"github.com/testcontainers/testcontainers-go"
+	tcmysql "github.com/testcontainers/testcontainers-go/modules/mysql"
 	"github.com/testcontainers/testcontainers-go/wait"
 
 	"authd/domain"
@@ -104,6 +108,79 @@ func startMemcached(t *testing.T, hostPort string) (testcontainers.Container, st
 		t.Fatal(err)
 	}
 	return c, addr
+}
+
+// mysqlRootPassword is the root password of every MySQL test container.
+const mysqlRootPassword = "authd-test"
+
+// sharedMySQL returns a root DSN (database "authd") of the package's
+// MySQL-compatible server, started once; tests make their own databases on it
+// with freshMySQLDSN.
+func sharedMySQL(t *testing.T) string {
+	t.Helper()
+	requireDocker(t)
+	shared.mu.Lock()
+	defer shared.mu.Unlock()
+	if shared.mysqlDSN == "" {
+		c, dsn := startMySQL(t, "")
+		shared.mysqlDSN = dsn
+		shared.stop = append(shared.stop, func() { _ = testcontainers.TerminateContainer(c) })
+	}
+	return shared.mysqlDSN
+}
+
+// startMySQL starts a MySQL-compatible container (AUTH_TEST_MYSQL_IMAGE) with
+// root's password set and a database "authd", and returns it with a root DSN of
+// that database; hostPort "" picks a free port, else the container binds that
+// host port (so a restart keeps the address). The server runs without
+// durability (no flush per commit): these databases are thrown away.
+func startMySQL(t *testing.T, hostPort string) (testcontainers.Container, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	opts := []testcontainers.ContainerCustomizer{
+		tcmysql.WithUsername("root"), tcmysql.WithPassword(mysqlRootPassword), tcmysql.WithDatabase("authd"),
+		testcontainers.WithCmdArgs("--innodb-flush-log-at-trx-commit=0", "--sync-binlog=0"),
+		// MariaDB never prints the log line the module waits for: wait until it answers SQL.
+		testcontainers.WithWaitStrategyAndDeadline(2*time.Minute, wait.ForSQL("3306/tcp", "mysql", func(host string, port network.Port) string {
+			return fmt.Sprintf("root:%s@tcp(%s:%s)/authd", mysqlRootPassword, host, port.Port())
+		})),
+	}
+	if hostPort != "" {
+		opts = append(opts, fixedPort("3306/tcp", hostPort))
+	}
+	c, err := tcmysql.Run(ctx, mysqlImage(), opts...)
+	if err != nil {
+		if c != nil {
+			_ = testcontainers.TerminateContainer(c)
+		}
+		t.Fatalf("start mysql (%s): %v", mysqlImage(), err)
+	}
+	dsn, err := c.ConnectionString(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, dsn
+}
+
+// freshMySQLDSN creates an empty database t_<random> on the shared server for
+// one test and returns root's DSN of it.
+func freshMySQLDSN(t *testing.T) string {
+	t.Helper()
+	cfg, err := gomysql.ParseDSN(sharedMySQL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("mysql", cfg.FormatDSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	cfg.DBName = "t_" + rand.Text()[:16]
+	if _, err := db.ExecContext(t.Context(), "CREATE DATABASE "+cfg.DBName); err != nil {
+		t.Fatalf("create database: %v", err)
+	}
+	return cfg.FormatDSN()
 }
 
 // fixedPort binds the container port to a chosen loopback port, so the address

@@ -2,9 +2,13 @@ package mysql
 
 import (
 	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
+	"strings"
 	"time"
 
 	gomysql "github.com/go-sql-driver/mysql"
@@ -12,88 +16,279 @@ import (
 	"github.com/pressly/goose/v3"
 
 	"authd/migrations"
+	"authd/ports"
 )
 
-// Config says where the database is and how long start-up may wait for it.
+// The defaults of Config's zero values.
+const (
+	defaultStartupTimeout  = 30 * time.Second
+	defaultMaxOpenConns    = 20
+	defaultMaxIdleConns    = 10
+	defaultConnMaxLifetime = 5 * time.Minute
+
+	// Connection timeouts the adapter fills in when the DSN leaves them out, so
+	// that a server that stops answering costs a request seconds, not minutes.
+	defaultDialTimeout = 5 * time.Second
+	defaultIOTimeout   = 30 * time.Second
+
+	// migrationLockWait bounds how long Open waits for another instance that is
+	// migrating the same database.
+	migrationLockWait = 5 * time.Minute
+)
+
+// Config says where the database is and how the pool behaves, so that
+// deployments choose the server (AUTH_DB_DSN) while the adapter keeps the
+// connection settings it relies on.
 type Config struct {
-	DSN             string
-	StartupTimeout  time.Duration // 0: 30s
-	MaxOpenConns    int           // 0: 20
-	MaxIdleConns    int           // 0: 10
-	ConnMaxLifetime time.Duration // 0: 5m
+	// DSN is a go-sql-driver DSN: user:password@tcp(host:3306)/dbname?param=value.
+	// The adapter forces parseTime=true, loc=UTC, multiStatements=false and
+	// clientFoundRows=false, sets sql_mode to TRADITIONAL (strict) unless the DSN
+	// sets one, and fills in timeout=5s, readTimeout=30s and writeTimeout=30s
+	// when the DSN leaves them out.
+	DSN string
+	// StartupTimeout bounds how long Open waits for the server to answer; 0 means 30s.
+	StartupTimeout time.Duration
+	// MaxOpenConns bounds the pool; 0 means 20, and less than 2 means 2.
+	MaxOpenConns int
+	// MaxIdleConns bounds the idle connections kept; 0 means 10.
+	MaxIdleConns int
+	// ConnMaxLifetime recycles connections (and so follows failovers and DNS
+	// changes); 0 means 5 minutes.
+	ConnMaxLifetime time.Duration
 }
 
-// DB is the connection pool; it implements ports.Transactor and ports.Pinger.
-// Reads outside a transaction and writes share the pool (w and r are the same).
+// DB is the open store: the connection pool behind every repository of this
+// package, and the Transactor and Pinger the core uses directly.
 type DB struct {
-	w *sqlx.DB
-	r *sqlx.DB
+	pool *sqlx.DB
 }
 
-// Open connects, waiting up to StartupTimeout for the server, and applies the
-// migrations. Its error names AUTH_DB_DSN and never the password.
-func Open(ctx context.Context, cfg Config) (*DB, func(), error) {
-	dsn, err := gomysql.ParseDSN(cfg.DSN)
-	if err != nil {
-		return nil, nil, errors.New("mysql: AUTH_DB_DSN is not a valid DSN (user:pass@tcp(host:3306)/db?parseTime=true)")
-	}
-	dsn.ParseTime, dsn.Loc = true, time.UTC
-	if dsn.Timeout == 0 {
-		dsn.Timeout = 5 * time.Second
-	}
-	if dsn.ReadTimeout == 0 {
-		dsn.ReadTimeout = 30 * time.Second
-	}
-	if dsn.WriteTimeout == 0 {
-		dsn.WriteTimeout = 30 * time.Second
-	}
-	connector, err := gomysql.NewConnector(dsn)
-	if err != nil {
-		return nil, nil, fmt.Errorf("mysql: AUTH_DB_DSN: %w", err)
-	}
-	pool := sqlx.NewDb(sqlOpenDB(connector), "mysql")
-	pool.SetMaxOpenConns(orInt(cfg.MaxOpenConns, 20))
-	pool.SetMaxIdleConns(orInt(cfg.MaxIdleConns, 10))
-	pool.SetConnMaxLifetime(orDur(cfg.ConnMaxLifetime, 5*time.Minute))
-	db := &DB{w: pool, r: pool}
-	closeFn := func() { _ = pool.Close() }
+var (
+	_ ports.Transactor = (*DB)(nil)
+	_ ports.Pinger     = (*DB)(nil)
+)
 
-	wait := orDur(cfg.StartupTimeout, 30*time.Second)
-	deadline := time.Now().Add(wait)
-	var pingErr error
-	for backoff := 100 * time.Millisecond; ; backoff = min(backoff*2, 2*time.Second) {
-		pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		pingErr = pool.PingContext(pctx)
-		cancel()
-		if pingErr == nil || time.Now().Add(backoff).After(deadline) || ctx.Err() != nil {
-			break
+// Open connects, waiting up to cfg.StartupTimeout for the server (a database
+// container often starts after the service), and applies every pending
+// migration, so that an empty database is ready to serve; the returned cleanup
+// closes the pool. Its errors name AUTH_DB_DSN and never contain the password.
+func Open(ctx context.Context, cfg Config) (*DB, func(), error) {
+	dc, err := driverConfig(cfg.DSN)
+	if err != nil {
+		return nil, nil, err
+	}
+	connector, err := gomysql.NewConnector(dc)
+	if err != nil {
+		return nil, nil, redacted(fmt.Errorf("mysql: AUTH_DB_DSN: %w", err), dc.Passwd)
+	}
+	pool := sqlx.NewDb(sql.OpenDB(connector), "mysql")
+	// At least two: migrations hold one connection for their lock and run on another.
+	pool.SetMaxOpenConns(max(orInt(cfg.MaxOpenConns, defaultMaxOpenConns), 2))
+	pool.SetMaxIdleConns(orInt(cfg.MaxIdleConns, defaultMaxIdleConns))
+	pool.SetConnMaxLifetime(orDuration(cfg.ConnMaxLifetime, defaultConnMaxLifetime))
+	cleanup := func() { _ = pool.Close() }
+
+	within := orDuration(cfg.StartupTimeout, defaultStartupTimeout)
+	if err := waitForServer(ctx, pool.DB, within); err != nil {
+		cleanup()
+		switch {
+		case ctx.Err() != nil:
+			err = fmt.Errorf("mysql: AUTH_DB_DSN (%s): gave up waiting for the database: %w", where(dc), err)
+		case isRefusal(err):
+			err = fmt.Errorf("mysql: AUTH_DB_DSN (%s): the server refused the connection: %w", where(dc), err)
+		default:
+			err = fmt.Errorf("mysql: AUTH_DB_DSN (%s): database unreachable after %s: %w", where(dc), within, err)
 		}
+		return nil, nil, redacted(err, dc.Passwd)
+	}
+
+	db := &DB{pool: pool}
+	if err := migrate(ctx, db, dc.DBName); err != nil {
+		cleanup()
+		return nil, nil, redacted(err, dc.Passwd)
+	}
+	return db, cleanup, nil
+}
+
+// Ping reports whether the server answers, for /readyz; failures are wrapped
+// as domain.ErrUnavailable.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.pool.PingContext(ctx); err != nil {
+		return unavailable("ping", err)
+	}
+	return nil
+}
+
+// driverConfig parses the operator's DSN and sets what the adapter relies on.
+func driverConfig(dsn string) (*gomysql.Config, error) {
+	dsn = strings.TrimSpace(dsn)
+	if dsn == "" {
+		return nil, errors.New("mysql: AUTH_DB_DSN is empty (want user:password@tcp(host:3306)/dbname)")
+	}
+	dc, err := gomysql.ParseDSN(dsn)
+	if err != nil {
+		// The parser's message never quotes the password, but a DSN it cannot
+		// parse may place the password where it looks for something else.
+		return nil, redacted(fmt.Errorf("mysql: AUTH_DB_DSN is not a valid DSN (want user:password@tcp(host:3306)/dbname): %w", err), guessPassword(dsn))
+	}
+	if dc.DBName == "" {
+		return nil, errors.New("mysql: AUTH_DB_DSN names no database (want user:password@tcp(host:3306)/dbname)")
+	}
+	// Times are BIGINT milliseconds, but a DATETIME a future column might add
+	// must come back as a time.Time in UTC.
+	dc.ParseTime = true
+	dc.Loc = time.UTC
+	// Goose runs one statement at a time; a single statement per call is also
+	// one less way for an injection to do harm.
+	dc.MultiStatements = false
+	// Rows affected must count changed rows: conditional updates are judged by it
+	// (they always change the row they match, so found rows would agree, but
+	// the adapter does not depend on that).
+	dc.ClientFoundRows = false
+	if dc.Timeout == 0 {
+		dc.Timeout = defaultDialTimeout
+	}
+	if dc.ReadTimeout == 0 {
+		dc.ReadTimeout = defaultIOTimeout
+	}
+	if dc.WriteTimeout == 0 {
+		dc.WriteTimeout = defaultIOTimeout
+	}
+	if _, ok := dc.Params["sql_mode"]; !ok {
+		if dc.Params == nil {
+			dc.Params = map[string]string{}
+		}
+		// Strict on any server configuration: a value too long for its column is
+		// refused, never silently truncated.
+		dc.Params["sql_mode"] = "'TRADITIONAL'"
+	}
+	return dc, nil
+}
+
+// waitForServer pings until the server answers, backing off between tries,
+// for at most within. An answer that refuses us (wrong password, unknown
+// database) ends the wait at once: waiting does not fix it.
+func waitForServer(ctx context.Context, pool *sql.DB, within time.Duration) error {
+	deadline := time.Now().Add(within)
+	backoff := 50 * time.Millisecond
+	var last error
+	for {
+		pctx, cancel := context.WithDeadline(ctx, deadline)
+		err := pool.PingContext(pctx)
+		cancel()
+		if err == nil {
+			return nil
+		}
+		if isRefusal(err) {
+			return err
+		}
+		// A ping cut short by the deadline says less than the failure before it.
+		if last == nil || !errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil {
+			last = err
+		}
+		left := time.Until(deadline)
+		if left <= 0 || ctx.Err() != nil {
+			return last
+		}
+		timer := time.NewTimer(min(backoff, left))
 		select {
 		case <-ctx.Done():
-		case <-time.After(backoff):
+			timer.Stop()
+			return ctx.Err()
+		case <-timer.C:
 		}
+		backoff = min(2*backoff, 2*time.Second)
 	}
-	if pingErr != nil {
-		closeFn()
-		return nil, nil, fmt.Errorf("mysql: AUTH_DB_DSN: database %s@%s unreachable after %s: %s", dsn.User, dsn.Addr, wait, redact(pingErr, dsn.Passwd))
-	}
-	sub, err := fs.Sub(migrations.MySQL, "mysql")
-	if err == nil {
-		var p *goose.Provider
-		if p, err = goose.NewProvider(goose.DialectMySQL, pool.DB, sub, goose.WithDisableGlobalRegistry(true)); err == nil {
-			_, err = p.Up(ctx)
-		}
-	}
-	if err != nil {
-		closeFn()
-		return nil, nil, fmt.Errorf("mysql: migrate: %s", redact(err, dsn.Passwd))
-	}
-	return db, closeFn, nil
 }
 
-// Ping reports whether the database answers, for /readyz.
-func (db *DB) Ping(ctx context.Context) error {
-	return fail(ctx, "ping", db.r.PingContext(ctx))
+// isRefusal reports a server that answered and refused the login, which no
+// amount of waiting changes.
+func isRefusal(err error) bool {
+	var me *gomysql.MySQLError
+	if !errors.As(err, &me) {
+		return false
+	}
+	switch me.Number {
+	case 1044, 1045, 1049, 1698: // access denied to the database, access denied, unknown database, auth plugin refused
+		return true
+	}
+	return false
+}
+
+// migrate applies every pending migration of migrations.MySQL. A server-wide
+// named lock (GET_LOCK, released by the server if the session dies), held on
+// a connection of its own around all of goose's work, serialises instances
+// that start together on one database: goose's own session locker leaves its
+// first look at the version table unlocked, which costs a racing instance a
+// retry.
+func migrate(ctx context.Context, db *DB, dbName string) error {
+	fsys, err := fs.Sub(migrations.MySQL, "mysql")
+	if err != nil {
+		return fmt.Errorf("mysql: migrations: %w", err)
+	}
+	p, err := goose.NewProvider(goose.DialectMySQL, db.pool.DB, fsys, goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		return fmt.Errorf("mysql: migrations: %w", err)
+	}
+	conn, err := db.pool.Conn(ctx)
+	if err != nil {
+		return fail(ctx, "migrate", err)
+	}
+	defer conn.Close()
+	sum := sha256.Sum256([]byte(dbName))
+	lock := "authd-migrate-" + hex.EncodeToString(sum[:12])
+	var got sql.NullInt64
+	if err := conn.QueryRowContext(ctx, `SELECT GET_LOCK(?, ?)`, lock, int(migrationLockWait.Seconds())).Scan(&got); err != nil {
+		return fail(ctx, "migrate: lock", err)
+	}
+	if !got.Valid || got.Int64 != 1 {
+		return fmt.Errorf("mysql: migrate: another instance held the migration lock for more than %s", migrationLockWait)
+	}
+	defer func() {
+		var released sql.NullInt64
+		_ = conn.QueryRowContext(context.WithoutCancel(ctx), `SELECT RELEASE_LOCK(?)`, lock).Scan(&released)
+	}()
+	if _, err := p.Up(ctx); err != nil {
+		return fail(ctx, "migrate", err)
+	}
+	return nil
+}
+
+// where names the server and database of dc for messages, without the password.
+func where(dc *gomysql.Config) string {
+	return fmt.Sprintf("%s@%s(%s)/%s", dc.User, dc.Net, dc.Addr, dc.DBName)
+}
+
+// redactedError keeps an error's chain for errors.Is and errors.As while its
+// text never shows the password.
+type redactedError struct {
+	msg string
+	err error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.err }
+
+// redacted returns err with every occurrence of password masked in its text.
+func redacted(err error, password string) error {
+	if err == nil || password == "" || !strings.Contains(err.Error(), password) {
+		return err
+	}
+	return &redactedError{msg: strings.ReplaceAll(err.Error(), password, "*****"), err: err}
+}
+
+// guessPassword returns what a DSN that failed to parse most likely holds as
+// its password (between the first ':' and the last '@'), to mask it.
+func guessPassword(dsn string) string {
+	at := strings.LastIndexByte(dsn, '@')
+	if at < 0 {
+		return ""
+	}
+	_, pw, ok := strings.Cut(dsn[:at], ":")
+	if !ok {
+		return ""
+	}
+	return pw
 }
 
 func orInt(v, def int) int {
@@ -103,7 +298,7 @@ func orInt(v, def int) int {
 	return def
 }
 
-func orDur(v, def time.Duration) time.Duration {
+func orDuration(v, def time.Duration) time.Duration {
 	if v > 0 {
 		return v
 	}

@@ -1,6 +1,29 @@
-// Package mysql is the production store: every storage port on MySQL 8.x or
-// MariaDB 10.11+ through sqlx and go-sql-driver/mysql, with its own versioned
-// migrations. The SQL is plain on purpose (no RETURNING, no dialect-only
-// functions); concurrency rules rest on conditional updates checked by rows
-// affected and on SELECT ... FOR UPDATE SKIP LOCKED for outbox claims.
+// Package mysql is the production store: every storage port (users, sessions,
+// one-time tokens, outbox, attempt log, transactions) on MySQL 8.x or MariaDB
+// 10.11+ through sqlx and go-sql-driver/mysql, with its own versioned goose
+// migrations (migrations/mysql), applied by Open. It behaves exactly like the
+// embedded SQLite store; the contract suites in test/contract hold both to it.
+//
+// SQL is kept plain so that both servers run it: no RETURNING, no
+// dialect-only functions, no JSON. Times are BIGINT unix milliseconds in UTC,
+// as in SQLite.
+//
+// Concurrency model: many connections and InnoDB row locks at the server's
+// isolation level (REPEATABLE READ by default). The concurrency rules rest on
+// conditional UPDATEs judged by rows affected (a single-use token is spent by
+// UPDATE ... WHERE used_at IS NULL, a refresh token rotated by UPDATE ... WHERE
+// rotated_at IS NULL, a try counted by UPDATE ... WHERE attempts < max), which
+// InnoDB evaluates on the latest committed row under its lock, so of
+// concurrent callers exactly one wins; a value that must be returned as well is
+// read back in the same transaction. Outbox claims lock due rows with SELECT
+// ... FOR UPDATE SKIP LOCKED, so concurrent dispatchers take different
+// messages without waiting for each other; Users.Update loads with SELECT ...
+// FOR UPDATE, so concurrent updates of one user never lose each other's
+// changes. A transaction that InnoDB aborts for a deadlock or a lock wait
+// timeout is run again by the outermost WithinTx (see DB.WithinTx).
+//
+// Errors are translated at the boundary: not-found results become the port's
+// sentinel, a duplicate email domain.ErrEmailTaken, an unreachable, overloaded
+// or too slow server (or an expired context) domain.ErrUnavailable, and
+// anything else is wrapped with the operation's name, never the SQL or the DSN.
 package mysql

@@ -9,15 +9,46 @@ import (
 	"io"
 	"net"
 	"strings"
+	"syscall"
 
 	gomysql "github.com/go-sql-driver/mysql"
 
 	"authd/domain"
 )
 
-// fail translates a driver error at the boundary: coded errors pass, an
-// unreachable or too slow server becomes domain.ErrUnavailable (503), anything
-// else is wrapped with the operation's name and no SQL.
+// Server error numbers the adapter acts on (MySQL and MariaDB share them).
+const (
+	errDuplicateKey    = 1062 // ER_DUP_ENTRY
+	errLockWaitTimeout = 1205 // ER_LOCK_WAIT_TIMEOUT
+	errDeadlock        = 1213 // ER_LOCK_DEADLOCK
+)
+
+// unavailableNumbers are server errors that say the database cannot serve now
+// (overloaded, shutting down, read-only during a failover, a statement cut off
+// by a server time limit, lock contention that outlived the retries) rather
+// than that the request was wrong.
+var unavailableNumbers = map[uint16]bool{
+	1040: true, // ER_CON_COUNT_ERROR: too many connections
+	1053: true, // ER_SERVER_SHUTDOWN
+	1152: true, // ER_ABORTING_CONNECTION
+	1158: true, // ER_NET_READ_ERROR
+	1159: true, // ER_NET_READ_INTERRUPTED
+	1160: true, // ER_NET_ERROR_ON_WRITE
+	1161: true, // ER_NET_WRITE_INTERRUPTED
+	1205: true, // ER_LOCK_WAIT_TIMEOUT
+	1213: true, // ER_LOCK_DEADLOCK
+	1290: true, // ER_OPTION_PREVENTS_STATEMENT (--read-only)
+	1317: true, // ER_QUERY_INTERRUPTED
+	1836: true, // ER_READ_ONLY_MODE
+	1927: true, // ER_CONNECTION_KILLED (MariaDB)
+	1969: true, // ER_STATEMENT_TIMEOUT (MariaDB max_statement_time)
+	3024: true, // ER_QUERY_TIMEOUT (MySQL max_execution_time)
+}
+
+// fail translates a driver error at the boundary: domain errors pass through,
+// a cancelled or expired context and an unreachable or overloaded server
+// become domain.ErrUnavailable, anything else is wrapped with the operation's
+// name (never the SQL text).
 func fail(ctx context.Context, op string, err error) error {
 	if err == nil {
 		return nil
@@ -27,37 +58,52 @@ func fail(ctx context.Context, op string, err error) error {
 		return err
 	}
 	if isUnavailable(ctx, err) {
-		return domain.WrapUnavailable(fmt.Errorf("mysql: %s: %w", op, err))
+		return unavailable(op, err)
 	}
 	return fmt.Errorf("mysql: %s: %w", op, err)
 }
 
-// isUnavailable reports a server that cannot be reached or answered too late.
+// unavailable wraps err as a dependency outage.
+func unavailable(op string, err error) error {
+	return domain.WrapUnavailable(fmt.Errorf("mysql: %s: %w", op, err))
+}
+
+// isUnavailable reports whether err means the database could not be used in
+// time, rather than that the request was wrong.
 func isUnavailable(ctx context.Context, err error) bool {
 	if ctx != nil && ctx.Err() != nil {
 		return true
 	}
-	var ne net.Error
 	var me *gomysql.MySQLError
+	if errors.As(err, &me) {
+		return unavailableNumbers[me.Number]
+	}
+	var ne net.Error
 	switch {
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded),
 		errors.Is(err, driver.ErrBadConn), errors.Is(err, gomysql.ErrInvalidConn),
 		errors.Is(err, sql.ErrConnDone), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
+		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE),
 		errors.As(err, &ne):
 		return true
-	case errors.As(err, &me):
-		// 1040 too many connections, 1053 shutdown in progress, 1205 lock wait
-		// timeout, 1213 deadlock, 2002/2003/2006/2013 connection lost.
-		switch me.Number {
-		case 1040, 1053, 1205, 1213, 2002, 2003, 2006, 2013:
-			return true
-		}
 	}
-	return strings.Contains(err.Error(), "sql: database is closed") || strings.Contains(err.Error(), "connection refused")
+	msg := err.Error()
+	return strings.Contains(msg, "sql: database is closed") || strings.Contains(msg, "connection refused")
 }
 
-// isUniqueViolation reports MySQL's duplicate-key error (1062) on the named key.
-func isUniqueViolation(err error, key string) bool {
+// isConflict reports a deadlock or a lock wait timeout: the transaction lost a
+// race for locks and may succeed when run again.
+func isConflict(err error) bool {
 	var me *gomysql.MySQLError
-	return errors.As(err, &me) && me.Number == 1062 && strings.Contains(me.Message, key)
+	return errors.As(err, &me) && (me.Number == errDeadlock || me.Number == errLockWaitTimeout)
+}
+
+// isDuplicate reports MySQL's duplicate-key error (1062) on the named unique
+// key. MySQL 8 names it "table.key", MariaDB "key"; both contain key.
+func isDuplicate(err error, key string) bool {
+	var me *gomysql.MySQLError
+	if !errors.As(err, &me) || me.Number != errDuplicateKey {
+		return false
+	}
+	return strings.HasSuffix(me.Message, "'"+key+"'") || strings.HasSuffix(me.Message, "."+key+"'")
 }

@@ -1,12 +1,9 @@
 package mysql
 
 import (
-	"cmp"
 	"context"
 	"crypto/rand"
 	"fmt"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -57,18 +54,17 @@ func (o *Outbox) Enqueue(ctx context.Context, m domain.Message, now time.Time) e
 	if m.ID == "" {
 		m.ID = rand.Text()
 	}
-	return o.db.write(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO outbox
-			(id, recipient, subject, text_body, html_body, created_at, attempts, next_attempt_at, last_error)
-			VALUES (?, ?, ?, ?, ?, ?, 0, ?, '')`,
-			m.ID, m.To.String(), m.Subject, m.Text, m.HTML, ms(now), ms(now))
-		return fail(ctx, "enqueue message", err)
-	})
+	_, err := o.db.exec(ctx, "enqueue message", `INSERT INTO outbox
+		(id, recipient, subject, text_body, html_body, created_at, attempts, next_attempt_at, last_error)
+		VALUES (?, ?, ?, ?, ?, ?, 0, ?, '')`,
+		m.ID, m.To.String(), m.Subject, m.Text, m.HTML, ms(now), ms(now))
+	return err
 }
 
 // Claim leases up to limit due messages until now+lease: it locks them with
-// SELECT ... FOR UPDATE SKIP LOCKED and sets the lease in the same transaction,
-// so no two dispatchers, on any instance, ever hold the same message.
+// SELECT ... FOR UPDATE SKIP LOCKED and sets their lease in the same
+// transaction, so a concurrent dispatcher, on any instance, skips them instead
+// of waiting and never holds the same message; they are returned oldest first.
 func (o *Outbox) Claim(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]domain.OutboxMessage, error) {
 	if limit <= 0 {
 		return nil, nil
@@ -76,9 +72,7 @@ func (o *Outbox) Claim(ctx context.Context, now time.Time, lease time.Duration, 
 	var rows []outboxRow
 	err := o.db.write(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		rows = rows[:0]
-		// SKIP LOCKED: concurrent dispatchers on other instances take other rows
-		// instead of waiting for these, and never the same ones.
-		err := sqlx.SelectContext(ctx, tx, &rows, `SELECT id, recipient, subject, text_body, html_body, created_at,
+		err := tx.SelectContext(ctx, &rows, `SELECT id, recipient, subject, text_body, html_body, created_at,
 				attempts, next_attempt_at, last_error
 			FROM outbox
 			WHERE sent_at IS NULL AND dead_at IS NULL AND next_attempt_at <= ?
@@ -89,20 +83,17 @@ func (o *Outbox) Claim(ctx context.Context, now time.Time, lease time.Duration, 
 		if err != nil || len(rows) == 0 {
 			return fail(ctx, "claim messages", err)
 		}
-		ids := make([]any, 0, len(rows)+1)
-		ids = append(ids, ms(now.Add(lease)))
+		args := make([]any, 0, len(rows)+1)
+		args = append(args, ms(now.Add(lease)))
 		for _, r := range rows {
-			ids = append(ids, r.ID)
+			args = append(args, r.ID)
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE outbox SET lease_until = ? WHERE id IN (?`+strings.Repeat(", ?", len(rows)-1)+`)`, ids...)
+		_, err = tx.ExecContext(ctx, `UPDATE outbox SET lease_until = ? WHERE id IN (`+placeholders(len(rows))+`)`, args...)
 		return fail(ctx, "claim messages", err)
 	})
 	if err != nil {
 		return nil, err
 	}
-	slices.SortFunc(rows, func(a, b outboxRow) int {
-		return cmp.Or(cmp.Compare(a.CreatedAt, b.CreatedAt), cmp.Compare(a.ID, b.ID))
-	})
 	out := make([]domain.OutboxMessage, 0, len(rows))
 	for _, r := range rows {
 		m, err := r.message()
@@ -117,28 +108,22 @@ func (o *Outbox) Claim(ctx context.Context, now time.Time, lease time.Duration, 
 // MarkSent records delivery, releases the lease and drops the body, which may
 // hold a secret link or code.
 func (o *Outbox) MarkSent(ctx context.Context, id string, now time.Time) error {
-	return o.db.write(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE outbox SET sent_at = ?, lease_until = NULL,
-			subject = '', text_body = '', html_body = '' WHERE id = ?`, ms(now), id)
-		return fail(ctx, "mark message sent", err)
-	})
+	_, err := o.db.exec(ctx, "mark message sent", `UPDATE outbox SET sent_at = ?, lease_until = NULL,
+		subject = '', text_body = '', html_body = '' WHERE id = ?`, ms(now), id)
+	return err
 }
 
 // Retry records a failed attempt and makes the message due again at next,
 // releasing its lease.
 func (o *Outbox) Retry(ctx context.Context, id string, attempts int, next time.Time, lastErr string) error {
-	return o.db.write(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ?,
-			lease_until = NULL WHERE id = ? AND sent_at IS NULL AND dead_at IS NULL`, attempts, ms(next), lastErr, id)
-		return fail(ctx, "retry message", err)
-	})
+	_, err := o.db.exec(ctx, "retry message", `UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ?,
+		lease_until = NULL WHERE id = ? AND sent_at IS NULL AND dead_at IS NULL`, attempts, ms(next), fitText(lastErr), id)
+	return err
 }
 
 // MarkDead gives up on the message, records why and drops its body.
 func (o *Outbox) MarkDead(ctx context.Context, id string, now time.Time, lastErr string) error {
-	return o.db.write(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE outbox SET dead_at = ?, last_error = ?, lease_until = NULL,
-			subject = '', text_body = '', html_body = '' WHERE id = ?`, ms(now), lastErr, id)
-		return fail(ctx, "mark message dead", err)
-	})
+	_, err := o.db.exec(ctx, "mark message dead", `UPDATE outbox SET dead_at = ?, last_error = ?, lease_until = NULL,
+		subject = '', text_body = '', html_body = '' WHERE id = ?`, ms(now), fitText(lastErr), id)
+	return err
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -83,7 +84,7 @@ func (r *SessionRepository) Create(ctx context.Context, s *domain.Session, first
 	return r.db.write(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO sessions (`+sessionColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			string(s.ID), string(s.UserID), ms(s.CreatedAt), ms(s.LastUsedAt), ms(s.ExpiresAt),
-			ms(s.RefreshExpiresAt), nullMS(s.RevokedAt), s.UserAgent, s.IP)
+			ms(s.RefreshExpiresAt), nullMS(s.RevokedAt), validUTF8(s.UserAgent), validUTF8(s.IP))
 		if err != nil {
 			return fail(ctx, "create session", err)
 		}
@@ -114,10 +115,10 @@ func (r *SessionRepository) RefreshToken(ctx context.Context, hash []byte) (*dom
 	}
 	err := sqlx.GetContext(ctx, r.db.read(ctx), &row, `SELECT
 			t.hash, t.session_id, t.created_at, t.expires_at, t.rotated_at,
-			s.id AS "s.id", s.user_id AS "s.user_id", s.created_at AS "s.created_at",
-			s.last_used_at AS "s.last_used_at", s.expires_at AS "s.expires_at",
-			s.refresh_expires_at AS "s.refresh_expires_at", s.revoked_at AS "s.revoked_at",
-			s.user_agent AS "s.user_agent", s.ip AS "s.ip"
+			s.id AS `+"`s.id`"+`, s.user_id AS `+"`s.user_id`"+`, s.created_at AS `+"`s.created_at`"+`,
+			s.last_used_at AS `+"`s.last_used_at`"+`, s.expires_at AS `+"`s.expires_at`"+`,
+			s.refresh_expires_at AS `+"`s.refresh_expires_at`"+`, s.revoked_at AS `+"`s.revoked_at`"+`,
+			s.user_agent AS `+"`s.user_agent`"+`, s.ip AS `+"`s.ip`"+`
 		FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id
 		WHERE t.hash = ?`, hash)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -131,30 +132,34 @@ func (r *SessionRepository) RefreshToken(ctx context.Context, hash []byte) (*dom
 }
 
 // Rotate spends the token with oldHash by a conditional update (only an
-// unrotated token can be spent, so of concurrent rotations exactly one wins),
-// then stores next for the same session and moves the session on, all in one
+// unrotated token can be spent; InnoDB evaluates the condition on the latest
+// row under its lock, so of concurrent rotations exactly one wins), then moves
+// the session on and stores next for the same session, all in one
 // transaction. It reports false, changing nothing, when the old token is
 // unknown or already rotated.
 func (r *SessionRepository) Rotate(ctx context.Context, oldHash []byte, next domain.RefreshToken, now time.Time) (bool, error) {
 	won := false
 	err := r.db.write(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		won = false
 		res, err := tx.ExecContext(ctx, `UPDATE refresh_tokens SET rotated_at = ?
 			WHERE hash = ? AND rotated_at IS NULL`, ms(now), oldHash)
 		if err != nil {
 			return fail(ctx, "rotate refresh token", err)
 		}
 		if n, err := res.RowsAffected(); err != nil || n != 1 {
-			return fail(ctx, "rotate refresh token", err) // another request rotated it first
+			return fail(ctx, "rotate refresh token", err)
 		}
 		var session string
-		if err := tx.QueryRowxContext(ctx, `SELECT session_id FROM refresh_tokens WHERE hash = ?`, oldHash).Scan(&session); err != nil {
+		if err := tx.GetContext(ctx, &session, `SELECT session_id FROM refresh_tokens WHERE hash = ?`, oldHash); err != nil {
+			return fail(ctx, "rotate refresh token", err)
+		}
+		// The session row first, then the new token (whose foreign key check
+		// reads the session row): every rotation takes its locks in this order.
+		if _, err := tx.ExecContext(ctx, `UPDATE sessions SET last_used_at = ?, refresh_expires_at = ? WHERE id = ?`,
+			ms(now), ms(next.ExpiresAt), session); err != nil {
 			return fail(ctx, "rotate refresh token", err)
 		}
 		if err := insertRefresh(ctx, tx, domain.SessionID(session), next); err != nil {
-			return fail(ctx, "rotate refresh token", err)
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE sessions SET last_used_at = ?, refresh_expires_at = ? WHERE id = ?`,
-			ms(now), ms(next.ExpiresAt), session); err != nil {
 			return fail(ctx, "rotate refresh token", err)
 		}
 		won = true
@@ -168,30 +173,30 @@ func (r *SessionRepository) Rotate(ctx context.Context, oldHash []byte, next dom
 
 // Touch records that the session was used at now; an unknown session is ignored.
 func (r *SessionRepository) Touch(ctx context.Context, id domain.SessionID, now time.Time) error {
-	return r.db.write(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE sessions SET last_used_at = ? WHERE id = ?`, ms(now), string(id))
-		return fail(ctx, "touch session", err)
-	})
+	_, err := r.db.exec(ctx, "touch session", `UPDATE sessions SET last_used_at = ? WHERE id = ?`, ms(now), string(id))
+	return err
 }
 
-// Revoke marks the session revoked at now unless it already is, and reports
-// whether it was live before; an unknown session reports false.
+// Revoke marks the session revoked at now unless it already is (a conditional
+// update), and reports whether it was live before; an unknown session reports
+// false.
 func (r *SessionRepository) Revoke(ctx context.Context, id domain.SessionID, now time.Time) (bool, error) {
 	wasLive := false
 	err := r.db.write(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
-		var exp struct {
-			ExpiresAt        int64 `db:"expires_at"`
-			RefreshExpiresAt int64 `db:"refresh_expires_at"`
-		}
-		res, err := tx.ExecContext(ctx, `UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, ms(now), string(id))
+		wasLive = false
+		res, err := tx.ExecContext(ctx, `UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`,
+			ms(now), string(id))
 		if err != nil {
 			return fail(ctx, "revoke session", err)
 		}
 		if n, err := res.RowsAffected(); err != nil || n != 1 {
-			return fail(ctx, "revoke session", err) // unknown or revoked already
+			return fail(ctx, "revoke session", err)
 		}
-		err = tx.QueryRowxContext(ctx, `SELECT expires_at, refresh_expires_at FROM sessions WHERE id = ?`, string(id)).StructScan(&exp)
-		if err != nil {
+		var exp struct {
+			ExpiresAt        int64 `db:"expires_at"`
+			RefreshExpiresAt int64 `db:"refresh_expires_at"`
+		}
+		if err := tx.GetContext(ctx, &exp, `SELECT expires_at, refresh_expires_at FROM sessions WHERE id = ?`, string(id)); err != nil {
 			return fail(ctx, "revoke session", err)
 		}
 		wasLive = ms(now) < exp.ExpiresAt && ms(now) < exp.RefreshExpiresAt
@@ -204,17 +209,25 @@ func (r *SessionRepository) Revoke(ctx context.Context, id domain.SessionID, now
 }
 
 // RevokeAllForUser revokes every unrevoked session of the user at now and
-// returns their ids.
+// returns their ids: it locks them (SELECT ... FOR UPDATE) and revokes exactly
+// those, so concurrent calls never both report one session.
 func (r *SessionRepository) RevokeAllForUser(ctx context.Context, userID domain.UserID, now time.Time) ([]domain.SessionID, error) {
 	var ids []domain.SessionID
 	err := r.db.write(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
-		// Lock the user's unrevoked sessions, then revoke exactly those.
-		err := sqlx.SelectContext(ctx, tx, &ids, `SELECT id FROM sessions
-			WHERE user_id = ? AND revoked_at IS NULL FOR UPDATE`, string(userID))
-		if err != nil || len(ids) == 0 {
+		ids = ids[:0]
+		if err := tx.SelectContext(ctx, &ids, `SELECT id FROM sessions
+			WHERE user_id = ? AND revoked_at IS NULL ORDER BY id FOR UPDATE`, string(userID)); err != nil {
 			return fail(ctx, "revoke sessions of user", err)
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE sessions SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL`, ms(now), string(userID))
+		if len(ids) == 0 {
+			return nil
+		}
+		args := make([]any, 0, len(ids)+1)
+		args = append(args, ms(now))
+		for _, id := range ids {
+			args = append(args, string(id))
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE sessions SET revoked_at = ? WHERE id IN (`+placeholders(len(ids))+`)`, args...)
 		return fail(ctx, "revoke sessions of user", err)
 	})
 	if err != nil {
@@ -235,7 +248,7 @@ func (r *SessionRepository) ListLive(ctx context.Context, userID domain.UserID, 
 // first, to re-seed the denylist.
 func (r *SessionRepository) RevokedSince(ctx context.Context, since time.Time) ([]domain.Session, error) {
 	return r.list(ctx, "list revoked sessions", `SELECT `+sessionColumns+` FROM sessions
-		WHERE revoked_at IS NOT NULL AND revoked_at >= ?
+		WHERE revoked_at >= ?
 		ORDER BY revoked_at, id`, ms(since))
 }
 
@@ -253,21 +266,19 @@ func (r *SessionRepository) list(ctx context.Context, op, query string, args ...
 }
 
 // DeleteExpired removes the sessions that ended before cutoff (absolute limit,
-// refresh expiry or revocation) and, by cascade, their refresh tokens.
+// refresh expiry or revocation) and, by cascade, their refresh tokens; the
+// count is of sessions only (MySQL does not count cascaded rows).
 func (r *SessionRepository) DeleteExpired(ctx context.Context, cutoff time.Time) (int, error) {
-	var n int64
-	err := r.db.write(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
-		c := ms(cutoff)
-		res, err := tx.ExecContext(ctx, `DELETE FROM sessions
-			WHERE expires_at < ? OR refresh_expires_at < ? OR revoked_at < ?`, c, c, c)
-		if err != nil {
-			return fail(ctx, "delete expired sessions", err)
-		}
-		n, err = res.RowsAffected()
-		return fail(ctx, "delete expired sessions", err)
-	})
+	c := ms(cutoff)
+	n, err := r.db.exec(ctx, "delete expired sessions", `DELETE FROM sessions
+		WHERE expires_at < ? OR refresh_expires_at < ? OR revoked_at < ?`, c, c, c)
 	if err != nil {
 		return 0, err
 	}
 	return int(n), nil
+}
+
+// placeholders returns n comma-separated question marks, for IN lists.
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }

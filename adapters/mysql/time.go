@@ -5,8 +5,9 @@ import (
 	"time"
 )
 
-// ms is how every time is stored: unix milliseconds, which keep comparisons in
-// SQL plain integer comparisons whatever the caller's time zone.
+// ms is how every time is stored: BIGINT unix milliseconds, which keep
+// comparisons in SQL plain integer comparisons whatever the time zone of the
+// caller, the connection or the server (and match the SQLite store exactly).
 func ms(t time.Time) int64 { return t.UnixMilli() }
 
 // fromMS is the inverse of ms; times come back in UTC.

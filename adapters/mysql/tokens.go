@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -53,32 +52,34 @@ func (r tokenRow) token() *domain.OneTimeToken {
 
 // Create stores a new token.
 func (r *OneTimeTokenRepository) Create(ctx context.Context, t *domain.OneTimeToken) error {
-	return r.db.write(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO one_time_tokens (`+tokenColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			t.ID, t.Hash, string(t.Purpose), string(t.UserID), ms(t.CreatedAt), ms(t.ExpiresAt), nullMS(t.UsedAt), t.Attempts)
-		return fail(ctx, "create one-time token", err)
-	})
+	_, err := r.db.exec(ctx, "create one-time token", `INSERT INTO one_time_tokens (`+tokenColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		t.ID, t.Hash, string(t.Purpose), string(t.UserID), ms(t.CreatedAt), ms(t.ExpiresAt), nullMS(t.UsedAt), t.Attempts)
+	return err
 }
 
 // Consume spends the unused, unexpired token of purpose with hash by one
-// conditional update, so that of concurrent attempts exactly one succeeds, and
-// returns it; domain.ErrTokenNotFound when no such token can be used.
+// conditional update (InnoDB evaluates it on the latest row under its lock, so
+// of concurrent attempts exactly one succeeds) and reads the spent token back
+// in the same transaction; domain.ErrTokenNotFound when no such token can be
+// used.
 func (r *OneTimeTokenRepository) Consume(ctx context.Context, purpose domain.TokenPurpose, hash []byte, now time.Time) (*domain.OneTimeToken, error) {
 	var row tokenRow
 	err := r.db.write(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE one_time_tokens SET used_at = ?
-			WHERE purpose = ? AND hash = ? AND used_at IS NULL AND expires_at > ?`, ms(now), string(purpose), hash, ms(now))
+			WHERE purpose = ? AND hash = ? AND used_at IS NULL AND expires_at > ?`,
+			ms(now), string(purpose), hash, ms(now))
 		if err != nil {
 			return fail(ctx, "consume one-time token", err)
 		}
-		if n, err := res.RowsAffected(); err != nil || n != 1 {
-			if err != nil {
-				return fail(ctx, "consume one-time token", err)
-			}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return fail(ctx, "consume one-time token", err)
+		}
+		if n != 1 {
 			return domain.ErrTokenNotFound
 		}
-		err = tx.QueryRowxContext(ctx, `SELECT `+tokenColumns+` FROM one_time_tokens WHERE purpose = ? AND hash = ?`,
-			string(purpose), hash).StructScan(&row)
+		err = tx.GetContext(ctx, &row, `SELECT `+tokenColumns+` FROM one_time_tokens WHERE purpose = ? AND hash = ?`,
+			string(purpose), hash)
 		return fail(ctx, "consume one-time token", err)
 	})
 	if err != nil {
@@ -97,25 +98,14 @@ func (r *OneTimeTokenRepository) Void(ctx context.Context, userID domain.UserID,
 	for _, p := range purposes {
 		args = append(args, string(p))
 	}
-	query := `UPDATE one_time_tokens SET used_at = ?
-		WHERE user_id = ? AND used_at IS NULL AND purpose IN (?` + strings.Repeat(", ?", len(purposes)-1) + `)`
-	return r.db.write(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
-		_, err := tx.ExecContext(ctx, query, args...)
-		return fail(ctx, "void one-time tokens", err)
-	})
+	_, err := r.db.exec(ctx, "void one-time tokens", `UPDATE one_time_tokens SET used_at = ?
+		WHERE user_id = ? AND used_at IS NULL AND purpose IN (`+placeholders(len(purposes))+`)`, args...)
+	return err
 }
 
 // DeleteExpired removes tokens that expired before cutoff and returns how many.
 func (r *OneTimeTokenRepository) DeleteExpired(ctx context.Context, cutoff time.Time) (int, error) {
-	var n int64
-	err := r.db.write(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM one_time_tokens WHERE expires_at < ?`, ms(cutoff))
-		if err != nil {
-			return fail(ctx, "delete expired one-time tokens", err)
-		}
-		n, err = res.RowsAffected()
-		return fail(ctx, "delete expired one-time tokens", err)
-	})
+	n, err := r.db.exec(ctx, "delete expired one-time tokens", `DELETE FROM one_time_tokens WHERE expires_at < ?`, ms(cutoff))
 	if err != nil {
 		return 0, err
 	}
@@ -137,18 +127,11 @@ func (r *OneTimeTokenRepository) Latest(ctx context.Context, userID domain.UserI
 	return row.token(), nil
 }
 
-// AddAttempt counts one try against the token by one conditional update, so
-// parallel guesses can never count more than max.
+// AddAttempt counts one try against the token by one conditional update, which
+// InnoDB evaluates on the latest row under its lock, so parallel guesses can
+// never count more than max.
 func (r *OneTimeTokenRepository) AddAttempt(ctx context.Context, id string, max int, now time.Time) (bool, error) {
-	var n int64
-	err := r.db.write(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE one_time_tokens SET attempts = attempts + 1
-			WHERE id = ? AND used_at IS NULL AND expires_at > ? AND attempts < ?`, id, ms(now), max)
-		if err != nil {
-			return fail(ctx, "count one-time token attempt", err)
-		}
-		n, err = res.RowsAffected()
-		return fail(ctx, "count one-time token attempt", err)
-	})
-	return n == 1, err
+	n, err := r.db.exec(ctx, "count one-time token attempt", `UPDATE one_time_tokens SET attempts = attempts + 1
+		WHERE id = ? AND used_at IS NULL AND expires_at > ? AND attempts < ?`, id, ms(now), max)
+	return err == nil && n == 1, err
 }

@@ -66,17 +66,15 @@ func (r *UserRepository) Create(ctx context.Context, u *domain.User) error {
 	if u.Email.IsZero() {
 		return errors.New("mysql: create user: email is required")
 	}
-	return r.db.write(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO users (`+userColumns+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			string(u.ID), u.Email.String(), u.PasswordHash,
-			u.Profile.FirstName, u.Profile.LastName, u.Profile.Phone, u.Profile.Gender, u.Profile.ProfileImage,
-			string(u.Role), u.EmailVerified, nullMS(u.DeactivatedAt), ms(u.CreatedAt), ms(u.UpdatedAt))
-		if isUniqueViolation(err, "users_email") {
-			return domain.ErrEmailTaken
-		}
-		return fail(ctx, "create user", err)
-	})
+	_, err := r.db.exec(ctx, "create user", `INSERT INTO users (`+userColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		string(u.ID), u.Email.String(), u.PasswordHash,
+		u.Profile.FirstName, u.Profile.LastName, u.Profile.Phone, u.Profile.Gender, u.Profile.ProfileImage,
+		string(u.Role), u.EmailVerified, nullMS(u.DeactivatedAt), ms(u.CreatedAt), ms(u.UpdatedAt))
+	if isDuplicate(err, "users_email") {
+		return domain.ErrEmailTaken
+	}
+	return err
 }
 
 // ByID returns domain.ErrUserNotFound when there is no such user.
@@ -101,12 +99,13 @@ func (r *UserRepository) one(ctx context.Context, q sqlx.QueryerContext, op, que
 	return row.user()
 }
 
-// Update loads the user in a transaction (the caller's, or a new one), lets fn
-// change it and writes every mutable column back; fn's error aborts and is
-// returned as is.
+// Update loads and locks the user (SELECT ... FOR UPDATE) in a transaction, the
+// caller's or a new one, lets fn change it and writes every mutable column
+// back, so that concurrent updates of one user apply one after the other;
+// fn's error aborts and is returned as is.
 func (r *UserRepository) Update(ctx context.Context, id domain.UserID, fn func(*domain.User) error) error {
 	return r.db.write(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
-		u, err := r.one(ctx, tx, "load user for update", `SELECT `+userColumns+` FROM users WHERE id = ?`, string(id))
+		u, err := r.one(ctx, tx, "load user for update", `SELECT `+userColumns+` FROM users WHERE id = ? FOR UPDATE`, string(id))
 		if err != nil {
 			return err
 		}
@@ -124,7 +123,7 @@ func (r *UserRepository) Update(ctx context.Context, id domain.UserID, fn func(*
 			u.Profile.FirstName, u.Profile.LastName, u.Profile.Phone, u.Profile.Gender, u.Profile.ProfileImage,
 			string(u.Role), u.EmailVerified, nullMS(u.DeactivatedAt), ms(u.UpdatedAt),
 			string(id))
-		if isUniqueViolation(err, "users_email") {
+		if isDuplicate(err, "users_email") {
 			return domain.ErrEmailTaken
 		}
 		return fail(ctx, "update user", err)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -47,6 +48,19 @@ func Sessions(t *testing.T, newStore func(t *testing.T) Store) {
 		got, err := st.Sessions.ByID(ctx(t), s.ID)
 		must(t, err, "by id")
 		sameSession(t, *got, *s)
+	})
+
+	t.Run("a user agent that is not valid UTF-8 is stored, as is or with the bad bytes replaced", func(t *testing.T) {
+		st := newStore(t)
+		u := createUser(t, st)
+		s, rt := newSession(u.ID, base)
+		s.UserAgent = "Mozilla/5.0 (caf\xe9; \xff)" // a Latin-1 header, as some clients send
+		must(t, st.Sessions.Create(ctx(t), s, rt), "create")
+		got, err := st.Sessions.ByID(ctx(t), s.ID)
+		must(t, err, "by id")
+		if got.UserAgent != s.UserAgent && got.UserAgent != strings.ToValidUTF8(s.UserAgent, "\uFFFD") {
+			t.Errorf("user agent = %q, want %q", got.UserAgent, s.UserAgent)
+		}
 	})
 
 	t.Run("an unknown session id is ErrSessionNotFound", func(t *testing.T) {

@@ -2,6 +2,8 @@ package contract
 
 import (
 	"errors"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -143,6 +145,31 @@ func Users(t *testing.T, newStore func(t *testing.T) Store) {
 		got, err := s.Users.ByID(ctx(t), b.ID)
 		must(t, err, "by id")
 		sameUser(t, got, b)
+	})
+
+	t.Run("concurrent updates of one user apply one after the other and lose nothing", func(t *testing.T) {
+		s := newStore(t)
+		u := createUser(t, s)
+		const n = 10
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Go(func() {
+				errs[i] = s.Users.Update(ctx(t), u.ID, func(got *domain.User) error {
+					got.Profile.LastName += "x"
+					return nil
+				})
+			})
+		}
+		wg.Wait()
+		for _, err := range errs {
+			must(t, err, "update")
+		}
+		got, err := s.Users.ByID(ctx(t), u.ID)
+		must(t, err, "by id")
+		if got.Profile.LastName != strings.Repeat("x", n) {
+			t.Fatalf("after %d concurrent updates the last name is %q: updates were lost", n, got.Profile.LastName)
+		}
 	})
 
 	t.Run("update of an unknown user is ErrUserNotFound without calling the function", func(t *testing.T) {
