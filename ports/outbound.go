@@ -9,7 +9,8 @@ import (
 
 // Transactor runs fn in one storage transaction. Repositories called with the
 // context that fn receives take part in it; a nested call joins the outer
-// transaction. fn's error rolls everything back and is returned as is.
+// transaction. fn's error rolls everything back and is returned as is. A store
+// may run fn again after a deadlock, so fn must have no effect outside the store.
 type Transactor interface {
 	WithinTx(ctx context.Context, fn func(ctx context.Context) error) error
 }
