@@ -38,3 +38,17 @@ func flush(t *testing.T, addr string) {
 		t.Fatal(err)
 	}
 }
+
+func TestMemcachedCounters(t *testing.T) {
+	addr := sharedMemcached(t)
+	contract.AbuseCounters(t, func(t *testing.T) contract.CountersHarness {
+		clock := &manualClock{now: time.Now().UTC()}
+		prefix := fmt.Sprintf("c%d-%d:", time.Now().UnixNano(), prefixes.Add(1))
+		c, err := memcached.NewCounters(memcached.Config{Servers: []string{addr}, Prefix: prefix}, clock)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		return contract.CountersHarness{Counters: c, Now: clock.Now}
+	})
+}
