@@ -551,6 +551,8 @@ type env struct {
 	logs     *bytes.Buffer
 
 	denylist     *fakeDenylist
+	counters     *fakeCounters
+	guard        *AbuseGuard
 	issuer       *SessionIssuer
 	revocations  *Revocations
 	refresh      *Refresh
@@ -570,22 +572,23 @@ func newEnv(mod ...func(*Settings)) *env {
 	settings := DefaultSettings()
 	settings.HMACKey = []byte("test hmac key, 32 bytes at least!")
 	e := &env{clock: newClock(), random: &fakeRandom{}, store: newStore(), hasher: &fakeHasher{}, settings: settings, logs: &bytes.Buffer{},
-		denylist: &fakeDenylist{revoked: map[domain.SessionID]time.Time{}}}
+		denylist: &fakeDenylist{revoked: map[domain.SessionID]time.Time{}}, counters: &fakeCounters{events: map[string][]time.Time{}}}
 	for _, m := range mod {
 		m(&e.settings)
 	}
 	log := slog.New(slog.NewTextHandler(io.MultiWriter(e.logs), nil))
 	st := e.store
 	e.issuer = NewSessionIssuer(sessionRepo{st}, fakeIssuer{}, e.random, e.clock, e.settings)
-	e.verification = NewEmailVerification(st, st, tokenRepo{st}, outboxRepo{st}, e.random, e.clock, e.settings, log)
-	e.registration = NewRegistration(st, st, e.hasher, e.verification, e.issuer, e.random, e.clock, e.settings, log)
-	e.login = NewLogin(st, e.hasher, e.issuer, e.clock, e.settings, log)
+	e.guard = NewAbuseGuard(e.counters, outboxRepo{st}, e.random, e.clock, e.settings, log)
+	e.verification = NewEmailVerification(st, st, tokenRepo{st}, outboxRepo{st}, attemptLog{st}, e.guard, e.random, e.clock, e.settings, log)
+	e.registration = NewRegistration(st, st, e.hasher, e.verification, e.issuer, e.guard, e.random, e.clock, e.settings, log)
+	e.login = NewLogin(st, e.hasher, e.issuer, e.guard, e.clock, e.settings, log)
 	e.revocations = NewRevocations(sessionRepo{st}, e.denylist, e.clock, e.settings, log)
 	e.auth = NewAuthenticator(fakeIssuer{}, e.revocations, e.clock)
 	e.refresh = NewRefresh(st, sessionRepo{st}, e.issuer, e.revocations, e.random, e.clock, e.settings, log)
 	e.logout = NewLogout(sessionRepo{st}, e.revocations, e.clock, log)
 	e.change = NewPasswordChange(st, st, sessionRepo{st}, e.hasher, outboxRepo{st}, e.random, e.issuer, e.revocations, e.clock, e.settings, log)
-	e.reset = NewPasswordReset(st, st, sessionRepo{st}, tokenRepo{st}, attemptLog{st}, outboxRepo{st}, e.hasher, e.revocations, e.random, e.clock, e.settings, log)
+	e.reset = NewPasswordReset(st, st, sessionRepo{st}, tokenRepo{st}, attemptLog{st}, outboxRepo{st}, e.hasher, e.revocations, e.guard, e.random, e.clock, e.settings, log)
 	e.deactivation = NewDeactivation(st, st, sessionRepo{st}, tokenRepo{st}, e.hasher, e.revocations, e.clock, log)
 	e.sessions = NewSessions(sessionRepo{st}, e.revocations, e.clock, log)
 	e.profile = NewProfile(st, e.clock)
@@ -647,3 +650,82 @@ func (d *fakeDenylist) lose() {
 }
 
 func slogDiscard() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// fakeCounters keeps every event's time, an exact sliding window; down makes
+// every call fail.
+type fakeCounters struct {
+	mu     sync.Mutex
+	events map[string][]time.Time
+	marks  map[string]bool
+	down   error
+}
+
+func (c *fakeCounters) live(key string, window time.Duration, now time.Time) []time.Time {
+	var keep []time.Time
+	for _, at := range c.events[key] {
+		if now.Before(at.Add(window)) {
+			keep = append(keep, at)
+		}
+	}
+	c.events[key] = keep
+	return keep
+}
+
+func (c *fakeCounters) Hit(_ context.Context, key string, window time.Duration, now time.Time) (ports.Window, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.down != nil {
+		return ports.Window{}, c.down
+	}
+	k := key + "/" + window.String()
+	c.events[k] = append(c.live(k, window, now), now)
+	var w ports.Window
+	for _, at := range c.events[k] {
+		w.Count++
+		w.Leaving = append(w.Leaving, ports.Departure{At: at.Add(window), N: 1})
+	}
+	return w, nil
+}
+
+func (c *fakeCounters) Unhit(_ context.Context, key string, window time.Duration, at time.Time) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.down != nil {
+		return c.down
+	}
+	k := key + "/" + window.String()
+	ev := c.events[k]
+	for i := len(ev) - 1; i >= 0; i-- {
+		if ev[i].Equal(at) {
+			c.events[k] = append(ev[:i:i], ev[i+1:]...)
+			break
+		}
+	}
+	return nil
+}
+
+func (c *fakeCounters) Clear(_ context.Context, key string, window time.Duration, _ time.Time) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.down != nil {
+		return c.down
+	}
+	delete(c.events, key+"/"+window.String())
+	return nil
+}
+
+func (c *fakeCounters) First(_ context.Context, key string, _ time.Duration) (bool, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.down != nil {
+		return false, c.down
+	}
+	if c.marks == nil {
+		c.marks = map[string]bool{}
+	}
+	first := !c.marks[key]
+	c.marks[key] = true
+	return first, nil
+}
+
+func (c *fakeCounters) Ping(context.Context) error { c.mu.Lock(); defer c.mu.Unlock(); return c.down }

@@ -18,6 +18,7 @@ type Login struct {
 	users    ports.UserRepository
 	hasher   ports.PasswordHasher
 	issuer   *SessionIssuer
+	guard    *AbuseGuard
 	clock    ports.Clock
 	settings Settings
 	log      *slog.Logger
@@ -29,9 +30,9 @@ type Login struct {
 var _ ports.Login = (*Login)(nil)
 
 // NewLogin builds the login use case.
-func NewLogin(users ports.UserRepository, hasher ports.PasswordHasher, issuer *SessionIssuer,
+func NewLogin(users ports.UserRepository, hasher ports.PasswordHasher, issuer *SessionIssuer, guard *AbuseGuard,
 	clock ports.Clock, settings Settings, log *slog.Logger) *Login {
-	return &Login{users: users, hasher: hasher, issuer: issuer, clock: clock, settings: settings, log: log}
+	return &Login{users: users, hasher: hasher, issuer: issuer, guard: guard, clock: clock, settings: settings, log: log}
 }
 
 // Login exchanges credentials for a session; see ports.Login.
@@ -51,40 +52,61 @@ func (l *Login) Login(ctx context.Context, in ports.LoginInput) (ports.SessionTo
 		return ports.SessionTokens{}, err
 	}
 
-	u, err := l.users.ByEmail(ctx, email)
-	if errors.Is(err, domain.ErrUserNotFound) {
-		if err := l.burnPasswordWork(ctx, in.Password); err != nil {
-			return ports.SessionTokens{}, err
-		}
-		l.log.InfoContext(ctx, "login_failed", "reason", "unknown_email")
-		return ports.SessionTokens{}, domain.ErrInvalidCredentials
-	}
+	// Counted before the password is judged, so parallel guesses cannot pass the
+	// limits; the same for unknown emails, so the limit tells nothing.
+	att, err := l.guard.beginLogin(ctx, email, in.Client.IP)
 	if err != nil {
 		return ports.SessionTokens{}, err
 	}
+	tokens, u, err := l.check(ctx, email, in)
+	switch {
+	case errors.Is(err, domain.ErrInvalidCredentials):
+		att.failedLogin(ctx, u)
+	case err != nil:
+		att.undo(ctx) // right password (not verified, deactivated) or a failure of ours: no guess
+	default:
+		att.passed(ctx)
+	}
+	return tokens, err
+}
+
+// check judges the credentials and starts the session. It returns the user
+// when the account exists, also with invalid_credentials.
+func (l *Login) check(ctx context.Context, email domain.Email, in ports.LoginInput) (ports.SessionTokens, *domain.User, error) {
+	u, err := l.users.ByEmail(ctx, email)
+	if errors.Is(err, domain.ErrUserNotFound) {
+		if err := l.burnPasswordWork(ctx, in.Password); err != nil {
+			return ports.SessionTokens{}, nil, err
+		}
+		l.log.InfoContext(ctx, "login_failed", "reason", "unknown_email")
+		return ports.SessionTokens{}, nil, domain.ErrInvalidCredentials
+	}
+	if err != nil {
+		return ports.SessionTokens{}, nil, err
+	}
 	match, rehash, err := l.hasher.Verify(ctx, u.PasswordHash, in.Password)
 	if err != nil {
-		return ports.SessionTokens{}, fmt.Errorf("login: verify password: %w", err)
+		return ports.SessionTokens{}, nil, fmt.Errorf("login: verify password: %w", err)
 	}
 	if !match {
 		l.log.InfoContext(ctx, "login_failed", "reason", "wrong_password", "user_id", u.ID)
-		return ports.SessionTokens{}, domain.ErrInvalidCredentials
+		return ports.SessionTokens{}, u, domain.ErrInvalidCredentials
 	}
 	if rehash {
 		l.upgradeHash(ctx, u, in.Password)
 	}
 	switch {
 	case u.Deactivated():
-		return ports.SessionTokens{}, domain.ErrAccountDeactivated
+		return ports.SessionTokens{}, u, domain.ErrAccountDeactivated
 	case !u.EmailVerified && l.settings.RequireEmailVerification:
-		return ports.SessionTokens{}, domain.ErrEmailNotVerified
+		return ports.SessionTokens{}, u, domain.ErrEmailNotVerified
 	}
 	tokens, err := l.issuer.Start(ctx, u, in.Client)
 	if err != nil {
-		return ports.SessionTokens{}, err
+		return ports.SessionTokens{}, u, err
 	}
 	l.log.InfoContext(ctx, "login", "user_id", u.ID, "session_id", tokens.SessionID)
-	return tokens, nil
+	return tokens, u, nil
 }
 
 // burnPasswordWork verifies password against a hash of a throwaway password with

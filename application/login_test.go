@@ -17,7 +17,7 @@ func registered(t *testing.T, e *env) *domain.User {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.verification.Verify(ctx, verifyToken(t, e)); err != nil {
+	if err := e.verification.Verify(ctx, verifyToken(t, e), ports.Client{}); err != nil {
 		t.Fatal(err)
 	}
 	return res.User

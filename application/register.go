@@ -17,6 +17,7 @@ type Registration struct {
 	hasher   ports.PasswordHasher
 	verifier *EmailVerification
 	issuer   *SessionIssuer
+	guard    *AbuseGuard
 	random   ports.Random
 	clock    ports.Clock
 	settings Settings
@@ -27,8 +28,9 @@ var _ ports.Registration = (*Registration)(nil)
 
 // NewRegistration builds the sign-up use case.
 func NewRegistration(tx ports.Transactor, users ports.UserRepository, hasher ports.PasswordHasher, verifier *EmailVerification,
-	issuer *SessionIssuer, random ports.Random, clock ports.Clock, settings Settings, log *slog.Logger) *Registration {
-	return &Registration{tx: tx, users: users, hasher: hasher, verifier: verifier, issuer: issuer, random: random, clock: clock, settings: settings, log: log}
+	issuer *SessionIssuer, guard *AbuseGuard, random ports.Random, clock ports.Clock, settings Settings, log *slog.Logger) *Registration {
+	return &Registration{tx: tx, users: users, hasher: hasher, verifier: verifier, issuer: issuer, guard: guard, random: random, clock: clock,
+		settings: settings, log: log}
 }
 
 // Register creates the account; see ports.Registration.
@@ -43,6 +45,9 @@ func (r *Registration) Register(ctx context.Context, in ports.RegisterInput) (po
 		roleErr,
 		profileErr,
 	); err != nil {
+		return ports.RegisterResult{}, err
+	}
+	if err := r.guard.mailRequest(ctx, in.Client.IP); err != nil {
 		return ports.RegisterResult{}, err
 	}
 

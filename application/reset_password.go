@@ -37,6 +37,7 @@ type PasswordReset struct {
 	outbox      ports.Outbox
 	hasher      ports.PasswordHasher
 	revocations *Revocations
+	guard       *AbuseGuard
 	random      ports.Random
 	clock       ports.Clock
 	settings    Settings
@@ -47,16 +48,16 @@ var _ ports.PasswordReset = (*PasswordReset)(nil)
 
 // NewPasswordReset builds the forgot/reset use case.
 func NewPasswordReset(tx ports.Transactor, users ports.UserRepository, sessions ports.SessionRepository, tokens ports.OneTimeTokenRepository,
-	attempts ports.AttemptLog, outbox ports.Outbox, hasher ports.PasswordHasher, revocations *Revocations, random ports.Random,
-	clock ports.Clock, settings Settings, log *slog.Logger) *PasswordReset {
+	attempts ports.AttemptLog, outbox ports.Outbox, hasher ports.PasswordHasher, revocations *Revocations, guard *AbuseGuard,
+	random ports.Random, clock ports.Clock, settings Settings, log *slog.Logger) *PasswordReset {
 	return &PasswordReset{tx: tx, users: users, sessions: sessions, tokens: tokens, attempts: attempts, outbox: outbox, hasher: hasher,
-		revocations: revocations, random: random, clock: clock, settings: settings, log: log}
+		revocations: revocations, guard: guard, random: random, clock: clock, settings: settings, log: log}
 }
 
 // Forgot queues a reset mail; see ports.PasswordReset. Every well-formed email
 // costs the same work — a drawn secret, a rendered message, one transaction
 // that records the request — so neither answer nor timing tells whether it exists.
-func (r *PasswordReset) Forgot(ctx context.Context, rawEmail string, method ports.ResetMethod) error {
+func (r *PasswordReset) Forgot(ctx context.Context, rawEmail string, method ports.ResetMethod, client ports.Client) error {
 	if method == "" {
 		method = ports.ResetByLink
 	}
@@ -66,6 +67,9 @@ func (r *PasswordReset) Forgot(ctx context.Context, rawEmail string, method port
 	}
 	email, emailErr := domain.ParseEmail(rawEmail)
 	if err := validateAll(emailErr, methodErr); err != nil {
+		return err
+	}
+	if err := r.guard.mailRequest(ctx, client.IP); err != nil {
 		return err
 	}
 	u, err := r.users.ByEmail(ctx, email)
@@ -170,16 +174,34 @@ func (r *PasswordReset) Reset(ctx context.Context, in ports.ResetInput) error {
 	); err != nil {
 		return err
 	}
-	if byLink {
-		return r.resetByLink(ctx, in)
+	// A reset is a guess of a token or code: counted against the client IP
+	// before it is judged, taken back when it turns out right.
+	att, err := r.guard.beginGuess(ctx, in.Client.IP)
+	if err != nil {
+		return err
 	}
-	return r.resetByOTP(ctx, in)
+	var u *domain.User
+	if byLink {
+		u, err = r.resetByLink(ctx, in)
+	} else {
+		u, err = r.resetByOTP(ctx, in)
+	}
+	switch {
+	case errors.Is(err, domain.ErrInvalidResetToken) || errors.Is(err, domain.ErrInvalidCode):
+		return err // a failed guess: stays counted
+	case err != nil:
+		att.undo(ctx)
+		return err
+	}
+	att.passed(ctx)
+	r.guard.clearAccount(ctx, u.Email)
+	return nil
 }
 
-func (r *PasswordReset) resetByLink(ctx context.Context, in ports.ResetInput) error {
+func (r *PasswordReset) resetByLink(ctx context.Context, in ports.ResetInput) (*domain.User, error) {
 	hash, err := r.hasher.Hash(ctx, in.NewPassword)
 	if err != nil {
-		return fmt.Errorf("reset: hash: %w", err)
+		return nil, fmt.Errorf("reset: hash: %w", err)
 	}
 	now := r.clock.Now()
 	var u *domain.User
@@ -196,51 +218,51 @@ func (r *PasswordReset) resetByLink(ctx context.Context, in ports.ResetInput) er
 		return err
 	})
 	if errors.Is(err, domain.ErrTokenNotFound) || errors.Is(err, domain.ErrUserNotFound) || errors.Is(err, domain.ErrAccountDeactivated) {
-		return domain.ErrInvalidResetToken
+		return nil, domain.ErrInvalidResetToken
 	}
-	return r.finish(ctx, u, revoked, "link", err)
+	return u, r.finish(ctx, u, revoked, "link", err)
 }
 
-func (r *PasswordReset) resetByOTP(ctx context.Context, in ports.ResetInput) error {
+func (r *PasswordReset) resetByOTP(ctx context.Context, in ports.ResetInput) (*domain.User, error) {
 	email, err := domain.ParseEmail(in.Email)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	u, err := r.users.ByEmail(ctx, email)
 	if errors.Is(err, domain.ErrUserNotFound) {
-		return domain.ErrInvalidCode
+		return nil, domain.ErrInvalidCode
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
 	now := r.clock.Now()
 	failKey := attemptKeyOTPFailure + string(u.ID)
 	failures, err := r.attempts.CountSince(ctx, failKey, now.Add(-time.Hour))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if u.Deactivated() || failures >= otpMaxFailuresPerHr {
-		return domain.ErrInvalidCode
+		return nil, domain.ErrInvalidCode
 	}
 	t, err := r.tokens.Latest(ctx, u.ID, domain.PurposeResetOTP, now)
 	if errors.Is(err, domain.ErrTokenNotFound) {
-		return r.wrongCode(ctx, u, failKey, now)
+		return nil, r.wrongCode(ctx, u, failKey, now)
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
 	// Count the try before judging it, so parallel guesses cannot exceed the cap.
 	counted, err := r.tokens.AddAttempt(ctx, t.ID, otpMaxTries, now)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	expected := r.otpHash(u.ID, in.OTP)
 	if !counted || !domain.EqualHashes(t.Hash, expected) {
-		return r.wrongCode(ctx, u, failKey, now)
+		return nil, r.wrongCode(ctx, u, failKey, now)
 	}
 	hash, err := r.hasher.Hash(ctx, in.NewPassword)
 	if err != nil {
-		return fmt.Errorf("reset: hash: %w", err)
+		return nil, fmt.Errorf("reset: hash: %w", err)
 	}
 	var revoked []domain.SessionID
 	err = r.tx.WithinTx(ctx, func(ctx context.Context) error {
@@ -251,9 +273,9 @@ func (r *PasswordReset) resetByOTP(ctx context.Context, in ports.ResetInput) err
 		return err
 	})
 	if errors.Is(err, domain.ErrTokenNotFound) || errors.Is(err, domain.ErrUserNotFound) || errors.Is(err, domain.ErrAccountDeactivated) {
-		return domain.ErrInvalidCode
+		return nil, domain.ErrInvalidCode
 	}
-	return r.finish(ctx, u, revoked, "otp", err)
+	return u, r.finish(ctx, u, revoked, "otp", err)
 }
 
 // wrongCode records a wrong code against the account and answers invalid_code.

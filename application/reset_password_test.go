@@ -55,7 +55,7 @@ func TestForgotPassword(t *testing.T) {
 		e.registration.Register(ctx, ports.RegisterInput{Email: "unverified@example.com", Password: "some password"})
 		before := len(e.store.messages())
 		for _, email := range []string{"jane@example.com", "nobody@example.com", "unverified@example.com"} {
-			if err := e.reset.Forgot(ctx, email, ""); err != nil {
+			if err := e.reset.Forgot(ctx, email, "", ports.Client{}); err != nil {
 				t.Fatalf("%s: %v", email, err)
 			}
 		}
@@ -69,10 +69,10 @@ func TestForgotPassword(t *testing.T) {
 
 	t.Run("refuses malformed input", func(t *testing.T) {
 		e := newEnv()
-		if err := e.reset.Forgot(ctx, "nope", ""); !errors.Is(err, domain.ErrValidation) {
+		if err := e.reset.Forgot(ctx, "nope", "", ports.Client{}); !errors.Is(err, domain.ErrValidation) {
 			t.Fatalf("email: %v", err)
 		}
-		if err := e.reset.Forgot(ctx, "jane@example.com", "sms"); !errors.Is(err, domain.ErrValidation) {
+		if err := e.reset.Forgot(ctx, "jane@example.com", "sms", ports.Client{}); !errors.Is(err, domain.ErrValidation) {
 			t.Fatalf("method: %v", err)
 		}
 	})
@@ -82,7 +82,7 @@ func TestForgotPassword(t *testing.T) {
 		u := registered(t, e)
 		e.store.Update(ctx, u.ID, func(u *domain.User) error { now := t0; u.DeactivatedAt = &now; return nil })
 		before := len(e.store.messages())
-		if err := e.reset.Forgot(ctx, "jane@example.com", ""); err != nil || len(e.store.messages()) != before {
+		if err := e.reset.Forgot(ctx, "jane@example.com", "", ports.Client{}); err != nil || len(e.store.messages()) != before {
 			t.Fatalf("err %v, mails %d", err, len(e.store.messages())-before)
 		}
 	})
@@ -92,7 +92,7 @@ func TestForgotPassword(t *testing.T) {
 		registered(t, e)
 		before := len(e.store.messages())
 		for range 7 {
-			if err := e.reset.Forgot(ctx, "jane@example.com", "otp"); err != nil {
+			if err := e.reset.Forgot(ctx, "jane@example.com", "otp", ports.Client{}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -100,7 +100,7 @@ func TestForgotPassword(t *testing.T) {
 			t.Fatalf("%d mails", got)
 		}
 		e.clock.Advance(time.Hour + time.Second)
-		e.reset.Forgot(ctx, "jane@example.com", "otp")
+		e.reset.Forgot(ctx, "jane@example.com", "otp", ports.Client{})
 		if got := len(e.store.messages()) - before; got != 6 {
 			t.Fatalf("%d mails after the hour", got)
 		}
@@ -115,7 +115,7 @@ func TestResetByLink(t *testing.T) {
 	t.Run("sets the password, revokes every session, verifies the email, and works once", func(t *testing.T) {
 		e := newEnv()
 		s := loggedIn(t, e)
-		e.reset.Forgot(ctx, "jane@example.com", "")
+		e.reset.Forgot(ctx, "jane@example.com", "", ports.Client{})
 		tok := resetLink(t, e)
 		if err := e.reset.Reset(ctx, in(tok)); err != nil {
 			t.Fatal(err)
@@ -135,7 +135,7 @@ func TestResetByLink(t *testing.T) {
 	t.Run("marks an unverified email verified", func(t *testing.T) {
 		e := newEnv()
 		res, _ := e.registration.Register(ctx, validInput())
-		e.reset.Forgot(ctx, "jane@example.com", "link")
+		e.reset.Forgot(ctx, "jane@example.com", "link", ports.Client{})
 		if err := e.reset.Reset(ctx, in(resetLink(t, e))); err != nil {
 			t.Fatal(err)
 		}
@@ -147,9 +147,9 @@ func TestResetByLink(t *testing.T) {
 	t.Run("refuses an expired token, and one voided by a newer request", func(t *testing.T) {
 		e := newEnv()
 		registered(t, e)
-		e.reset.Forgot(ctx, "jane@example.com", "")
+		e.reset.Forgot(ctx, "jane@example.com", "", ports.Client{})
 		first := resetLink(t, e)
-		e.reset.Forgot(ctx, "jane@example.com", "")
+		e.reset.Forgot(ctx, "jane@example.com", "", ports.Client{})
 		second := resetLink(t, e)
 		if err := e.reset.Reset(ctx, in(first)); !errors.Is(err, domain.ErrInvalidResetToken) {
 			t.Fatalf("voided: %v", err)
@@ -163,7 +163,7 @@ func TestResetByLink(t *testing.T) {
 	t.Run("keeps the token when the new password is refused", func(t *testing.T) {
 		e := newEnv()
 		registered(t, e)
-		e.reset.Forgot(ctx, "jane@example.com", "")
+		e.reset.Forgot(ctx, "jane@example.com", "", ports.Client{})
 		tok := resetLink(t, e)
 		bad := in(tok)
 		bad.NewPassword = "jane@example.com"
@@ -205,7 +205,7 @@ func TestResetByOTP(t *testing.T) {
 	t.Run("resets with the emailed code once", func(t *testing.T) {
 		e := newEnv()
 		s := loggedIn(t, e)
-		e.reset.Forgot(ctx, "jane@example.com", "otp")
+		e.reset.Forgot(ctx, "jane@example.com", "otp", ports.Client{})
 		code := resetCode(t, e)
 		if err := e.reset.Reset(ctx, in(code)); err != nil {
 			t.Fatal(err)
@@ -219,7 +219,7 @@ func TestResetByOTP(t *testing.T) {
 	t.Run("stores the code as an HMAC, not the code", func(t *testing.T) {
 		e := newEnv()
 		registered(t, e)
-		e.reset.Forgot(ctx, "jane@example.com", "otp")
+		e.reset.Forgot(ctx, "jane@example.com", "otp", ports.Client{})
 		code := resetCode(t, e)
 		for _, tok := range e.store.tokens {
 			if tok.Purpose == domain.PurposeResetOTP && (strings.Contains(string(tok.Hash), code.Reveal()) || domain.EqualHashes(tok.Hash, code.Hash())) {
@@ -231,7 +231,7 @@ func TestResetByOTP(t *testing.T) {
 	t.Run("voids the code after five wrong tries", func(t *testing.T) {
 		e := newEnv()
 		registered(t, e)
-		e.reset.Forgot(ctx, "jane@example.com", "otp")
+		e.reset.Forgot(ctx, "jane@example.com", "otp", ports.Client{})
 		code := resetCode(t, e)
 		for range 5 {
 			if err := e.reset.Reset(ctx, in(wrong(code))); !errors.Is(err, domain.ErrInvalidCode) {
@@ -246,7 +246,7 @@ func TestResetByOTP(t *testing.T) {
 	t.Run("never evaluates more than five guesses of one code, even in parallel", func(t *testing.T) {
 		e := newEnv()
 		registered(t, e)
-		e.reset.Forgot(ctx, "jane@example.com", "otp")
+		e.reset.Forgot(ctx, "jane@example.com", "otp", ports.Client{})
 		code := resetCode(t, e)
 		var wg sync.WaitGroup
 		for range 30 {
@@ -267,19 +267,19 @@ func TestResetByOTP(t *testing.T) {
 		e := newEnv()
 		registered(t, e)
 		for range 2 {
-			e.reset.Forgot(ctx, "jane@example.com", "otp")
+			e.reset.Forgot(ctx, "jane@example.com", "otp", ports.Client{})
 			code := resetCode(t, e)
 			for range 5 {
 				e.reset.Reset(ctx, in(wrong(code)))
 			}
 		}
-		e.reset.Forgot(ctx, "jane@example.com", "otp")
+		e.reset.Forgot(ctx, "jane@example.com", "otp", ports.Client{})
 		fresh := resetCode(t, e)
 		if err := e.reset.Reset(ctx, in(fresh)); !errors.Is(err, domain.ErrInvalidCode) {
 			t.Fatalf("fresh code accepted after ten failures: %v", err)
 		}
 		e.clock.Advance(time.Hour + time.Second)
-		e.reset.Forgot(ctx, "jane@example.com", "otp")
+		e.reset.Forgot(ctx, "jane@example.com", "otp", ports.Client{})
 		if err := e.reset.Reset(ctx, in(resetCode(t, e))); err != nil {
 			t.Fatalf("after the hour: %v", err)
 		}
@@ -288,7 +288,7 @@ func TestResetByOTP(t *testing.T) {
 	t.Run("refuses an expired code and an unknown or deactivated account alike", func(t *testing.T) {
 		e := newEnv()
 		u := registered(t, e)
-		e.reset.Forgot(ctx, "jane@example.com", "otp")
+		e.reset.Forgot(ctx, "jane@example.com", "otp", ports.Client{})
 		code := resetCode(t, e)
 		e.clock.Advance(10 * time.Minute)
 		if err := e.reset.Reset(ctx, in(code)); !errors.Is(err, domain.ErrInvalidCode) {
@@ -299,7 +299,7 @@ func TestResetByOTP(t *testing.T) {
 		if err := e.reset.Reset(ctx, unknown); !errors.Is(err, domain.ErrInvalidCode) {
 			t.Fatalf("unknown: %v", err)
 		}
-		e.reset.Forgot(ctx, "jane@example.com", "otp")
+		e.reset.Forgot(ctx, "jane@example.com", "otp", ports.Client{})
 		code = resetCode(t, e)
 		e.store.Update(ctx, u.ID, func(u *domain.User) error { now := t0; u.DeactivatedAt = &now; return nil })
 		if err := e.reset.Reset(ctx, in(code)); !errors.Is(err, domain.ErrInvalidCode) {
@@ -310,9 +310,9 @@ func TestResetByOTP(t *testing.T) {
 	t.Run("a link token does not pass as a code and a new request voids both", func(t *testing.T) {
 		e := newEnv()
 		registered(t, e)
-		e.reset.Forgot(ctx, "jane@example.com", "otp")
+		e.reset.Forgot(ctx, "jane@example.com", "otp", ports.Client{})
 		code := resetCode(t, e)
-		e.reset.Forgot(ctx, "jane@example.com", "link")
+		e.reset.Forgot(ctx, "jane@example.com", "link", ports.Client{})
 		if err := e.reset.Reset(ctx, in(code)); !errors.Is(err, domain.ErrInvalidCode) {
 			t.Fatalf("code survived a new request: %v", err)
 		}

@@ -325,7 +325,7 @@ func TestDeactivate(t *testing.T) {
 	t.Run("revokes everything and refuses login only after a correct password", func(t *testing.T) {
 		e := newEnv()
 		a := loggedIn(t, e)
-		e.verification.Resend(ctx, "jane@example.com") // verified already: no token
+		e.verification.Resend(ctx, "jane@example.com", ports.Client{}) // verified already: no token
 		if err := e.deactivation.Deactivate(ctx, mustAuth(t, e, a.AccessToken), "correct horse"); err != nil {
 			t.Fatal(err)
 		}
@@ -346,7 +346,7 @@ func TestDeactivate(t *testing.T) {
 		if err := e.deactivation.Deactivate(ctx, mustAuth(t, e, res.Session.AccessToken), "correct horse"); err != nil {
 			t.Fatal(err)
 		}
-		if err := e.verification.Verify(ctx, tok); !errors.Is(err, domain.ErrInvalidVerificationToken) {
+		if err := e.verification.Verify(ctx, tok, ports.Client{}); !errors.Is(err, domain.ErrInvalidVerificationToken) {
 			t.Fatalf("got %v", err)
 		}
 	})

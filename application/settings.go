@@ -26,6 +26,8 @@ type Settings struct {
 	HMACKey        []byte
 	PasswordPolicy domain.PasswordPolicy
 	RolePolicy     domain.RolePolicy
+	// Abuse are the brute-force and mail limits.
+	Abuse AbuseLimits
 }
 
 // DefaultSettings are the contract's defaults.
@@ -43,5 +45,6 @@ func DefaultSettings() Settings {
 		ResetPasswordURL:         "http://localhost:3000/reset-password?token={token}",
 		PasswordPolicy:           domain.DefaultPasswordPolicy,
 		RolePolicy:               domain.DefaultRolePolicy,
+		Abuse:                    DefaultAbuseLimits,
 	}
 }

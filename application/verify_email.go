@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 
 	"authd/domain"
 	"authd/ports"
@@ -18,6 +19,8 @@ type EmailVerification struct {
 	users    ports.UserRepository
 	tokens   ports.OneTimeTokenRepository
 	outbox   ports.Outbox
+	attempts ports.AttemptLog
+	guard    *AbuseGuard
 	random   ports.Random
 	clock    ports.Clock
 	settings Settings
@@ -28,9 +31,16 @@ var _ ports.EmailVerification = (*EmailVerification)(nil)
 
 // NewEmailVerification builds the verification use case.
 func NewEmailVerification(tx ports.Transactor, users ports.UserRepository, tokens ports.OneTimeTokenRepository, outbox ports.Outbox,
-	random ports.Random, clock ports.Clock, settings Settings, log *slog.Logger) *EmailVerification {
-	return &EmailVerification{tx: tx, users: users, tokens: tokens, outbox: outbox, random: random, clock: clock, settings: settings, log: log}
+	attempts ports.AttemptLog, guard *AbuseGuard, random ports.Random, clock ports.Clock, settings Settings, log *slog.Logger) *EmailVerification {
+	return &EmailVerification{tx: tx, users: users, tokens: tokens, outbox: outbox, attempts: attempts, guard: guard, random: random,
+		clock: clock, settings: settings, log: log}
 }
+
+// verifyMailsPerHour caps the verification mails that resend sends one account.
+const (
+	verifyMailsPerHour   = 5
+	attemptKeyVerifyMail = "verify_mail:"
+)
 
 // issue voids u's earlier verification tokens, stores a new one and queues the
 // mail carrying it. It must run inside the caller's transaction.
@@ -66,13 +76,18 @@ func (v *EmailVerification) issue(ctx context.Context, u *domain.User) error {
 	return v.outbox.Enqueue(ctx, msg, now)
 }
 
-// Verify redeems a verification token; see ports.EmailVerification.
-func (v *EmailVerification) Verify(ctx context.Context, token domain.Secret) error {
+// Verify redeems a verification token; see ports.EmailVerification. A token
+// that does not work counts as a guess of the client IP.
+func (v *EmailVerification) Verify(ctx context.Context, token domain.Secret, client ports.Client) error {
 	if token == "" {
 		return domain.Validation(domain.FieldError{Field: "token", Message: "is required"})
 	}
+	att, err := v.guard.beginGuess(ctx, client.IP)
+	if err != nil {
+		return err
+	}
 	var userID domain.UserID
-	err := v.tx.WithinTx(ctx, func(ctx context.Context) error {
+	err = v.tx.WithinTx(ctx, func(ctx context.Context) error {
 		t, err := v.tokens.Consume(ctx, domain.PurposeVerifyEmail, token.Hash(), v.clock.Now())
 		if err != nil {
 			return err
@@ -89,20 +104,26 @@ func (v *EmailVerification) Verify(ctx context.Context, token domain.Secret) err
 			return nil
 		})
 	})
-	if errors.Is(err, domain.ErrTokenNotFound) || errors.Is(err, domain.ErrUserNotFound) {
-		return domain.ErrInvalidVerificationToken
+	if errors.Is(err, domain.ErrTokenNotFound) || errors.Is(err, domain.ErrUserNotFound) || errors.Is(err, domain.ErrInvalidVerificationToken) {
+		return domain.ErrInvalidVerificationToken // a failed guess: stays counted
 	}
 	if err != nil {
+		att.undo(ctx)
 		return err
 	}
+	att.passed(ctx)
 	v.log.InfoContext(ctx, "email_verified", "user_id", userID)
 	return nil
 }
 
-// Resend queues a fresh verification mail; see ports.EmailVerification.
-func (v *EmailVerification) Resend(ctx context.Context, rawEmail string) error {
+// Resend queues a fresh verification mail; see ports.EmailVerification. At most
+// verifyMailsPerHour are sent to one account; the answer does not change.
+func (v *EmailVerification) Resend(ctx context.Context, rawEmail string, client ports.Client) error {
 	email, err := domain.ParseEmail(rawEmail)
 	if err != nil {
+		return err
+	}
+	if err := v.guard.mailRequest(ctx, client.IP); err != nil {
 		return err
 	}
 	u, err := v.users.ByEmail(ctx, email)
@@ -115,9 +136,23 @@ func (v *EmailVerification) Resend(ctx context.Context, rawEmail string) error {
 	if u.EmailVerified || u.Deactivated() {
 		return nil
 	}
-	if err := v.tx.WithinTx(ctx, func(ctx context.Context) error { return v.issue(ctx, u) }); err != nil {
+	sent := false
+	err = v.tx.WithinTx(ctx, func(ctx context.Context) error {
+		now := v.clock.Now()
+		key := attemptKeyVerifyMail + string(u.ID)
+		recent, err := v.attempts.CountSince(ctx, key, now.Add(-time.Hour))
+		if err != nil || recent >= verifyMailsPerHour {
+			return err // over the cap: nothing is sent
+		}
+		if err := v.attempts.Record(ctx, key, now); err != nil {
+			return err
+		}
+		sent = true
+		return v.issue(ctx, u)
+	})
+	if err != nil {
 		return err
 	}
-	v.log.InfoContext(ctx, "verification_resent", "user_id", u.ID)
+	v.log.InfoContext(ctx, "verification_resent", "user_id", u.ID, "mail_queued", sent)
 	return nil
 }

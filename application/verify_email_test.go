@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"authd/domain"
+	"authd/ports"
 )
 
 func TestVerifyEmail(t *testing.T) {
@@ -13,13 +14,13 @@ func TestVerifyEmail(t *testing.T) {
 		e := newEnv()
 		res, _ := e.registration.Register(ctx, validInput())
 		tok := verifyToken(t, e)
-		if err := e.verification.Verify(ctx, tok); err != nil {
+		if err := e.verification.Verify(ctx, tok, ports.Client{}); err != nil {
 			t.Fatal(err)
 		}
 		if u, _ := e.store.ByID(ctx, res.User.ID); !u.EmailVerified {
 			t.Fatal("email not verified")
 		}
-		if err := e.verification.Verify(ctx, tok); !errors.Is(err, domain.ErrInvalidVerificationToken) {
+		if err := e.verification.Verify(ctx, tok, ports.Client{}); !errors.Is(err, domain.ErrInvalidVerificationToken) {
 			t.Fatalf("second use: %v", err)
 		}
 	})
@@ -29,17 +30,17 @@ func TestVerifyEmail(t *testing.T) {
 		e.registration.Register(ctx, validInput())
 		tok := verifyToken(t, e)
 		e.clock.Advance(24*time.Hour + time.Second)
-		if err := e.verification.Verify(ctx, tok); !errors.Is(err, domain.ErrInvalidVerificationToken) {
+		if err := e.verification.Verify(ctx, tok, ports.Client{}); !errors.Is(err, domain.ErrInvalidVerificationToken) {
 			t.Fatalf("got %v", err)
 		}
 	})
 
 	t.Run("refuses unknown and empty tokens with distinct codes", func(t *testing.T) {
 		e := newEnv()
-		if err := e.verification.Verify(ctx, "unknown"); !errors.Is(err, domain.ErrInvalidVerificationToken) {
+		if err := e.verification.Verify(ctx, "unknown", ports.Client{}); !errors.Is(err, domain.ErrInvalidVerificationToken) {
 			t.Fatalf("unknown: %v", err)
 		}
-		if err := e.verification.Verify(ctx, ""); !errors.Is(err, domain.ErrValidation) {
+		if err := e.verification.Verify(ctx, "", ports.Client{}); !errors.Is(err, domain.ErrValidation) {
 			t.Fatalf("empty: %v", err)
 		}
 	})
@@ -49,7 +50,7 @@ func TestVerifyEmail(t *testing.T) {
 		res, _ := e.registration.Register(ctx, validInput())
 		tok := verifyToken(t, e)
 		e.store.Update(ctx, res.User.ID, func(u *domain.User) error { now := t0; u.DeactivatedAt = &now; return nil })
-		if err := e.verification.Verify(ctx, tok); !errors.Is(err, domain.ErrInvalidVerificationToken) {
+		if err := e.verification.Verify(ctx, tok, ports.Client{}); !errors.Is(err, domain.ErrInvalidVerificationToken) {
 			t.Fatalf("got %v", err)
 		}
 	})
@@ -60,17 +61,17 @@ func TestResendVerification(t *testing.T) {
 		e := newEnv()
 		e.registration.Register(ctx, validInput())
 		first := verifyToken(t, e)
-		if err := e.verification.Resend(ctx, "JANE@example.com"); err != nil {
+		if err := e.verification.Resend(ctx, "JANE@example.com", ports.Client{}); err != nil {
 			t.Fatal(err)
 		}
 		second := verifyToken(t, e)
 		if first == second || len(e.store.messages()) != 2 {
 			t.Fatal("no new mail")
 		}
-		if err := e.verification.Verify(ctx, first); !errors.Is(err, domain.ErrInvalidVerificationToken) {
+		if err := e.verification.Verify(ctx, first, ports.Client{}); !errors.Is(err, domain.ErrInvalidVerificationToken) {
 			t.Fatalf("old token still works: %v", err)
 		}
-		if err := e.verification.Verify(ctx, second); err != nil {
+		if err := e.verification.Verify(ctx, second, ports.Client{}); err != nil {
 			t.Fatal(err)
 		}
 	})
@@ -78,9 +79,9 @@ func TestResendVerification(t *testing.T) {
 	t.Run("answers the same for unknown and verified accounts and sends nothing", func(t *testing.T) {
 		e := newEnv()
 		e.registration.Register(ctx, validInput())
-		e.verification.Verify(ctx, verifyToken(t, e))
+		e.verification.Verify(ctx, verifyToken(t, e), ports.Client{})
 		for _, email := range []string{"jane@example.com", "nobody@example.com"} {
-			if err := e.verification.Resend(ctx, email); err != nil {
+			if err := e.verification.Resend(ctx, email, ports.Client{}); err != nil {
 				t.Fatalf("%s: %v", email, err)
 			}
 		}
@@ -90,7 +91,7 @@ func TestResendVerification(t *testing.T) {
 	})
 
 	t.Run("refuses a malformed email", func(t *testing.T) {
-		if err := newEnv().verification.Resend(ctx, "not-an-email"); !errors.Is(err, domain.ErrValidation) {
+		if err := newEnv().verification.Resend(ctx, "not-an-email", ports.Client{}); !errors.Is(err, domain.ErrValidation) {
 			t.Fatalf("got %v", err)
 		}
 	})

@@ -59,23 +59,26 @@ type LoginInput struct {
 // Registration signs users up.
 type Registration interface {
 	// Register creates the account and queues the verification mail. Errors:
-	// validation_failed, email_taken.
+	// validation_failed, rate_limited (too many mail requests from the client IP), email_taken.
 	Register(ctx context.Context, in RegisterInput) (RegisterResult, error)
 }
 
 // EmailVerification proves that users control their email address.
 type EmailVerification interface {
-	// Verify redeems a verification token; invalid_verification_token otherwise.
-	Verify(ctx context.Context, token domain.Secret) error
+	// Verify redeems a verification token; invalid_verification_token otherwise,
+	// rate_limited when the client IP made too many failed guesses.
+	Verify(ctx context.Context, token domain.Secret, client Client) error
 	// Resend queues a fresh verification mail when the account exists, is not yet
 	// verified and not deactivated, voiding earlier tokens. Its answer never tells
-	// whether any of that is the case; only a malformed email is an error.
-	Resend(ctx context.Context, email string) error
+	// whether any of that is the case; only a malformed email is an error, and
+	// rate_limited when the client IP sent too many mail requests.
+	Resend(ctx context.Context, email string, client Client) error
 }
 
 // Login exchanges credentials for a session.
 type Login interface {
-	// Login errors: invalid_credentials, then (only after the password matched)
+	// Login errors: rate_limited (the account or the client IP failed too often,
+	// checked first), invalid_credentials, then (only after the password matched)
 	// email_not_verified or account_deactivated.
 	Login(ctx context.Context, in LoginInput) (SessionTokens, error)
 }
@@ -176,15 +179,19 @@ type ResetInput struct {
 	OTP                domain.Secret
 	NewPassword        string
 	NewPasswordConfirm *string
+	Client             Client
 }
 
 // PasswordReset lets users who forgot their password prove control of their
 // mailbox and set a new one.
 type PasswordReset interface {
 	// Forgot queues a reset mail when the account exists and is not deactivated.
-	// Its answer never tells whether that is so; only malformed input is an error.
-	Forgot(ctx context.Context, email string, method ResetMethod) error
-	// Reset sets the new password, revokes every session and voids every reset
-	// secret. Errors: validation_failed, invalid_reset_token, invalid_code.
+	// Its answer never tells whether that is so; only malformed input is an
+	// error, and rate_limited when the client IP sent too many mail requests.
+	Forgot(ctx context.Context, email string, method ResetMethod, client Client) error
+	// Reset sets the new password, revokes every session, voids every reset
+	// secret and clears the account's failed logins. Errors: validation_failed,
+	// invalid_reset_token, invalid_code, rate_limited (too many failed guesses
+	// from the client IP).
 	Reset(ctx context.Context, in ResetInput) error
 }
