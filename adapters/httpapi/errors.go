@@ -181,7 +181,8 @@ func domainOutcome(de *domain.Error) outcome {
 	}
 	out := outcome{problem: p}
 	if de.Kind == domain.RateLimited {
-		out.retryAfter = max(1, int((de.RetryAfter+time.Second-1)/time.Second))
+		// Whole seconds, at least one, never past the moment the request would pass.
+		out.retryAfter = max(1, int(de.RetryAfter/time.Second))
 	}
 	return out
 }

@@ -15,9 +15,9 @@ import (
 // maxUserAgent bounds what a client can make us store per session.
 const maxUserAgent = 512
 
-// clientOf describes the caller for the session list.
-func clientOf(c *fiber.Ctx) ports.Client {
-	return ports.Client{UserAgent: truncateUTF8(c.Get(fiber.HeaderUserAgent), maxUserAgent), IP: c.IP()}
+// clientOf describes the caller for the limits and the session list.
+func (s *Server) clientOf(c *fiber.Ctx) ports.Client {
+	return ports.Client{UserAgent: truncateUTF8(c.Get(fiber.HeaderUserAgent), maxUserAgent), IP: s.clientIP(c)}
 }
 
 // truncateUTF8 cuts s to at most n bytes without splitting a character, and copies
@@ -51,7 +51,7 @@ func (s *Server) register(c *fiber.Ctx) error {
 			ProfileImage: req.ProfileImage,
 		},
 		Role:   req.Role,
-		Client: clientOf(c),
+		Client: s.clientOf(c),
 	})
 	if err != nil {
 		return err
@@ -82,7 +82,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 	tokens, err := s.svc.Login.Login(c.UserContext(), ports.LoginInput{
 		Email:    req.Email,
 		Password: req.Password,
-		Client:   clientOf(c),
+		Client:   s.clientOf(c),
 	})
 	if err != nil {
 		return err
@@ -107,7 +107,7 @@ func (s *Server) sendSession(c *fiber.Ctx, tokens ports.SessionTokens) error {
 // outcome in the query, logging what a 5xx would have logged.
 func (s *Server) verifyEmailLink(c *fiber.Ctx) error {
 	token := domain.Secret(strings.Clone(c.Params("token")))
-	err := s.svc.EmailVerification.Verify(c.UserContext(), token)
+	err := s.svc.EmailVerification.Verify(c.UserContext(), token, s.clientOf(c))
 	if s.verifyRedirect == nil {
 		if err != nil {
 			return err
@@ -151,7 +151,7 @@ func (s *Server) verifyEmail(c *fiber.Ctx) error {
 	if req.Token == "" {
 		return domain.Validation(domain.FieldError{Field: "token", Message: "is required"})
 	}
-	if err := s.svc.EmailVerification.Verify(c.UserContext(), domain.Secret(req.Token)); err != nil {
+	if err := s.svc.EmailVerification.Verify(c.UserContext(), domain.Secret(req.Token), s.clientOf(c)); err != nil {
 		return err
 	}
 	return c.JSON(messageResponse{Message: msgEmailVerified})
@@ -164,7 +164,7 @@ func (s *Server) resendVerification(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.svc.EmailVerification.Resend(c.UserContext(), req.Email); err != nil {
+	if err := s.svc.EmailVerification.Resend(c.UserContext(), req.Email, s.clientOf(c)); err != nil {
 		return err
 	}
 	return c.Status(fiber.StatusAccepted).JSON(messageResponse{Message: msgVerificationResent})

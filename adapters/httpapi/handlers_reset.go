@@ -35,7 +35,7 @@ func (s *Server) forgotPassword(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := s.svc.PasswordReset.Forgot(c.UserContext(), req.Email, ports.ResetMethod(req.Method)); err != nil {
+	if err := s.svc.PasswordReset.Forgot(c.UserContext(), req.Email, ports.ResetMethod(req.Method), s.clientOf(c)); err != nil {
 		return err
 	}
 	return c.Status(fiber.StatusAccepted).JSON(messageResponse{Message: msgResetRequested})
@@ -53,6 +53,7 @@ func (s *Server) resetPassword(c *fiber.Ctx) error {
 		OTP:                domain.Secret(req.OTP),
 		NewPassword:        req.NewPassword,
 		NewPasswordConfirm: req.NewPasswordConfirm,
+		Client:             s.clientOf(c),
 	})
 	if err != nil {
 		return err

@@ -73,7 +73,7 @@ func (s *Server) refresh(c *fiber.Ctx) error {
 	if token == "" {
 		return domain.ErrInvalidRefreshToken
 	}
-	tokens, err := s.svc.Refresh.Refresh(c.UserContext(), token, clientOf(c))
+	tokens, err := s.svc.Refresh.Refresh(c.UserContext(), token, s.clientOf(c))
 	if err != nil {
 		return err
 	}
@@ -142,7 +142,7 @@ func (s *Server) changePassword(c *fiber.Ctx) error {
 		CurrentPassword:    req.CurrentPassword,
 		NewPassword:        req.NewPassword,
 		NewPasswordConfirm: req.NewPasswordConfirm,
-		Client:             clientOf(c),
+		Client:             s.clientOf(c),
 	})
 	if err != nil {
 		return err

@@ -91,7 +91,7 @@ func (stubLogin) Login(_ context.Context, in ports.LoginInput) (ports.SessionTok
 
 type stubVerification struct{}
 
-func (stubVerification) Verify(_ context.Context, token domain.Secret) error {
+func (stubVerification) Verify(_ context.Context, token domain.Secret, _ ports.Client) error {
 	switch token.Reveal() {
 	case "good-token":
 		return nil
@@ -101,7 +101,7 @@ func (stubVerification) Verify(_ context.Context, token domain.Secret) error {
 	return domain.ErrInvalidVerificationToken
 }
 
-func (stubVerification) Resend(_ context.Context, email string) error {
+func (stubVerification) Resend(_ context.Context, email string, _ ports.Client) error {
 	_, err := domain.ParseEmail(email)
 	return err
 }

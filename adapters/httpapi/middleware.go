@@ -23,6 +23,7 @@ type requestState struct {
 	id    string
 	start time.Time
 	route string // matched route pattern; "" until an endpoint matched
+	ip    string // the derived client IP (see clientIP)
 }
 
 type stateKey struct{}
@@ -34,7 +35,7 @@ func stateOf(c *fiber.Ctx) (*requestState, bool) {
 
 // begin gives the request its id and the headers every response carries.
 func (s *Server) begin(c *fiber.Ctx) *requestState {
-	st := &requestState{id: requestIDFrom(c.Get(fiber.HeaderXRequestID)), start: time.Now()}
+	st := &requestState{id: requestIDFrom(c.Get(fiber.HeaderXRequestID)), start: time.Now(), ip: s.clientIP(c)}
 	c.Locals(stateKey{}, st)
 	c.Set(fiber.HeaderXRequestID, st.id)
 	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
@@ -90,7 +91,7 @@ func (s *Server) logRequest(c *fiber.Ctx, st *requestState) {
 		slog.String("route", route),
 		slog.Int("status", c.Response().StatusCode()),
 		slog.Int64("duration_ms", time.Since(st.start).Milliseconds()),
-		slog.String("ip", c.IP()),
+		slog.String("ip", st.ip),
 	)
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net"
+	"net/netip"
 	"net/url"
 	"time"
 
@@ -42,6 +43,8 @@ type Config struct {
 	CookieDomain      string        // Domain attribute of session cookies (AUTH_COOKIE_DOMAIN), may be empty
 	VerifyRedirectURL string        // where verification links redirect (AUTH_VERIFY_REDIRECT_URL), may be empty
 	CORSOrigins       []string      // browser origins allowed with credentials (AUTH_CORS_ORIGINS)
+	// TrustedProxies are the peers whose X-Forwarded-For is believed (AUTH_TRUSTED_PROXIES).
+	TrustedProxies []netip.Prefix
 }
 
 // Check names one dependency that /readyz pings, so the 503 can say which one failed.

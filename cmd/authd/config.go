@@ -3,12 +3,14 @@ package main
 import (
 	"fmt"
 	"io"
+	"net/netip"
 	"net/url"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
+	"authd/application"
 	"authd/domain"
 )
 
@@ -22,6 +24,11 @@ type Config struct {
 	DBDSN            string
 	Denylist         string
 	MemcachedServers []string
+	// LimiterServers hold the abuse counters (AUTH_LIMITER_MEMCACHED_SERVERS);
+	// empty means in process.
+	LimiterServers []string
+	Abuse          application.AbuseLimits
+	TrustedProxies []netip.Prefix
 	Mailer           string
 	SMTP             SMTPConfig
 
@@ -65,6 +72,9 @@ type Config struct {
 	MailBaseBackoff time.Duration
 	// ConsoleMailOutput receives the console mailer's messages (nil: standard error).
 	ConsoleMailOutput io.Writer
+	// CounterPrefix namespaces the abuse counters in a memcached that several
+	// test instances share ("" → the default namespace).
+	CounterPrefix string
 }
 
 // SMTPConfig is where mail goes with AUTH_MAILER=smtp.
@@ -111,6 +121,28 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	c.MemcachedServers = r.list("AUTH_MEMCACHED_SERVERS")
 	if c.Denylist == "memcached" && len(c.MemcachedServers) == 0 {
 		r.fail("AUTH_MEMCACHED_SERVERS", "is required with AUTH_DENYLIST=memcached (host:port, comma-separated)")
+	}
+	c.LimiterServers = r.list("AUTH_LIMITER_MEMCACHED_SERVERS")
+	if len(c.LimiterServers) == 0 && c.Denylist == "memcached" {
+		c.LimiterServers = c.MemcachedServers
+	}
+	c.Abuse = application.AbuseLimits{
+		LoginMaxFailures: r.int("AUTH_LOGIN_MAX_FAILURES", application.DefaultAbuseLimits.LoginMaxFailures, 0, 1_000_000),
+		FailureWindow:    r.duration("AUTH_LOGIN_FAILURE_WINDOW", application.DefaultAbuseLimits.FailureWindow, time.Second),
+		IPMaxFailures:    r.int("AUTH_IP_MAX_FAILURES", application.DefaultAbuseLimits.IPMaxFailures, 0, 1_000_000),
+		IPMailRate:       r.int("AUTH_IP_MAIL_RATE", application.DefaultAbuseLimits.IPMailRate, 0, 1_000_000),
+	}
+	for _, s := range r.list("AUTH_TRUSTED_PROXIES") {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			a, aerr := netip.ParseAddr(s)
+			if aerr != nil {
+				r.fail("AUTH_TRUSTED_PROXIES", fmt.Sprintf("%q is not a CIDR like 10.0.0.0/8 or an address", s))
+				continue
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		c.TrustedProxies = append(c.TrustedProxies, p.Masked())
 	}
 	c.Mailer = r.oneOf("AUTH_MAILER", "console", "console", "smtp")
 	c.SMTP = SMTPConfig{

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net"
@@ -71,6 +73,7 @@ func startApp(t testing.TB, dataDir string, extra map[string]string) *testApp {
 		t.Fatal(err)
 	}
 	cfg.PasswordHash = PasswordHashConfig{MemoryKiB: 64, Iterations: 1} // cheap on a 2-core machine; production params are tested apart
+	cfg.CounterPrefix = counterPrefix()                                 // the abuse counters of one test never meet another's in a shared memcached
 	return startWithConfig(t, cfg)
 }
 
@@ -236,4 +239,11 @@ func (a *testApp) registerVerified(email string) *resp {
 
 func (a *testApp) login(email, password string) *resp {
 	return a.do("POST", "/api/v1/auth/login", map[string]any{"email": email, "password": password})
+}
+
+// counterPrefix is a fresh namespace for one test's abuse counters.
+func counterPrefix() string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return "t" + hex.EncodeToString(b) + ":"
 }

@@ -51,6 +51,7 @@ func settings(cfg Config) (application.Settings, error) {
 		HMACKey:                  key,
 		PasswordPolicy:           domain.PasswordPolicy{MinLength: cfg.PasswordMinLength},
 		RolePolicy:               domain.RolePolicy{SignupRoles: cfg.SignupRoles, Default: cfg.DefaultRole},
+		Abuse:                    cfg.Abuse,
 	}, nil
 }
 
@@ -81,6 +82,7 @@ func httpConfig(cfg Config) httpapi.Config {
 		CookieDomain:      cfg.CookieDomain,
 		VerifyRedirectURL: cfg.VerifyRedirectURL,
 		CORSOrigins:       cfg.CORSOrigins,
+		TrustedProxies:    cfg.TrustedProxies,
 	}
 }
 
@@ -90,9 +92,27 @@ func mysqlConfig(cfg Config) mysql.Config {
 	return mysql.Config{DSN: cfg.DBDSN, StartupTimeout: cfg.StartupTimeout}
 }
 
-// readiness lists what /readyz asks: the database and the denylist.
-func readiness(db ports.Pinger, denylist ports.TokenDenylist) []httpapi.Check {
-	return []httpapi.Check{{Name: "database", Pinger: db}, {Name: "denylist", Pinger: denylist}}
+// readiness lists what /readyz asks: the database, the denylist and, when they
+// live in memcached, the abuse counters.
+func readiness(cfg Config, db ports.Pinger, denylist ports.TokenDenylist, counters ports.AbuseCounters) []httpapi.Check {
+	checks := []httpapi.Check{{Name: "database", Pinger: db}, {Name: "denylist", Pinger: denylist}}
+	if len(cfg.LimiterServers) > 0 {
+		checks = append(checks, httpapi.Check{Name: "limiter", Pinger: counters})
+	}
+	return checks
+}
+
+// provideCounters puts the abuse counters in memcached when servers are named
+// for them (by default the denylist's), else in process.
+func provideCounters(cfg Config, clock ports.Clock) (ports.AbuseCounters, func(), error) {
+	if len(cfg.LimiterServers) == 0 {
+		return memory.NewCounters(clock, 0), func() {}, nil
+	}
+	c, err := memcached.NewCounters(memcached.Config{Servers: cfg.LimiterServers, Prefix: cfg.CounterPrefix}, clock)
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, func() { _ = c.Close() }, nil
 }
 
 // provideDenylist picks the denylist named by AUTH_DENYLIST.

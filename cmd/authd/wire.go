@@ -22,6 +22,7 @@ import (
 // port the HTTP adapter calls.
 var useCases = wire.NewSet(
 	application.NewSessionIssuer,
+	application.NewAbuseGuard,
 	application.NewRevocations,
 	application.NewEmailVerification,
 	application.NewRegistration,
@@ -63,6 +64,7 @@ var coreSet = wire.NewSet(
 	httpConfig,
 	provideMailer,
 	provideDenylist,
+	provideCounters,
 	readiness,
 	wire.Struct(new(App), "*"),
 )

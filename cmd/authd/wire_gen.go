@@ -35,26 +35,36 @@ func initSQLite(ctx context.Context, cfg Config, log *slog.Logger) (*App, func()
 	hasher := password.NewHasher(config3)
 	oneTimeTokenRepository := sqlite.NewOneTimeTokenRepository(db)
 	outbox := sqlite.NewOutbox(db)
-	random := system.NewRandom()
+	attemptLog := sqlite.NewAttemptLog(db)
 	clock := system.NewClock()
-	applicationSettings, err := settings(cfg)
+	abuseCounters, cleanup2, err := provideCounters(cfg, clock)
 	if err != nil {
 		cleanup()
 		return nil, nil, err
 	}
-	emailVerification := application.NewEmailVerification(db, userRepository, oneTimeTokenRepository, outbox, random, clock, applicationSettings, log)
+	random := system.NewRandom()
+	applicationSettings, err := settings(cfg)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	abuseGuard := application.NewAbuseGuard(abuseCounters, outbox, random, clock, applicationSettings, log)
+	emailVerification := application.NewEmailVerification(db, userRepository, oneTimeTokenRepository, outbox, attemptLog, abuseGuard, random, clock, applicationSettings, log)
 	sessionRepository := sqlite.NewSessionRepository(db)
 	config4 := jwtConfig(cfg)
 	issuer, err := jwt.New(config4)
 	if err != nil {
+		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
 	sessionIssuer := application.NewSessionIssuer(sessionRepository, issuer, random, clock, applicationSettings)
-	registration := application.NewRegistration(db, userRepository, hasher, emailVerification, sessionIssuer, random, clock, applicationSettings, log)
-	login := application.NewLogin(userRepository, hasher, sessionIssuer, clock, applicationSettings, log)
-	tokenDenylist, cleanup2, err := provideDenylist(cfg, clock, log)
+	registration := application.NewRegistration(db, userRepository, hasher, emailVerification, sessionIssuer, abuseGuard, random, clock, applicationSettings, log)
+	login := application.NewLogin(userRepository, hasher, sessionIssuer, abuseGuard, clock, applicationSettings, log)
+	tokenDenylist, cleanup3, err := provideDenylist(cfg, clock, log)
 	if err != nil {
+		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
@@ -64,11 +74,10 @@ func initSQLite(ctx context.Context, cfg Config, log *slog.Logger) (*App, func()
 	refresh := application.NewRefresh(userRepository, sessionRepository, sessionIssuer, revocations, random, clock, applicationSettings, log)
 	logout := application.NewLogout(sessionRepository, revocations, clock, log)
 	passwordChange := application.NewPasswordChange(db, userRepository, sessionRepository, hasher, outbox, random, sessionIssuer, revocations, clock, applicationSettings, log)
-	attemptLog := sqlite.NewAttemptLog(db)
-	passwordReset := application.NewPasswordReset(db, userRepository, sessionRepository, oneTimeTokenRepository, attemptLog, outbox, hasher, revocations, random, clock, applicationSettings, log)
+	passwordReset := application.NewPasswordReset(db, userRepository, sessionRepository, oneTimeTokenRepository, attemptLog, outbox, hasher, revocations, abuseGuard, random, clock, applicationSettings, log)
 	deactivation := application.NewDeactivation(db, userRepository, sessionRepository, oneTimeTokenRepository, hasher, revocations, clock, log)
 	sessions := application.NewSessions(sessionRepository, revocations, clock, log)
-	v := readiness(db, tokenDenylist)
+	v := readiness(cfg, db, tokenDenylist, abuseCounters)
 	services := httpapi.Services{
 		Registration:      registration,
 		EmailVerification: emailVerification,
@@ -87,6 +96,7 @@ func initSQLite(ctx context.Context, cfg Config, log *slog.Logger) (*App, func()
 	server := httpapi.NewServer(config, services, log)
 	mailer, err := provideMailer(cfg, log)
 	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
@@ -101,6 +111,7 @@ func initSQLite(ctx context.Context, cfg Config, log *slog.Logger) (*App, func()
 		Revocations: revocations,
 	}
 	return app, func() {
+		cleanup3()
 		cleanup2()
 		cleanup()
 	}, nil
@@ -119,26 +130,36 @@ func initMySQL(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(),
 	hasher := password.NewHasher(config3)
 	oneTimeTokenRepository := mysql.NewOneTimeTokenRepository(db)
 	outbox := mysql.NewOutbox(db)
-	random := system.NewRandom()
+	attemptLog := mysql.NewAttemptLog(db)
 	clock := system.NewClock()
-	applicationSettings, err := settings(cfg)
+	abuseCounters, cleanup2, err := provideCounters(cfg, clock)
 	if err != nil {
 		cleanup()
 		return nil, nil, err
 	}
-	emailVerification := application.NewEmailVerification(db, userRepository, oneTimeTokenRepository, outbox, random, clock, applicationSettings, log)
+	random := system.NewRandom()
+	applicationSettings, err := settings(cfg)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	abuseGuard := application.NewAbuseGuard(abuseCounters, outbox, random, clock, applicationSettings, log)
+	emailVerification := application.NewEmailVerification(db, userRepository, oneTimeTokenRepository, outbox, attemptLog, abuseGuard, random, clock, applicationSettings, log)
 	sessionRepository := mysql.NewSessionRepository(db)
 	config4 := jwtConfig(cfg)
 	issuer, err := jwt.New(config4)
 	if err != nil {
+		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
 	sessionIssuer := application.NewSessionIssuer(sessionRepository, issuer, random, clock, applicationSettings)
-	registration := application.NewRegistration(db, userRepository, hasher, emailVerification, sessionIssuer, random, clock, applicationSettings, log)
-	login := application.NewLogin(userRepository, hasher, sessionIssuer, clock, applicationSettings, log)
-	tokenDenylist, cleanup2, err := provideDenylist(cfg, clock, log)
+	registration := application.NewRegistration(db, userRepository, hasher, emailVerification, sessionIssuer, abuseGuard, random, clock, applicationSettings, log)
+	login := application.NewLogin(userRepository, hasher, sessionIssuer, abuseGuard, clock, applicationSettings, log)
+	tokenDenylist, cleanup3, err := provideDenylist(cfg, clock, log)
 	if err != nil {
+		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
@@ -148,11 +169,10 @@ func initMySQL(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(),
 	refresh := application.NewRefresh(userRepository, sessionRepository, sessionIssuer, revocations, random, clock, applicationSettings, log)
 	logout := application.NewLogout(sessionRepository, revocations, clock, log)
 	passwordChange := application.NewPasswordChange(db, userRepository, sessionRepository, hasher, outbox, random, sessionIssuer, revocations, clock, applicationSettings, log)
-	attemptLog := mysql.NewAttemptLog(db)
-	passwordReset := application.NewPasswordReset(db, userRepository, sessionRepository, oneTimeTokenRepository, attemptLog, outbox, hasher, revocations, random, clock, applicationSettings, log)
+	passwordReset := application.NewPasswordReset(db, userRepository, sessionRepository, oneTimeTokenRepository, attemptLog, outbox, hasher, revocations, abuseGuard, random, clock, applicationSettings, log)
 	deactivation := application.NewDeactivation(db, userRepository, sessionRepository, oneTimeTokenRepository, hasher, revocations, clock, log)
 	sessions := application.NewSessions(sessionRepository, revocations, clock, log)
-	v := readiness(db, tokenDenylist)
+	v := readiness(cfg, db, tokenDenylist, abuseCounters)
 	services := httpapi.Services{
 		Registration:      registration,
 		EmailVerification: emailVerification,
@@ -171,6 +191,7 @@ func initMySQL(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(),
 	server := httpapi.NewServer(config, services, log)
 	mailer, err := provideMailer(cfg, log)
 	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
@@ -185,6 +206,7 @@ func initMySQL(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(),
 		Revocations: revocations,
 	}
 	return app, func() {
+		cleanup3()
 		cleanup2()
 		cleanup()
 	}, nil
@@ -194,7 +216,7 @@ func initMySQL(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(),
 
 // useCases lists the application's constructors and binds each to the inbound
 // port the HTTP adapter calls.
-var useCases = wire.NewSet(application.NewSessionIssuer, application.NewRevocations, application.NewEmailVerification, application.NewRegistration, application.NewLogin, application.NewAuthenticator, application.NewProfile, application.NewRefresh, application.NewLogout, application.NewPasswordChange, application.NewDeactivation, application.NewSessions, application.NewOutboxDispatcher, application.NewJanitor, application.NewPasswordReset, wire.Bind(new(ports.Registration), new(*application.Registration)), wire.Bind(new(ports.EmailVerification), new(*application.EmailVerification)), wire.Bind(new(ports.Login), new(*application.Login)), wire.Bind(new(ports.Authenticator), new(*application.Authenticator)), wire.Bind(new(ports.Profile), new(*application.Profile)), wire.Bind(new(ports.Refresh), new(*application.Refresh)), wire.Bind(new(ports.Logout), new(*application.Logout)), wire.Bind(new(ports.PasswordChange), new(*application.PasswordChange)), wire.Bind(new(ports.Deactivation), new(*application.Deactivation)), wire.Bind(new(ports.Sessions), new(*application.Sessions)), wire.Bind(new(ports.PasswordReset), new(*application.PasswordReset)))
+var useCases = wire.NewSet(application.NewSessionIssuer, application.NewAbuseGuard, application.NewRevocations, application.NewEmailVerification, application.NewRegistration, application.NewLogin, application.NewAuthenticator, application.NewProfile, application.NewRefresh, application.NewLogout, application.NewPasswordChange, application.NewDeactivation, application.NewSessions, application.NewOutboxDispatcher, application.NewJanitor, application.NewPasswordReset, wire.Bind(new(ports.Registration), new(*application.Registration)), wire.Bind(new(ports.EmailVerification), new(*application.EmailVerification)), wire.Bind(new(ports.Login), new(*application.Login)), wire.Bind(new(ports.Authenticator), new(*application.Authenticator)), wire.Bind(new(ports.Profile), new(*application.Profile)), wire.Bind(new(ports.Refresh), new(*application.Refresh)), wire.Bind(new(ports.Logout), new(*application.Logout)), wire.Bind(new(ports.PasswordChange), new(*application.PasswordChange)), wire.Bind(new(ports.Deactivation), new(*application.Deactivation)), wire.Bind(new(ports.Sessions), new(*application.Sessions)), wire.Bind(new(ports.PasswordReset), new(*application.PasswordReset)))
 
 // coreSet is everything that does not depend on the storage choice.
 var coreSet = wire.NewSet(
@@ -205,5 +227,6 @@ var coreSet = wire.NewSet(
 	httpConfig,
 	provideMailer,
 	provideDenylist,
+	provideCounters,
 	readiness, wire.Struct(new(App), "*"),
 )
