@@ -29,8 +29,8 @@ type Config struct {
 	LimiterServers []string
 	Abuse          application.AbuseLimits
 	TrustedProxies []netip.Prefix
-	Mailer           string
-	SMTP             SMTPConfig
+	Mailer         string
+	SMTP           SMTPConfig
 
 	JWTAlg            string
 	JWTPrivateKeyFile string
