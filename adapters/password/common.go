@@ -23,15 +23,15 @@ type CommonList struct {
 
 var _ domain.CommonPasswords = (*CommonList)(nil)
 
-var embeddedList = sync.OnceValue(func() *CommonList { return ParseCommonList(commonList) })
+var embeddedList = sync.OnceValue(func() *CommonList { return parseCommonList(commonList) })
 
 // CommonPasswords returns the embedded list of the 10,000 most common passwords,
 // parsed on first use and shared, since it never changes while the process runs.
 func CommonPasswords() *CommonList { return embeddedList() }
 
-// ParseCommonList reads a list with one password per line (LF or CRLF), so a
-// deployment or a test can use another list in the same format.
-func ParseCommonList(text string) *CommonList {
+// parseCommonList reads a list with one password per line (LF or CRLF), storing
+// each entry in the form Contains compares.
+func parseCommonList(text string) *CommonList {
 	l := &CommonList{set: make(map[string]struct{}, strings.Count(text, "\n")+1)}
 	for line := range strings.Lines(text) {
 		if w := strings.TrimRight(line, "\r\n"); w != "" {

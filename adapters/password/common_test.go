@@ -31,7 +31,7 @@ func TestCommonPasswordList(t *testing.T) {
 		}
 	})
 	t.Run("another list in the same format can be parsed", func(t *testing.T) {
-		l := ParseCommonList("Alpha\nbeta\r\n\ngamma")
+		l := parseCommonList("Alpha\nbeta\r\n\ngamma")
 		if l.Len() != 3 || !l.Contains("ALPHA") || !l.Contains("gamma") || l.Contains("") {
 			t.Fatalf("parsed %d entries", l.Len())
 		}
