@@ -375,7 +375,7 @@ func TestSessions(t *testing.T) {
 	t.Run("revokes one of the caller's sessions and hides everybody else's", func(t *testing.T) {
 		e := newEnv()
 		a, b := loggedIn(t, e), loggedIn(t, e)
-		e.registration.Register(ctx, ports.RegisterInput{Email: "eve@example.com", Password: "eve password"})
+		e.registration.Register(ctx, ports.RegisterInput{Email: "eve@example.com", Password: "an evil password"})
 		eve, _ := e.store.ByEmail(ctx, domain.MustEmail("eve@example.com"))
 		evePrincipal := ports.Principal{UserID: eve.ID}
 		if err := e.sessions.Revoke(ctx, evePrincipal, b.SessionID); !errors.Is(err, domain.ErrSessionNotFound) {

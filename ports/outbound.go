@@ -124,10 +124,12 @@ type Mailer interface {
 // are expensive by design; implementations bound how many run at once and give up
 // with the context.
 type PasswordHasher interface {
-	// Hash returns a self-describing hash (PHC string) of password.
+	// Hash returns a self-describing hash (PHC string) of password, normalised
+	// first (NFKC) so that every spelling of the same password matches it.
 	Hash(ctx context.Context, password string) (string, error)
 	// Verify reports whether password matches hash, and whether hash should be
-	// replaced by a fresh Hash (older algorithm or parameters). A malformed hash is an error.
+	// replaced by a fresh Hash (older algorithm or parameters, or a hash of a password
+	// that was not normalised). A malformed hash is an error.
 	Verify(ctx context.Context, hash, password string) (match, rehash bool, err error)
 }
 

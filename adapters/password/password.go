@@ -8,12 +8,14 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/google/wire"
 	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/bcrypt"
+	"golang.org/x/text/unicode/norm"
 
 	"authd/domain"
 	"authd/ports"
@@ -102,8 +104,10 @@ func NewHasher(cfg Config) *Hasher {
 // which cost is in force.
 func (h *Hasher) Params() Params { return h.params }
 
-// Hash returns a PHC string: $argon2id$v=19$m=...,t=...,p=...$salt$hash.
+// Hash returns a PHC string: $argon2id$v=19$m=...,t=...,p=...$salt$hash, of
+// the NFKC form of password, so every spelling of the same password verifies.
 func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
+	password = Text{}.Normalize(password)
 	salt := make([]byte, h.params.SaltLen)
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("password: salt: %w", err)
@@ -117,15 +121,43 @@ func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 }
 
 // Verify checks password against an argon2id or bcrypt hash; rehash is true for
-// bcrypt and for argon2id hashes made with other parameters.
+// bcrypt, for argon2id hashes made with other parameters, and for hashes of a
+// password that was not normalised (made before passwords were), so the login
+// replaces them with a hash of the NFKC form.
 func (h *Hasher) Verify(ctx context.Context, hash, password string) (match, rehash bool, err error) {
+	var verify func(ctx context.Context, hash, password string) (bool, bool, error)
 	switch {
 	case strings.HasPrefix(hash, "$argon2id$"):
-		return h.verifyArgon2(ctx, hash, password)
+		verify = h.verifyArgon2
 	case strings.HasPrefix(hash, "$2a$"), strings.HasPrefix(hash, "$2b$"), strings.HasPrefix(hash, "$2y$"):
-		return h.verifyBcrypt(ctx, hash, password)
+		verify = h.verifyBcrypt
+	default:
+		return false, false, errors.New("password: unknown hash format")
 	}
-	return false, false, errors.New("password: unknown hash format")
+	for i, form := range forms(password) {
+		match, rehash, err = verify(ctx, hash, form)
+		if err != nil || match {
+			return match, match && (rehash || i > 0), err
+		}
+	}
+	return false, false, nil
+}
+
+// forms lists the spellings password may have been hashed in, each once: NFKC
+// first (every hash made since passwords are normalised), then the forms an
+// older hash may hold because the password was hashed as sent: as sent now, NFC
+// and NFD (an account made with NFD input logs in with NFC and the other way
+// round). An ASCII password has one form, so it costs one hash as before; the
+// count depends on the password alone, never on the account, so timing stays
+// equal between known and unknown emails.
+func forms(password string) []string {
+	out := []string{Text{}.Normalize(password)}
+	for _, f := range [...]string{password, norm.NFC.String(password), norm.NFD.String(password)} {
+		if !slices.Contains(out, f) {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 func (h *Hasher) verifyArgon2(ctx context.Context, hash, password string) (bool, bool, error) {

@@ -12,7 +12,7 @@ import (
 func TestNoSecretInLogs(t *testing.T) {
 	a := startApp(t, "", nil)
 	const canaryPW, canaryWrong, canaryNew = "canary-pass-7Q2x", "canary-wrong-9Z1y", "canary-new-4K8w"
-	email := "canary@example.com"
+	email := "tweety@example.com" // not "canary@": a password may not contain the email local part
 
 	a.do("POST", "/api/v1/auth/register", map[string]any{"email": email, "password": canaryPW}).want(t, 201)
 	vtok := a.verifyLink(email)

@@ -49,7 +49,7 @@ func settings(cfg Config) (application.Settings, error) {
 		PublicURL:                cfg.PublicURL,
 		ResetPasswordURL:         cfg.ResetPasswordURL,
 		HMACKey:                  key,
-		PasswordPolicy:           domain.PasswordPolicy{MinLength: cfg.PasswordMinLength},
+		PasswordPolicy:           domain.PasswordPolicy{MinLength: cfg.PasswordMinLength, Text: password.Text{}, Common: password.CommonPasswords()},
 		RolePolicy:               domain.RolePolicy{SignupRoles: cfg.SignupRoles, Default: cfg.DefaultRole},
 		Abuse:                    cfg.Abuse,
 	}, nil
