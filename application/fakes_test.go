@@ -318,17 +318,6 @@ func (s sessionRepo) Rotate(_ context.Context, old []byte, next domain.RefreshTo
 	return true, nil
 }
 
-func (s sessionRepo) Touch(_ context.Context, id domain.SessionID, now time.Time) error {
-	if err := s.lock(); err != nil {
-		return err
-	}
-	defer s.mu.Unlock()
-	sess := s.sessions[id]
-	sess.LastUsedAt = now
-	s.sessions[id] = sess
-	return nil
-}
-
 func (s sessionRepo) Revoke(_ context.Context, id domain.SessionID, now time.Time) (bool, error) {
 	if err := s.lock(); err != nil {
 		return false, err

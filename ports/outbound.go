@@ -44,8 +44,6 @@ type SessionRepository interface {
 	// already rotated (a concurrent refresh won). On success the session's LastUsedAt
 	// becomes now and its RefreshExpiresAt next.ExpiresAt.
 	Rotate(ctx context.Context, oldHash []byte, next domain.RefreshToken, now time.Time) (bool, error)
-	// Touch records that the session was used at now (a login or an authenticated request).
-	Touch(ctx context.Context, id domain.SessionID, now time.Time) error
 	// Revoke marks the session revoked at now; revoking a revoked session changes nothing.
 	// It reports whether the session was live before.
 	Revoke(ctx context.Context, id domain.SessionID, now time.Time) (bool, error)

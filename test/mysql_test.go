@@ -25,7 +25,7 @@ import (
 // outages, lock conflicts.
 
 // openMySQL opens the store on dsn and closes it when the test ends.
-func openMySQL(t *testing.T, dsn string) *mysql.DB {
+func openMySQL(t *testing.T, dsn string) *mysql.Store {
 	t.Helper()
 	db, cleanup, err := mysql.Open(t.Context(), mysql.Config{DSN: dsn, StartupTimeout: 10 * time.Second})
 	if err != nil {
@@ -36,16 +36,7 @@ func openMySQL(t *testing.T, dsn string) *mysql.DB {
 }
 
 // mysqlStore is the contract's view of a store on db.
-func mysqlStore(db *mysql.DB) contract.Store {
-	return contract.Store{
-		Tx:       db,
-		Users:    mysql.NewUserRepository(db),
-		Sessions: mysql.NewSessionRepository(db),
-		Tokens:   mysql.NewOneTimeTokenRepository(db),
-		Outbox:   mysql.NewOutbox(db),
-		Attempts: mysql.NewAttemptLog(db),
-	}
-}
+func mysqlStore(db *mysql.Store) contract.Store { return contractOf(db) }
 
 // newMySQLStore opens the store on a fresh database of the shared server.
 func newMySQLStore(t *testing.T) contract.Store {
@@ -60,6 +51,7 @@ func TestMySQLOutbox(t *testing.T)        { contract.Outbox(t, newMySQLStore) }
 func TestMySQLTransactor(t *testing.T)    { contract.Transactor(t, newMySQLStore) }
 func TestMySQLTokenAttempts(t *testing.T) { contract.TokenAttempts(t, newMySQLStore) }
 func TestMySQLAttemptLog(t *testing.T)    { contract.AttemptLog(t, newMySQLStore) }
+func TestMySQLSchema(t *testing.T)        { contract.Schema(t, newMySQLStore) }
 
 func TestMySQLOpen(t *testing.T) {
 	const secret = "hunter2-secret"
@@ -246,7 +238,7 @@ func TestMySQLUnavailable(t *testing.T) {
 			t.Fatal(err)
 		}
 		cleanup()
-		if _, err := mysql.NewUserRepository(db).ByEmail(t.Context(), domain.MustEmail("a@example.com")); !errors.Is(err, domain.ErrUnavailable) {
+		if _, err := db.Users.ByEmail(t.Context(), domain.MustEmail("a@example.com")); !errors.Is(err, domain.ErrUnavailable) {
 			t.Fatalf("got %v", err)
 		}
 	})

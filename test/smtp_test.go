@@ -195,7 +195,7 @@ func TestMailSurvivesAnSMTPOutage(t *testing.T) {
 	defer func() { cleanup() }()
 	clock := &manualClock{now: time.Now().UTC()}
 	srv := newMailServer(t) // not started: down
-	outbox := sqlite.NewOutbox(db)
+	outbox := db.Outbox
 	d := application.NewOutboxDispatcher(outbox, newSMTPMailer(t, srv, smtp.Config{TLS: smtp.TLSNone}), clock,
 		application.DispatcherConfig{BaseBackoff: time.Minute, MaxAge: time.Hour}, quietLog())
 
@@ -214,7 +214,7 @@ func TestMailSurvivesAnSMTPOutage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	outbox = sqlite.NewOutbox(db)
+	outbox = db.Outbox
 	d = application.NewOutboxDispatcher(outbox, newSMTPMailer(t, srv, smtp.Config{TLS: smtp.TLSNone}), clock,
 		application.DispatcherConfig{BaseBackoff: time.Minute, MaxAge: time.Hour}, quietLog())
 	srv.start()

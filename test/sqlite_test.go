@@ -11,19 +11,19 @@ import (
 // newSQLiteStore opens a fresh SQLite database in the test's temporary directory.
 func newSQLiteStore(t *testing.T) contract.Store {
 	t.Helper()
-	db, cleanup, err := sqlite.Open(t.Context(), sqlite.Config{DSN: "file:" + filepath.Join(t.TempDir(), "auth.db")})
+	st, cleanup, err := sqlite.Open(t.Context(), sqlite.Config{DSN: "file:" + filepath.Join(t.TempDir(), "auth.db")})
 	if err != nil {
 		t.Fatalf("open sqlite: %v", err)
 	}
 	t.Cleanup(cleanup)
-	return contract.Store{
-		Tx:       db,
-		Users:    sqlite.NewUserRepository(db),
-		Sessions: sqlite.NewSessionRepository(db),
-		Tokens:   sqlite.NewOneTimeTokenRepository(db),
-		Outbox:   sqlite.NewOutbox(db),
-		Attempts: sqlite.NewAttemptLog(db),
-	}
+	return contractOf(st)
+}
+
+// contractOf is the contract's view of an open SQL store. Every engine's Open
+// returns the same Store type (the shared SQL core), so this serves them all.
+func contractOf(st *sqlite.Store) contract.Store {
+	return contract.Store{Tx: st.Tx, Users: st.Users, Sessions: st.Sessions, Tokens: st.Tokens, Outbox: st.Outbox,
+		Attempts: st.Attempts, SQL: st.Writer()}
 }
 
 func TestSQLiteUsers(t *testing.T)         { contract.Users(t, newSQLiteStore) }
@@ -33,3 +33,4 @@ func TestSQLiteOutbox(t *testing.T)        { contract.Outbox(t, newSQLiteStore) 
 func TestSQLiteTransactor(t *testing.T)    { contract.Transactor(t, newSQLiteStore) }
 func TestSQLiteTokenAttempts(t *testing.T) { contract.TokenAttempts(t, newSQLiteStore) }
 func TestSQLiteAttemptLog(t *testing.T)    { contract.AttemptLog(t, newSQLiteStore) }
+func TestSQLiteSchema(t *testing.T)        { contract.Schema(t, newSQLiteStore) }

@@ -15,8 +15,8 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/pressly/goose/v3"
 
+	"authd/adapters/internal/sqlstore"
 	"authd/migrations"
-	"authd/ports"
 )
 
 // The defaults of Config's zero values.
@@ -57,22 +57,11 @@ type Config struct {
 	ConnMaxLifetime time.Duration
 }
 
-// DB is the open store: the connection pool behind every repository of this
-// package, and the Transactor and Pinger the core uses directly.
-type DB struct {
-	pool *sqlx.DB
-}
-
-var (
-	_ ports.Transactor = (*DB)(nil)
-	_ ports.Pinger     = (*DB)(nil)
-)
-
 // Open connects, waiting up to cfg.StartupTimeout for the server (a database
 // container often starts after the service), and applies every pending
 // migration, so that an empty database is ready to serve; the returned cleanup
 // closes the pool. Its errors name AUTH_DB_DSN and never contain the password.
-func Open(ctx context.Context, cfg Config) (*DB, func(), error) {
+func Open(ctx context.Context, cfg Config) (*Store, func(), error) {
 	dc, err := driverConfig(cfg.DSN)
 	if err != nil {
 		return nil, nil, err
@@ -102,21 +91,12 @@ func Open(ctx context.Context, cfg Config) (*DB, func(), error) {
 		return nil, nil, redacted(err, dc.Passwd)
 	}
 
-	db := &DB{pool: pool}
+	db := sqlstore.New(dialect, pool, nil)
 	if err := migrate(ctx, db, dc.DBName); err != nil {
 		cleanup()
 		return nil, nil, redacted(err, dc.Passwd)
 	}
-	return db, cleanup, nil
-}
-
-// Ping reports whether the server answers, for /readyz; failures are wrapped
-// as domain.ErrUnavailable.
-func (db *DB) Ping(ctx context.Context) error {
-	if err := db.pool.PingContext(ctx); err != nil {
-		return unavailable("ping", err)
-	}
-	return nil
+	return sqlstore.NewStore(db), cleanup, nil
 }
 
 // driverConfig parses the operator's DSN and sets what the adapter relies on.
@@ -221,25 +201,25 @@ func isRefusal(err error) bool {
 // that start together on one database: goose's own session locker leaves its
 // first look at the version table unlocked, which costs a racing instance a
 // retry.
-func migrate(ctx context.Context, db *DB, dbName string) error {
+func migrate(ctx context.Context, db *sqlstore.DB, dbName string) error {
 	fsys, err := fs.Sub(migrations.MySQL, "mysql")
 	if err != nil {
 		return fmt.Errorf("mysql: migrations: %w", err)
 	}
-	p, err := goose.NewProvider(goose.DialectMySQL, db.pool.DB, fsys, goose.WithDisableGlobalRegistry(true))
+	p, err := goose.NewProvider(goose.DialectMySQL, db.Writer().DB, fsys, goose.WithDisableGlobalRegistry(true))
 	if err != nil {
 		return fmt.Errorf("mysql: migrations: %w", err)
 	}
-	conn, err := db.pool.Conn(ctx)
+	conn, err := db.Writer().Conn(ctx)
 	if err != nil {
-		return fail(ctx, "migrate", err)
+		return db.Fail(ctx, "migrate", err)
 	}
 	defer conn.Close()
 	sum := sha256.Sum256([]byte(dbName))
 	lock := "authd-migrate-" + hex.EncodeToString(sum[:12])
 	var got sql.NullInt64
 	if err := conn.QueryRowContext(ctx, `SELECT GET_LOCK(?, ?)`, lock, int(migrationLockWait.Seconds())).Scan(&got); err != nil {
-		return fail(ctx, "migrate: lock", err)
+		return db.Fail(ctx, "migrate: lock", err)
 	}
 	if !got.Valid || got.Int64 != 1 {
 		return fmt.Errorf("mysql: migrate: another instance held the migration lock for more than %s", migrationLockWait)
@@ -249,7 +229,7 @@ func migrate(ctx context.Context, db *DB, dbName string) error {
 		_ = conn.QueryRowContext(context.WithoutCancel(ctx), `SELECT RELEASE_LOCK(?)`, lock).Scan(&released)
 	}()
 	if _, err := p.Up(ctx); err != nil {
-		return fail(ctx, "migrate", err)
+		return db.Fail(ctx, "migrate", err)
 	}
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 
 	gomysql "github.com/go-sql-driver/mysql"
 
+	"authd/adapters/internal/sqlstore"
 	"authd/domain"
 )
 
@@ -55,6 +56,8 @@ func TestDriverConfig(t *testing.T) {
 
 func TestErrorTranslation(t *testing.T) {
 	ctx := context.Background()
+	db := sqlstore.New(dialect, nil, nil)
+	fail := db.Fail
 	t.Run("knows a duplicate email in the words of MySQL 8 and MariaDB", func(t *testing.T) {
 		for _, msg := range []string{
 			"Duplicate entry 'a@example.com' for key 'users.users_email'", // MySQL 8

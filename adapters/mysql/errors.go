@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"strings"
@@ -13,7 +12,7 @@ import (
 
 	gomysql "github.com/go-sql-driver/mysql"
 
-	"authd/domain"
+	"authd/adapters/internal/sqlstore"
 )
 
 // Server error numbers the adapter acts on (MySQL and MariaDB share them).
@@ -45,35 +44,26 @@ var unavailableNumbers = map[uint16]bool{
 	3024: true, // ER_QUERY_TIMEOUT (MySQL max_execution_time)
 }
 
-// fail translates a driver error at the boundary: domain errors pass through,
-// a cancelled or expired context and an unreachable or overloaded server
-// become domain.ErrUnavailable, anything else is wrapped with the operation's
-// name (never the SQL text).
-func fail(ctx context.Context, op string, err error) error {
-	if err == nil {
-		return nil
-	}
-	var de *domain.Error
-	if errors.As(err, &de) {
-		return err
-	}
-	if isUnavailable(ctx, err) {
-		return unavailable(op, err)
-	}
-	return fmt.Errorf("mysql: %s: %w", op, err)
-}
-
-// unavailable wraps err as a dependency outage.
-func unavailable(op string, err error) error {
-	return domain.WrapUnavailable(fmt.Errorf("mysql: %s: %w", op, err))
+// dialect is how the shared repositories speak to MySQL and MariaDB: row locks
+// and SKIP LOCKED claims, retried lock conflicts, and text made storable in
+// utf8mb4 columns under strict SQL mode.
+var dialect = sqlstore.Dialect{
+	Name:        "mysql",
+	BindType:    sqlstore.Question,
+	LockRows:    " FOR UPDATE",
+	SkipLocked:  " FOR UPDATE SKIP LOCKED",
+	Unavailable: isUnavailable,
+	Retryable:   isConflict,
+	UniqueViolation: func(err error, table, column string) bool {
+		return isDuplicate(err, table+"_"+column)
+	},
+	Text:     validUTF8,
+	LongText: fitText,
 }
 
 // isUnavailable reports whether err means the database could not be used in
 // time, rather than that the request was wrong.
-func isUnavailable(ctx context.Context, err error) bool {
-	if ctx != nil && ctx.Err() != nil {
-		return true
-	}
+func isUnavailable(err error) bool {
 	var me *gomysql.MySQLError
 	if errors.As(err, &me) {
 		return unavailableNumbers[me.Number]

@@ -3,23 +3,12 @@ package mysql
 import (
 	"github.com/google/wire"
 
-	"authd/ports"
+	"authd/adapters/internal/sqlstore"
 )
 
-// ProviderSet builds the MySQL store and binds its repositories and transactor
-// to the ports, so the injector needs one line to choose this store. Config
-// comes from the injector; ports.Pinger is left for it to name.
-var ProviderSet = wire.NewSet(
-	Open,
-	NewUserRepository,
-	NewSessionRepository,
-	NewOneTimeTokenRepository,
-	NewOutbox,
-	NewAttemptLog,
-	wire.Bind(new(ports.UserRepository), new(*UserRepository)),
-	wire.Bind(new(ports.SessionRepository), new(*SessionRepository)),
-	wire.Bind(new(ports.OneTimeTokenRepository), new(*OneTimeTokenRepository)),
-	wire.Bind(new(ports.Outbox), new(*Outbox)),
-	wire.Bind(new(ports.AttemptLog), new(*AttemptLog)),
-	wire.Bind(new(ports.Transactor), new(*DB)),
-)
+// Store is the open store with every port it provides.
+type Store = sqlstore.Store
+
+// ProviderSet opens the store and hands wire the shared repositories on it, so
+// the injector needs one line to choose this engine. Config comes from the injector.
+var ProviderSet = wire.NewSet(Open, sqlstore.ProviderSet)

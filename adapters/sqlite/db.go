@@ -15,8 +15,8 @@ import (
 	"github.com/pressly/goose/v3"
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 
+	"authd/adapters/internal/sqlstore"
 	"authd/migrations"
-	"authd/ports"
 )
 
 // driverName is the database/sql name under which modernc.org/sqlite registers.
@@ -54,22 +54,10 @@ type Config struct {
 	DSN string
 }
 
-// DB is the open store: the writer and reader pools behind every repository of
-// this package, and the Transactor and Pinger the core uses directly.
-type DB struct {
-	w *sqlx.DB // one connection: every write and every transaction
-	r *sqlx.DB // read-only connections for reads outside transactions
-}
-
-var (
-	_ ports.Transactor = (*DB)(nil)
-	_ ports.Pinger     = (*DB)(nil)
-)
-
 // Open opens (creating it and its directory if needed) and migrates the
 // database, so that a fresh data directory is ready to serve; the returned
 // cleanup closes it.
-func Open(ctx context.Context, cfg Config) (*DB, func(), error) {
+func Open(ctx context.Context, cfg Config) (*Store, func(), error) {
 	writerDSN, readerDSN, path, err := buildDSNs(cfg.DSN)
 	if err != nil {
 		return nil, nil, err
@@ -88,11 +76,10 @@ func Open(ctx context.Context, cfg Config) (*DB, func(), error) {
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
-	db := &DB{w: w}
 	// The writer connects first: it switches the file to WAL before any reader opens it.
 	if err := w.PingContext(ctx); err != nil {
 		_ = w.Close()
-		return nil, nil, unavailable("open", err)
+		return nil, nil, sqlstore.New(dialect, w, nil).Fail(ctx, "open", err)
 	}
 
 	r, err := sqlx.Open(driverName, readerDSN)
@@ -103,47 +90,35 @@ func Open(ctx context.Context, cfg Config) (*DB, func(), error) {
 	r.SetMaxOpenConns(readerConns)
 	r.SetMaxIdleConns(readerConns)
 	r.SetConnMaxIdleTime(5 * time.Minute)
-	db.r = r
+	db := sqlstore.New(dialect, w, r)
 	cleanup := func() {
 		_ = r.Close()
 		_ = w.Close()
 	}
 	if err := r.PingContext(ctx); err != nil {
 		cleanup()
-		return nil, nil, unavailable("open reader", err)
+		return nil, nil, db.Fail(ctx, "open reader", err)
 	}
 
 	if err := migrate(ctx, db); err != nil {
 		cleanup()
 		return nil, nil, err
 	}
-	return db, cleanup, nil
+	return sqlstore.NewStore(db), cleanup, nil
 }
 
 // migrate applies every pending migration of migrations.SQLite on the writer.
-func migrate(ctx context.Context, db *DB) error {
+func migrate(ctx context.Context, db *sqlstore.DB) error {
 	fsys, err := fs.Sub(migrations.SQLite, "sqlite")
 	if err != nil {
 		return fmt.Errorf("sqlite: migrations: %w", err)
 	}
-	p, err := goose.NewProvider(goose.DialectSQLite3, db.w.DB, fsys, goose.WithDisableGlobalRegistry(true))
+	p, err := goose.NewProvider(goose.DialectSQLite3, db.Writer().DB, fsys, goose.WithDisableGlobalRegistry(true))
 	if err != nil {
 		return fmt.Errorf("sqlite: migrations: %w", err)
 	}
 	if _, err := p.Up(ctx); err != nil {
-		return fail(ctx, "migrate", err)
-	}
-	return nil
-}
-
-// Ping reports whether both pools answer, for /readyz; failures are wrapped as
-// domain.ErrUnavailable.
-func (db *DB) Ping(ctx context.Context) error {
-	if err := db.r.PingContext(ctx); err != nil {
-		return unavailable("ping", err)
-	}
-	if err := db.w.PingContext(ctx); err != nil {
-		return unavailable("ping", err)
+		return db.Fail(ctx, "migrate", err)
 	}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"authd/adapters/internal/sqlstore"
 	"authd/domain"
 	"authd/migrations"
 )
@@ -19,14 +20,14 @@ import (
 var t0 = time.Date(2026, time.November, 22, 10, 0, 0, 0, time.UTC)
 
 // openAt opens the database file at path and closes it when the test ends.
-func openAt(t *testing.T, path string) (*DB, func()) {
+func openAt(t *testing.T, path string) (*sqlstore.DB, func()) {
 	t.Helper()
-	db, cleanup, err := Open(t.Context(), Config{DSN: "file:" + path})
+	st, cleanup, err := Open(t.Context(), Config{DSN: "file:" + path})
 	if err != nil {
 		t.Fatalf("open: %v", err)
 	}
 	t.Cleanup(cleanup)
-	return db, cleanup
+	return st.DB, cleanup
 }
 
 func testUser(n int) *domain.User {
@@ -49,7 +50,7 @@ func TestOpenSetsThePragmasTheAdapterReliesOn(t *testing.T) {
 			GetContext(ctx context.Context, dest any, query string, args ...any) error
 		}
 		queryOnly int
-	}{{"writer", db.w, 0}, {"reader", db.r, 1}} {
+	}{{"writer", db.Writer(), 0}, {"reader", db.Reader(), 1}} {
 		var mode string
 		var fk, busy, sync, qo int
 		for _, p := range []struct {
@@ -65,7 +66,7 @@ func TestOpenSetsThePragmasTheAdapterReliesOn(t *testing.T) {
 				pool.name, mode, fk, busy, sync, qo)
 		}
 	}
-	if n := db.w.Stats().MaxOpenConnections; n != 1 {
+	if n := db.Writer().Stats().MaxOpenConnections; n != 1 {
 		t.Errorf("writer pool allows %d connections, want 1", n)
 	}
 }
@@ -82,7 +83,7 @@ func TestReopeningKeepsDataAndAppliesMigrationsOnlyOnce(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "auth.db")
 	db, closeDB := openAt(t, path)
 	u := testUser(1)
-	if err := NewUserRepository(db).Create(t.Context(), u); err != nil {
+	if err := sqlstore.NewUserRepository(db).Create(t.Context(), u); err != nil {
 		t.Fatalf("create: %v", err)
 	}
 	closeDB()
@@ -93,12 +94,12 @@ func TestReopeningKeepsDataAndAppliesMigrationsOnlyOnce(t *testing.T) {
 	}
 	for range 2 {
 		db, closeDB = openAt(t, path)
-		got, err := NewUserRepository(db).ByID(t.Context(), u.ID)
+		got, err := sqlstore.NewUserRepository(db).ByID(t.Context(), u.ID)
 		if err != nil || got.Email != u.Email {
 			t.Fatalf("user after reopen = %v, %v", got, err)
 		}
 		var applied int
-		if err := db.r.GetContext(t.Context(), &applied, `SELECT count(*) FROM goose_db_version WHERE version_id > 0`); err != nil {
+		if err := db.Writer().GetContext(t.Context(), &applied, `SELECT count(*) FROM goose_db_version WHERE version_id > 0`); err != nil {
 			t.Fatalf("count migrations: %v", err)
 		}
 		if applied != len(files) {
@@ -108,36 +109,13 @@ func TestReopeningKeepsDataAndAppliesMigrationsOnlyOnce(t *testing.T) {
 	}
 }
 
-func TestForeignKeysCascadeFromUsers(t *testing.T) {
-	db, _ := openAt(t, filepath.Join(t.TempDir(), "auth.db"))
-	ctx := t.Context()
-	u := testUser(1)
-	if err := NewUserRepository(db).Create(ctx, u); err != nil {
-		t.Fatal(err)
-	}
-	s := &domain.Session{ID: "s1", UserID: u.ID, CreatedAt: t0, LastUsedAt: t0, ExpiresAt: t0.Add(time.Hour), RefreshExpiresAt: t0.Add(time.Hour)}
-	if err := NewSessionRepository(db).Create(ctx, s, domain.RefreshToken{Hash: []byte("h"), ExpiresAt: t0.Add(time.Hour)}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := db.w.ExecContext(ctx, `DELETE FROM users WHERE id = ?`, string(u.ID)); err != nil {
-		t.Fatal(err)
-	}
-	var n int
-	if err := db.r.GetContext(ctx, &n, `SELECT (SELECT count(*) FROM sessions) + (SELECT count(*) FROM refresh_tokens)`); err != nil {
-		t.Fatal(err)
-	}
-	if n != 0 {
-		t.Errorf("%d session rows left after deleting their user", n)
-	}
-}
-
 // TestConcurrentWritersNeverSeeSQLiteBusy runs 50 goroutines that write and read
 // at once through two handles on the same file (as two processes would); with the
 // single writer connection, IMMEDIATE transactions, WAL and the busy timeout every
 // one of them must succeed.
 func TestConcurrentWritersNeverSeeSQLiteBusy(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "auth.db")
-	dbs := []*DB{}
+	dbs := []*sqlstore.DB{}
 	for range 2 {
 		db, _ := openAt(t, path)
 		dbs = append(dbs, db)
@@ -147,7 +125,7 @@ func TestConcurrentWritersNeverSeeSQLiteBusy(t *testing.T) {
 	var wg sync.WaitGroup
 	for i := range n {
 		db := dbs[i%len(dbs)]
-		users, sessions, outbox := NewUserRepository(db), NewSessionRepository(db), NewOutbox(db)
+		users, sessions, outbox := sqlstore.NewUserRepository(db), sqlstore.NewSessionRepository(db), sqlstore.NewOutbox(db)
 		wg.Go(func() {
 			ctx := t.Context()
 			u := testUser(i)
@@ -193,7 +171,7 @@ func TestConcurrentWritersNeverSeeSQLiteBusy(t *testing.T) {
 		t.Error(err)
 	}
 	var users int
-	if err := dbs[0].r.GetContext(t.Context(), &users, `SELECT count(*) FROM users WHERE email_verified = 1`); err != nil {
+	if err := dbs[0].Writer().GetContext(t.Context(), &users, `SELECT count(*) FROM users WHERE email_verified = 1`); err != nil {
 		t.Fatal(err)
 	}
 	if users != n {
@@ -201,53 +179,11 @@ func TestConcurrentWritersNeverSeeSQLiteBusy(t *testing.T) {
 	}
 }
 
-func TestSentAndDeadMessagesLoseTheirBody(t *testing.T) {
-	db, _ := openAt(t, filepath.Join(t.TempDir(), "auth.db"))
-	ctx := t.Context()
-	o := NewOutbox(db)
-	for _, id := range []string{"sent", "dead"} {
-		m := domain.Message{ID: id, To: domain.MustEmail("a@example.com"), Subject: "reset", Text: "code 123456", HTML: "<b>123456</b>"}
-		if err := o.Enqueue(ctx, m, t0); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := o.MarkSent(ctx, "sent", t0); err != nil {
-		t.Fatal(err)
-	}
-	if err := o.MarkDead(ctx, "dead", t0, "550"); err != nil {
-		t.Fatal(err)
-	}
-	var left int
-	if err := db.r.GetContext(ctx, &left, `SELECT count(*) FROM outbox
-		WHERE subject <> '' OR text_body <> '' OR html_body <> '' OR lease_until IS NOT NULL`); err != nil {
-		t.Fatal(err)
-	}
-	if left != 0 {
-		t.Errorf("%d messages keep a body or lease after being sent or given up", left)
-	}
-	var lastErr string
-	if err := db.r.GetContext(ctx, &lastErr, `SELECT last_error FROM outbox WHERE id = 'dead'`); err != nil || lastErr != "550" {
-		t.Errorf("last_error = %q, %v", lastErr, err)
-	}
-}
-
-func TestEnqueueGivesAMessageWithoutIDOne(t *testing.T) {
-	db, _ := openAt(t, filepath.Join(t.TempDir(), "auth.db"))
-	o := NewOutbox(db)
-	if err := o.Enqueue(t.Context(), domain.Message{To: domain.MustEmail("a@example.com"), Subject: "s", Text: "t"}, t0); err != nil {
-		t.Fatal(err)
-	}
-	got, err := o.Claim(t.Context(), t0, time.Minute, 1)
-	if err != nil || len(got) != 1 || got[0].ID == "" {
-		t.Fatalf("claim = %+v, %v", got, err)
-	}
-}
-
 func TestUnreachableDatabaseIsUnavailable(t *testing.T) {
 	t.Run("a closed database", func(t *testing.T) {
 		db, closeDB := openAt(t, filepath.Join(t.TempDir(), "auth.db"))
 		closeDB()
-		users := NewUserRepository(db)
+		users := sqlstore.NewUserRepository(db)
 		for name, err := range map[string]error{
 			"ping":   db.Ping(t.Context()),
 			"create": users.Create(t.Context(), testUser(1)),
@@ -265,7 +201,7 @@ func TestUnreachableDatabaseIsUnavailable(t *testing.T) {
 		db, _ := openAt(t, filepath.Join(t.TempDir(), "auth.db"))
 		ctx, cancel := context.WithCancel(t.Context())
 		cancel()
-		_, err := NewSessionRepository(db).ListLive(ctx, "u", t0)
+		_, err := sqlstore.NewSessionRepository(db).ListLive(ctx, "u", t0)
 		if !errors.Is(err, domain.ErrUnavailable) {
 			t.Errorf("list on a cancelled context = %v, want ErrUnavailable", err)
 		}
@@ -289,7 +225,7 @@ func TestUnreachableDatabaseIsUnavailable(t *testing.T) {
 		<-held
 		ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
 		defer cancel()
-		err := NewUserRepository(db).Create(ctx, testUser(1))
+		err := sqlstore.NewUserRepository(db).Create(ctx, testUser(1))
 		close(hold)
 		if !errors.Is(err, domain.ErrUnavailable) {
 			t.Errorf("create while the writer is held = %v, want ErrUnavailable", err)
@@ -303,7 +239,7 @@ func TestUnreachableDatabaseIsUnavailable(t *testing.T) {
 func TestErrorsNameTheOperationNotTheSQL(t *testing.T) {
 	db, _ := openAt(t, filepath.Join(t.TempDir(), "auth.db"))
 	u := testUser(1)
-	users := NewUserRepository(db)
+	users := sqlstore.NewUserRepository(db)
 	if err := users.Create(t.Context(), u); err != nil {
 		t.Fatal(err)
 	}
@@ -316,24 +252,6 @@ func TestErrorsNameTheOperationNotTheSQL(t *testing.T) {
 	msg := err.Error()
 	if !strings.HasPrefix(msg, "sqlite: create user: ") || strings.Contains(msg, "INSERT") || strings.Contains(msg, "VALUES") {
 		t.Errorf("error = %q", msg)
-	}
-}
-
-func TestAContextOfAnotherStoreIsNotJoined(t *testing.T) {
-	a, _ := openAt(t, filepath.Join(t.TempDir(), "a.db"))
-	b, _ := openAt(t, filepath.Join(t.TempDir(), "b.db"))
-	u := testUser(1)
-	err := a.WithinTx(t.Context(), func(ctx context.Context) error {
-		return NewUserRepository(b).Create(ctx, u) // b commits on its own
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := NewUserRepository(b).ByID(t.Context(), u.ID); err != nil {
-		t.Errorf("user in b: %v", err)
-	}
-	if _, err := NewUserRepository(a).ByID(t.Context(), u.ID); !errors.Is(err, domain.ErrUserNotFound) {
-		t.Errorf("user in a: %v", err)
 	}
 }
 

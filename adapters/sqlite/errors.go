@@ -4,44 +4,29 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"strings"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 
-	"authd/domain"
+	"authd/adapters/internal/sqlstore"
 )
 
-// fail translates a driver error at the boundary: domain errors pass through,
-// a cancelled or expired context and an unreachable or closed database become
-// domain.ErrUnavailable, anything else is wrapped with the operation's name
-// (never the SQL text).
-func fail(ctx context.Context, op string, err error) error {
-	if err == nil {
-		return nil
-	}
-	var de *domain.Error
-	if errors.As(err, &de) {
-		return err
-	}
-	if isUnavailable(ctx, err) {
-		return unavailable(op, err)
-	}
-	return fmt.Errorf("sqlite: %s: %w", op, err)
-}
-
-// unavailable wraps err as a dependency outage.
-func unavailable(op string, err error) error {
-	return domain.WrapUnavailable(fmt.Errorf("sqlite: %s: %w", op, err))
+// dialect is how the shared repositories speak to SQLite: every write goes
+// through one connection in BEGIN IMMEDIATE, so rows need no locks and claims
+// no SKIP LOCKED, and no transaction ever loses a lock race.
+var dialect = sqlstore.Dialect{
+	Name:        "sqlite",
+	BindType:    sqlstore.Question,
+	Unavailable: isUnavailable,
+	UniqueViolation: func(err error, table, column string) bool {
+		return isUniqueViolation(err, table+"."+column)
+	},
 }
 
 // isUnavailable reports whether err means the database could not be used in
 // time, rather than that the request was wrong.
-func isUnavailable(ctx context.Context, err error) bool {
-	if ctx != nil && ctx.Err() != nil {
-		return true
-	}
+func isUnavailable(err error) bool {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) ||
 		errors.Is(err, sql.ErrConnDone) || strings.Contains(err.Error(), "sql: database is closed") {
 		return true

@@ -71,12 +71,12 @@ var coreSet = wire.NewSet(
 
 // initSQLite assembles authd on the embedded SQLite store.
 func initSQLite(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(), error) {
-	wire.Build(coreSet, sqlite.ProviderSet, sqliteConfig, wire.Bind(new(ports.Pinger), new(*sqlite.DB)))
+	wire.Build(coreSet, sqlite.ProviderSet, sqliteConfig)
 	return nil, nil, nil
 }
 
 // initMySQL assembles authd on MySQL (or MariaDB), the scaled-out store.
 func initMySQL(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(), error) {
-	wire.Build(coreSet, mysql.ProviderSet, mysqlConfig, wire.Bind(new(ports.Pinger), new(*mysql.DB)))
+	wire.Build(coreSet, mysql.ProviderSet, mysqlConfig)
 	return nil, nil, nil
 }

@@ -26,16 +26,17 @@ import (
 func initSQLite(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(), error) {
 	config := httpConfig(cfg)
 	config2 := sqliteConfig(cfg)
-	db, cleanup, err := sqlite.Open(ctx, config2)
+	store, cleanup, err := sqlite.Open(ctx, config2)
 	if err != nil {
 		return nil, nil, err
 	}
-	userRepository := sqlite.NewUserRepository(db)
+	transactor := store.Tx
+	userRepository := store.Users
 	config3 := passwordConfig(cfg)
 	hasher := password.NewHasher(config3)
-	oneTimeTokenRepository := sqlite.NewOneTimeTokenRepository(db)
-	outbox := sqlite.NewOutbox(db)
-	attemptLog := sqlite.NewAttemptLog(db)
+	oneTimeTokenRepository := store.Tokens
+	outbox := store.Outbox
+	attemptLog := store.Attempts
 	clock := system.NewClock()
 	abuseCounters, cleanup2, err := provideCounters(cfg, clock)
 	if err != nil {
@@ -50,8 +51,8 @@ func initSQLite(ctx context.Context, cfg Config, log *slog.Logger) (*App, func()
 		return nil, nil, err
 	}
 	abuseGuard := application.NewAbuseGuard(abuseCounters, outbox, random, clock, applicationSettings, log)
-	emailVerification := application.NewEmailVerification(db, userRepository, oneTimeTokenRepository, outbox, attemptLog, abuseGuard, random, clock, applicationSettings, log)
-	sessionRepository := sqlite.NewSessionRepository(db)
+	emailVerification := application.NewEmailVerification(transactor, userRepository, oneTimeTokenRepository, outbox, attemptLog, abuseGuard, random, clock, applicationSettings, log)
+	sessionRepository := store.Sessions
 	config4 := jwtConfig(cfg)
 	issuer, err := jwt.New(config4)
 	if err != nil {
@@ -60,7 +61,7 @@ func initSQLite(ctx context.Context, cfg Config, log *slog.Logger) (*App, func()
 		return nil, nil, err
 	}
 	sessionIssuer := application.NewSessionIssuer(sessionRepository, issuer, random, clock, applicationSettings)
-	registration := application.NewRegistration(db, userRepository, hasher, emailVerification, sessionIssuer, abuseGuard, random, clock, applicationSettings, log)
+	registration := application.NewRegistration(transactor, userRepository, hasher, emailVerification, sessionIssuer, abuseGuard, random, clock, applicationSettings, log)
 	login := application.NewLogin(userRepository, hasher, sessionIssuer, abuseGuard, clock, applicationSettings, log)
 	tokenDenylist, cleanup3, err := provideDenylist(cfg, clock, log)
 	if err != nil {
@@ -73,11 +74,12 @@ func initSQLite(ctx context.Context, cfg Config, log *slog.Logger) (*App, func()
 	profile := application.NewProfile(userRepository, clock)
 	refresh := application.NewRefresh(userRepository, sessionRepository, sessionIssuer, revocations, random, clock, applicationSettings, log)
 	logout := application.NewLogout(sessionRepository, revocations, clock, log)
-	passwordChange := application.NewPasswordChange(db, userRepository, sessionRepository, hasher, outbox, random, sessionIssuer, revocations, clock, applicationSettings, log)
-	passwordReset := application.NewPasswordReset(db, userRepository, sessionRepository, oneTimeTokenRepository, attemptLog, outbox, hasher, revocations, abuseGuard, random, clock, applicationSettings, log)
-	deactivation := application.NewDeactivation(db, userRepository, sessionRepository, oneTimeTokenRepository, hasher, revocations, clock, log)
+	passwordChange := application.NewPasswordChange(transactor, userRepository, sessionRepository, hasher, outbox, random, sessionIssuer, revocations, clock, applicationSettings, log)
+	passwordReset := application.NewPasswordReset(transactor, userRepository, sessionRepository, oneTimeTokenRepository, attemptLog, outbox, hasher, revocations, abuseGuard, random, clock, applicationSettings, log)
+	deactivation := application.NewDeactivation(transactor, userRepository, sessionRepository, oneTimeTokenRepository, hasher, revocations, clock, log)
 	sessions := application.NewSessions(sessionRepository, revocations, clock, log)
-	v := readiness(cfg, db, tokenDenylist, abuseCounters)
+	pinger := store.Pinger
+	v := readiness(cfg, pinger, tokenDenylist, abuseCounters)
 	services := httpapi.Services{
 		Registration:      registration,
 		EmailVerification: emailVerification,
@@ -121,16 +123,17 @@ func initSQLite(ctx context.Context, cfg Config, log *slog.Logger) (*App, func()
 func initMySQL(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(), error) {
 	config := httpConfig(cfg)
 	config2 := mysqlConfig(cfg)
-	db, cleanup, err := mysql.Open(ctx, config2)
+	store, cleanup, err := mysql.Open(ctx, config2)
 	if err != nil {
 		return nil, nil, err
 	}
-	userRepository := mysql.NewUserRepository(db)
+	transactor := store.Tx
+	userRepository := store.Users
 	config3 := passwordConfig(cfg)
 	hasher := password.NewHasher(config3)
-	oneTimeTokenRepository := mysql.NewOneTimeTokenRepository(db)
-	outbox := mysql.NewOutbox(db)
-	attemptLog := mysql.NewAttemptLog(db)
+	oneTimeTokenRepository := store.Tokens
+	outbox := store.Outbox
+	attemptLog := store.Attempts
 	clock := system.NewClock()
 	abuseCounters, cleanup2, err := provideCounters(cfg, clock)
 	if err != nil {
@@ -145,8 +148,8 @@ func initMySQL(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(),
 		return nil, nil, err
 	}
 	abuseGuard := application.NewAbuseGuard(abuseCounters, outbox, random, clock, applicationSettings, log)
-	emailVerification := application.NewEmailVerification(db, userRepository, oneTimeTokenRepository, outbox, attemptLog, abuseGuard, random, clock, applicationSettings, log)
-	sessionRepository := mysql.NewSessionRepository(db)
+	emailVerification := application.NewEmailVerification(transactor, userRepository, oneTimeTokenRepository, outbox, attemptLog, abuseGuard, random, clock, applicationSettings, log)
+	sessionRepository := store.Sessions
 	config4 := jwtConfig(cfg)
 	issuer, err := jwt.New(config4)
 	if err != nil {
@@ -155,7 +158,7 @@ func initMySQL(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(),
 		return nil, nil, err
 	}
 	sessionIssuer := application.NewSessionIssuer(sessionRepository, issuer, random, clock, applicationSettings)
-	registration := application.NewRegistration(db, userRepository, hasher, emailVerification, sessionIssuer, abuseGuard, random, clock, applicationSettings, log)
+	registration := application.NewRegistration(transactor, userRepository, hasher, emailVerification, sessionIssuer, abuseGuard, random, clock, applicationSettings, log)
 	login := application.NewLogin(userRepository, hasher, sessionIssuer, abuseGuard, clock, applicationSettings, log)
 	tokenDenylist, cleanup3, err := provideDenylist(cfg, clock, log)
 	if err != nil {
@@ -168,11 +171,12 @@ func initMySQL(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(),
 	profile := application.NewProfile(userRepository, clock)
 	refresh := application.NewRefresh(userRepository, sessionRepository, sessionIssuer, revocations, random, clock, applicationSettings, log)
 	logout := application.NewLogout(sessionRepository, revocations, clock, log)
-	passwordChange := application.NewPasswordChange(db, userRepository, sessionRepository, hasher, outbox, random, sessionIssuer, revocations, clock, applicationSettings, log)
-	passwordReset := application.NewPasswordReset(db, userRepository, sessionRepository, oneTimeTokenRepository, attemptLog, outbox, hasher, revocations, abuseGuard, random, clock, applicationSettings, log)
-	deactivation := application.NewDeactivation(db, userRepository, sessionRepository, oneTimeTokenRepository, hasher, revocations, clock, log)
+	passwordChange := application.NewPasswordChange(transactor, userRepository, sessionRepository, hasher, outbox, random, sessionIssuer, revocations, clock, applicationSettings, log)
+	passwordReset := application.NewPasswordReset(transactor, userRepository, sessionRepository, oneTimeTokenRepository, attemptLog, outbox, hasher, revocations, abuseGuard, random, clock, applicationSettings, log)
+	deactivation := application.NewDeactivation(transactor, userRepository, sessionRepository, oneTimeTokenRepository, hasher, revocations, clock, log)
 	sessions := application.NewSessions(sessionRepository, revocations, clock, log)
-	v := readiness(cfg, db, tokenDenylist, abuseCounters)
+	pinger := store.Pinger
+	v := readiness(cfg, pinger, tokenDenylist, abuseCounters)
 	services := httpapi.Services{
 		Registration:      registration,
 		EmailVerification: emailVerification,

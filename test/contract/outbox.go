@@ -70,6 +70,18 @@ func Outbox(t *testing.T, newStore func(t *testing.T) Store) {
 		sameTime(t, "NextAttemptAt", g.NextAttemptAt, now)
 	})
 
+	t.Run("a message without an id is given one", func(t *testing.T) {
+		st := newStore(t)
+		m := newMessage(1)
+		m.ID = ""
+		must(t, st.Outbox.Enqueue(ctx(t), m, base), "enqueue")
+		got, err := st.Outbox.Claim(ctx(t), base, lease, 1)
+		must(t, err, "claim")
+		if len(got) != 1 || got[0].ID == "" {
+			t.Fatalf("claimed %+v, want one message with an id", got)
+		}
+	})
+
 	t.Run("a message is not claimed before it was enqueued", func(t *testing.T) {
 		st := newStore(t)
 		enqueue(t, st, 1, base)

@@ -175,20 +175,6 @@ func Sessions(t *testing.T, newStore func(t *testing.T) Store) {
 		}
 	})
 
-	t.Run("touch records when the session was last used", func(t *testing.T) {
-		st := newStore(t)
-		u := createUser(t, st)
-		s, _ := createSession(t, st, u.ID, base)
-		now := base.Add(3*time.Minute + 3*time.Millisecond)
-		must(t, st.Sessions.Touch(ctx(t), s.ID, now), "touch")
-
-		got, err := st.Sessions.ByID(ctx(t), s.ID)
-		must(t, err, "by id")
-		want := *s
-		want.LastUsedAt = now
-		sameSession(t, *got, want)
-	})
-
 	t.Run("revoke reports a live session once and keeps the first revocation time", func(t *testing.T) {
 		st := newStore(t)
 		u := createUser(t, st)

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+
 	"authd/domain"
 	"authd/ports"
 )
@@ -21,6 +23,9 @@ type Store struct {
 	Tokens   ports.OneTimeTokenRepository
 	Outbox   ports.Outbox
 	Attempts ports.AttemptLog
+	// SQL is the database under a SQL store, for the schema suite's looks at
+	// stored rows; nil for stores that are no database.
+	SQL *sqlx.DB
 }
 
 // base is the fixed "now" of every suite; it has a millisecond part so that

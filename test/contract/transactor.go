@@ -160,4 +160,24 @@ func Transactor(t *testing.T, newStore func(t *testing.T) Store) {
 			t.Errorf("the old token stayed spent after the rollback")
 		}
 	})
+
+	t.Run("a transaction of another store is not joined", func(t *testing.T) {
+		a, b := newStore(t), newStore(t)
+		u := newUser("ivan@example.com")
+		err := a.Tx.WithinTx(ctx(t), func(ctx context.Context) error {
+			if err := b.Users.Create(ctx, u); err != nil { // b commits on its own
+				return err
+			}
+			return boom
+		})
+		if err != boom {
+			t.Fatalf("WithinTx = %v, want the function's own error", err)
+		}
+		if _, err := b.Users.ByID(ctx(t), u.ID); err != nil {
+			t.Errorf("the user written to b with a's transaction in the context is gone: %v", err)
+		}
+		if _, err := a.Users.ByID(ctx(t), u.ID); !errors.Is(err, domain.ErrUserNotFound) {
+			t.Errorf("the user is in a: %v", err)
+		}
+	})
 }

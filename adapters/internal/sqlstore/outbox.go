@@ -1,4 +1,4 @@
-package mysql
+package sqlstore
 
 import (
 	"context"
@@ -37,7 +37,7 @@ type outboxRow struct {
 func (r outboxRow) message() (domain.OutboxMessage, error) {
 	to, err := domain.ParseEmail(r.Recipient)
 	if err != nil {
-		return domain.OutboxMessage{}, fmt.Errorf("mysql: stored recipient of message %s is invalid", r.ID)
+		return domain.OutboxMessage{}, fmt.Errorf("stored recipient of message %s is invalid", r.ID)
 	}
 	return domain.OutboxMessage{
 		Message:       domain.Message{ID: r.ID, To: to, Subject: r.Subject, Text: r.TextBody, HTML: r.HTMLBody},
@@ -62,7 +62,7 @@ func (o *Outbox) Enqueue(ctx context.Context, m domain.Message, now time.Time) e
 }
 
 // Claim leases up to limit due messages until now+lease: it locks them with
-// SELECT ... FOR UPDATE SKIP LOCKED and sets their lease in the same
+// the dialect's SKIP LOCKED select (or the single writer) and sets their lease in the same
 // transaction, so a concurrent dispatcher, on any instance, skips them instead
 // of waiting and never holds the same message; they are returned oldest first.
 func (o *Outbox) Claim(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]domain.OutboxMessage, error) {
@@ -72,24 +72,24 @@ func (o *Outbox) Claim(ctx context.Context, now time.Time, lease time.Duration, 
 	var rows []outboxRow
 	err := o.db.write(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		rows = rows[:0]
-		err := tx.SelectContext(ctx, &rows, `SELECT id, recipient, subject, text_body, html_body, created_at,
+		err := o.db.sel(ctx, tx, &rows, `SELECT id, recipient, subject, text_body, html_body, created_at,
 				attempts, next_attempt_at, last_error
 			FROM outbox
 			WHERE sent_at IS NULL AND dead_at IS NULL AND next_attempt_at <= ?
 			  AND (lease_until IS NULL OR lease_until <= ?)
 			ORDER BY created_at, id
 			LIMIT ?
-			FOR UPDATE SKIP LOCKED`, ms(now), ms(now), limit)
+			`+o.db.d.SkipLocked, ms(now), ms(now), limit)
 		if err != nil || len(rows) == 0 {
-			return fail(ctx, "claim messages", err)
+			return o.db.fail(ctx, "claim messages", err)
 		}
 		args := make([]any, 0, len(rows)+1)
 		args = append(args, ms(now.Add(lease)))
 		for _, r := range rows {
 			args = append(args, r.ID)
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE outbox SET lease_until = ? WHERE id IN (`+placeholders(len(rows))+`)`, args...)
-		return fail(ctx, "claim messages", err)
+		_, err = o.db.txExec(ctx, tx, `UPDATE outbox SET lease_until = ? WHERE id IN (`+placeholders(len(rows))+`)`, args...)
+		return o.db.fail(ctx, "claim messages", err)
 	})
 	if err != nil {
 		return nil, err
@@ -117,13 +117,13 @@ func (o *Outbox) MarkSent(ctx context.Context, id string, now time.Time) error {
 // releasing its lease.
 func (o *Outbox) Retry(ctx context.Context, id string, attempts int, next time.Time, lastErr string) error {
 	_, err := o.db.exec(ctx, "retry message", `UPDATE outbox SET attempts = ?, next_attempt_at = ?, last_error = ?,
-		lease_until = NULL WHERE id = ? AND sent_at IS NULL AND dead_at IS NULL`, attempts, ms(next), fitText(lastErr), id)
+		lease_until = NULL WHERE id = ? AND sent_at IS NULL AND dead_at IS NULL`, attempts, ms(next), o.db.d.longText(lastErr), id)
 	return err
 }
 
 // MarkDead gives up on the message, records why and drops its body.
 func (o *Outbox) MarkDead(ctx context.Context, id string, now time.Time, lastErr string) error {
 	_, err := o.db.exec(ctx, "mark message dead", `UPDATE outbox SET dead_at = ?, last_error = ?, lease_until = NULL,
-		subject = '', text_body = '', html_body = '' WHERE id = ?`, ms(now), fitText(lastErr), id)
+		subject = '', text_body = '', html_body = '' WHERE id = ?`, ms(now), o.db.d.longText(lastErr), id)
 	return err
 }

@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -43,7 +43,7 @@ const userColumns = `id, email, password_hash, first_name, last_name, phone, gen
 func (r userRow) user() (*domain.User, error) {
 	email, err := domain.ParseEmail(r.Email)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: stored email of user %s is invalid", r.ID)
+		return nil, fmt.Errorf("stored email of user %s is invalid", r.ID)
 	}
 	return &domain.User{
 		ID:           domain.UserID(r.ID),
@@ -64,49 +64,48 @@ func (r userRow) user() (*domain.User, error) {
 // Create stores a new user; domain.ErrEmailTaken when the email is in use.
 func (r *UserRepository) Create(ctx context.Context, u *domain.User) error {
 	if u.Email.IsZero() {
-		return errors.New("sqlite: create user: email is required")
+		return errors.New("create user: email is required")
 	}
-	return r.db.write(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO users (`+userColumns+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			string(u.ID), u.Email.String(), u.PasswordHash,
-			u.Profile.FirstName, u.Profile.LastName, u.Profile.Phone, u.Profile.Gender, u.Profile.ProfileImage,
-			string(u.Role), u.EmailVerified, nullMS(u.DeactivatedAt), ms(u.CreatedAt), ms(u.UpdatedAt))
-		if isUniqueViolation(err, "users.email") {
-			return domain.ErrEmailTaken
-		}
-		return fail(ctx, "create user", err)
-	})
+	_, err := r.db.exec(ctx, "create user", `INSERT INTO users (`+userColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		string(u.ID), u.Email.String(), u.PasswordHash,
+		u.Profile.FirstName, u.Profile.LastName, u.Profile.Phone, u.Profile.Gender, u.Profile.ProfileImage,
+		string(u.Role), u.EmailVerified, nullMS(u.DeactivatedAt), ms(u.CreatedAt), ms(u.UpdatedAt))
+	if r.db.d.UniqueViolation(err, "users", "email") {
+		return domain.ErrEmailTaken
+	}
+	return err
 }
 
 // ByID returns domain.ErrUserNotFound when there is no such user.
 func (r *UserRepository) ByID(ctx context.Context, id domain.UserID) (*domain.User, error) {
-	return r.one(ctx, r.db.read(ctx), "find user", `SELECT `+userColumns+` FROM users WHERE id = ?`, string(id))
+	return r.one(ctx, r.db.reader(ctx), "find user", `SELECT `+userColumns+` FROM users WHERE id = ?`, string(id))
 }
 
 // ByEmail returns domain.ErrUserNotFound when no user has the email.
 func (r *UserRepository) ByEmail(ctx context.Context, e domain.Email) (*domain.User, error) {
-	return r.one(ctx, r.db.read(ctx), "find user by email", `SELECT `+userColumns+` FROM users WHERE email = ?`, e.String())
+	return r.one(ctx, r.db.reader(ctx), "find user by email", `SELECT `+userColumns+` FROM users WHERE email = ?`, e.String())
 }
 
 // one runs a query for at most one user.
 func (r *UserRepository) one(ctx context.Context, q sqlx.QueryerContext, op, query string, args ...any) (*domain.User, error) {
 	var row userRow
-	if err := sqlx.GetContext(ctx, q, &row, query, args...); err != nil {
+	if err := r.db.get(ctx, q, &row, query, args...); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil, domain.ErrUserNotFound
 		}
-		return nil, fail(ctx, op, err)
+		return nil, r.db.fail(ctx, op, err)
 	}
 	return row.user()
 }
 
-// Update loads the user in a transaction (the caller's, or a new one), lets fn
-// change it and writes every mutable column back; fn's error aborts and is
-// returned as is.
+// Update loads and locks the user (the dialect's row lock) in a transaction, the
+// caller's or a new one, lets fn change it and writes every mutable column
+// back, so that concurrent updates of one user apply one after the other;
+// fn's error aborts and is returned as is.
 func (r *UserRepository) Update(ctx context.Context, id domain.UserID, fn func(*domain.User) error) error {
 	return r.db.write(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
-		u, err := r.one(ctx, tx, "load user for update", `SELECT `+userColumns+` FROM users WHERE id = ?`, string(id))
+		u, err := r.one(ctx, tx, "load user for update", `SELECT `+userColumns+` FROM users WHERE id = ?`+r.db.d.LockRows, string(id))
 		if err != nil {
 			return err
 		}
@@ -114,9 +113,9 @@ func (r *UserRepository) Update(ctx context.Context, id domain.UserID, fn func(*
 			return err
 		}
 		if u.Email.IsZero() {
-			return errors.New("sqlite: update user: email is required")
+			return errors.New("update user: email is required")
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE users SET email = ?, password_hash = ?,
+		_, err = r.db.txExec(ctx, tx, `UPDATE users SET email = ?, password_hash = ?,
 			first_name = ?, last_name = ?, phone = ?, gender = ?, profile_image = ?,
 			role = ?, email_verified = ?, deactivated_at = ?, updated_at = ?
 			WHERE id = ?`,
@@ -124,9 +123,9 @@ func (r *UserRepository) Update(ctx context.Context, id domain.UserID, fn func(*
 			u.Profile.FirstName, u.Profile.LastName, u.Profile.Phone, u.Profile.Gender, u.Profile.ProfileImage,
 			string(u.Role), u.EmailVerified, nullMS(u.DeactivatedAt), ms(u.UpdatedAt),
 			string(id))
-		if isUniqueViolation(err, "users.email") {
+		if r.db.d.UniqueViolation(err, "users", "email") {
 			return domain.ErrEmailTaken
 		}
-		return fail(ctx, "update user", err)
+		return r.db.fail(ctx, "update user", err)
 	})
 }

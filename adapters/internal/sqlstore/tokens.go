@@ -1,10 +1,9 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
 	"database/sql"
 	"errors"
-	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -53,26 +52,31 @@ func (r tokenRow) token() *domain.OneTimeToken {
 
 // Create stores a new token.
 func (r *OneTimeTokenRepository) Create(ctx context.Context, t *domain.OneTimeToken) error {
-	return r.db.write(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO one_time_tokens (`+tokenColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			t.ID, t.Hash, string(t.Purpose), string(t.UserID), ms(t.CreatedAt), ms(t.ExpiresAt), nullMS(t.UsedAt), t.Attempts)
-		return fail(ctx, "create one-time token", err)
-	})
+	_, err := r.db.exec(ctx, "create one-time token", `INSERT INTO one_time_tokens (`+tokenColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		t.ID, t.Hash, string(t.Purpose), string(t.UserID), ms(t.CreatedAt), ms(t.ExpiresAt), nullMS(t.UsedAt), t.Attempts)
+	return err
 }
 
 // Consume spends the unused, unexpired token of purpose with hash by one
-// conditional update, so that of concurrent attempts exactly one succeeds, and
-// returns it; domain.ErrTokenNotFound when no such token can be used.
+// conditional update (every engine evaluates it on the latest row under its
+// write lock, so of concurrent attempts exactly one succeeds) and reads the
+// spent token back in the same transaction; domain.ErrTokenNotFound when no
+// such token can be used.
 func (r *OneTimeTokenRepository) Consume(ctx context.Context, purpose domain.TokenPurpose, hash []byte, now time.Time) (*domain.OneTimeToken, error) {
 	var row tokenRow
 	err := r.db.write(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
-		err := tx.QueryRowxContext(ctx, `UPDATE one_time_tokens SET used_at = ?
-			WHERE purpose = ? AND hash = ? AND used_at IS NULL AND expires_at > ?
-			RETURNING `+tokenColumns, ms(now), string(purpose), hash, ms(now)).StructScan(&row)
-		if errors.Is(err, sql.ErrNoRows) {
+		n, err := r.db.txExec(ctx, tx, `UPDATE one_time_tokens SET used_at = ?
+			WHERE purpose = ? AND hash = ? AND used_at IS NULL AND expires_at > ?`,
+			ms(now), string(purpose), hash, ms(now))
+		if err != nil {
+			return r.db.fail(ctx, "consume one-time token", err)
+		}
+		if n != 1 {
 			return domain.ErrTokenNotFound
 		}
-		return fail(ctx, "consume one-time token", err)
+		err = r.db.get(ctx, tx, &row, `SELECT `+tokenColumns+` FROM one_time_tokens WHERE purpose = ? AND hash = ?`,
+			string(purpose), hash)
+		return r.db.fail(ctx, "consume one-time token", err)
 	})
 	if err != nil {
 		return nil, err
@@ -90,25 +94,14 @@ func (r *OneTimeTokenRepository) Void(ctx context.Context, userID domain.UserID,
 	for _, p := range purposes {
 		args = append(args, string(p))
 	}
-	query := `UPDATE one_time_tokens SET used_at = ?
-		WHERE user_id = ? AND used_at IS NULL AND purpose IN (?` + strings.Repeat(", ?", len(purposes)-1) + `)`
-	return r.db.write(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
-		_, err := tx.ExecContext(ctx, query, args...)
-		return fail(ctx, "void one-time tokens", err)
-	})
+	_, err := r.db.exec(ctx, "void one-time tokens", `UPDATE one_time_tokens SET used_at = ?
+		WHERE user_id = ? AND used_at IS NULL AND purpose IN (`+placeholders(len(purposes))+`)`, args...)
+	return err
 }
 
 // DeleteExpired removes tokens that expired before cutoff and returns how many.
 func (r *OneTimeTokenRepository) DeleteExpired(ctx context.Context, cutoff time.Time) (int, error) {
-	var n int64
-	err := r.db.write(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM one_time_tokens WHERE expires_at < ?`, ms(cutoff))
-		if err != nil {
-			return fail(ctx, "delete expired one-time tokens", err)
-		}
-		n, err = res.RowsAffected()
-		return fail(ctx, "delete expired one-time tokens", err)
-	})
+	n, err := r.db.exec(ctx, "delete expired one-time tokens", `DELETE FROM one_time_tokens WHERE expires_at < ?`, ms(cutoff))
 	if err != nil {
 		return 0, err
 	}
@@ -118,30 +111,23 @@ func (r *OneTimeTokenRepository) DeleteExpired(ctx context.Context, cutoff time.
 // Latest returns the user's newest usable token of purpose; domain.ErrTokenNotFound otherwise.
 func (r *OneTimeTokenRepository) Latest(ctx context.Context, userID domain.UserID, purpose domain.TokenPurpose, now time.Time) (*domain.OneTimeToken, error) {
 	var row tokenRow
-	err := sqlx.GetContext(ctx, r.db.read(ctx), &row, `SELECT `+tokenColumns+` FROM one_time_tokens
+	err := r.db.get(ctx, r.db.reader(ctx), &row, `SELECT `+tokenColumns+` FROM one_time_tokens
 		WHERE user_id = ? AND purpose = ? AND used_at IS NULL AND expires_at > ?
 		ORDER BY created_at DESC, id DESC LIMIT 1`, string(userID), string(purpose), ms(now))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, domain.ErrTokenNotFound
 	}
 	if err != nil {
-		return nil, fail(ctx, "latest one-time token", err)
+		return nil, r.db.fail(ctx, "latest one-time token", err)
 	}
 	return row.token(), nil
 }
 
-// AddAttempt counts one try against the token by one conditional update, so
-// parallel guesses can never count more than max.
+// AddAttempt counts one try against the token by one conditional update, which
+// every engine evaluates on the latest row under its write lock, so parallel guesses can
+// never count more than max.
 func (r *OneTimeTokenRepository) AddAttempt(ctx context.Context, id string, max int, now time.Time) (bool, error) {
-	var n int64
-	err := r.db.write(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE one_time_tokens SET attempts = attempts + 1
-			WHERE id = ? AND used_at IS NULL AND expires_at > ? AND attempts < ?`, id, ms(now), max)
-		if err != nil {
-			return fail(ctx, "count one-time token attempt", err)
-		}
-		n, err = res.RowsAffected()
-		return fail(ctx, "count one-time token attempt", err)
-	})
-	return n == 1, err
+	n, err := r.db.exec(ctx, "count one-time token attempt", `UPDATE one_time_tokens SET attempts = attempts + 1
+		WHERE id = ? AND used_at IS NULL AND expires_at > ? AND attempts < ?`, id, ms(now), max)
+	return err == nil && n == 1, err
 }

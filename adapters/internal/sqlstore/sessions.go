@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -71,8 +71,8 @@ func (r refreshRow) token() domain.RefreshToken {
 }
 
 // insertRefresh stores one refresh token of session.
-func insertRefresh(ctx context.Context, tx *sqlx.Tx, session domain.SessionID, t domain.RefreshToken) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO refresh_tokens (hash, session_id, created_at, expires_at, rotated_at)
+func (r *SessionRepository) insertRefresh(ctx context.Context, tx *sqlx.Tx, session domain.SessionID, t domain.RefreshToken) error {
+	_, err := r.db.txExec(ctx, tx, `INSERT INTO refresh_tokens (hash, session_id, created_at, expires_at, rotated_at)
 		VALUES (?, ?, ?, ?, ?)`, t.Hash, string(session), ms(t.CreatedAt), ms(t.ExpiresAt), nullMS(t.RotatedAt))
 	return err
 }
@@ -81,131 +81,144 @@ func insertRefresh(ctx context.Context, tx *sqlx.Tx, session domain.SessionID, t
 // transaction (the caller's when there is one).
 func (r *SessionRepository) Create(ctx context.Context, s *domain.Session, first domain.RefreshToken) error {
 	return r.db.write(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO sessions (`+sessionColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		_, err := r.db.txExec(ctx, tx, `INSERT INTO sessions (`+sessionColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			string(s.ID), string(s.UserID), ms(s.CreatedAt), ms(s.LastUsedAt), ms(s.ExpiresAt),
-			ms(s.RefreshExpiresAt), nullMS(s.RevokedAt), s.UserAgent, s.IP)
+			ms(s.RefreshExpiresAt), nullMS(s.RevokedAt), r.db.d.text(s.UserAgent), r.db.d.text(s.IP))
 		if err != nil {
-			return fail(ctx, "create session", err)
+			return r.db.fail(ctx, "create session", err)
 		}
-		return fail(ctx, "create session", insertRefresh(ctx, tx, s.ID, first))
+		return r.db.fail(ctx, "create session", r.insertRefresh(ctx, tx, s.ID, first))
 	})
 }
 
 // ByID returns domain.ErrSessionNotFound when there is no such session.
 func (r *SessionRepository) ByID(ctx context.Context, id domain.SessionID) (*domain.Session, error) {
 	var row sessionRow
-	err := sqlx.GetContext(ctx, r.db.read(ctx), &row, `SELECT `+sessionColumns+` FROM sessions WHERE id = ?`, string(id))
+	err := r.db.get(ctx, r.db.reader(ctx), &row, `SELECT `+sessionColumns+` FROM sessions WHERE id = ?`, string(id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, domain.ErrSessionNotFound
 	}
 	if err != nil {
-		return nil, fail(ctx, "find session", err)
+		return nil, r.db.fail(ctx, "find session", err)
 	}
 	s := row.session()
 	return &s, nil
 }
 
-// RefreshToken finds a refresh token by its hash, with its session;
-// domain.ErrTokenNotFound when there is none.
+// RefreshToken finds a refresh token by its hash, with its session, in one
+// query; domain.ErrTokenNotFound when there is none.
 func (r *SessionRepository) RefreshToken(ctx context.Context, hash []byte) (*domain.RefreshToken, *domain.Session, error) {
 	var row struct {
 		refreshRow
-		Session sessionRow `db:"s"`
+		SID               string        `db:"s_id"`
+		SUserID           string        `db:"s_user_id"`
+		SCreatedAt        int64         `db:"s_created_at"`
+		SLastUsedAt       int64         `db:"s_last_used_at"`
+		SExpiresAt        int64         `db:"s_expires_at"`
+		SRefreshExpiresAt int64         `db:"s_refresh_expires_at"`
+		SRevokedAt        sql.NullInt64 `db:"s_revoked_at"`
+		SUserAgent        string        `db:"s_user_agent"`
+		SIP               string        `db:"s_ip"`
 	}
-	err := sqlx.GetContext(ctx, r.db.read(ctx), &row, `SELECT
+	err := r.db.get(ctx, r.db.reader(ctx), &row, `SELECT
 			t.hash, t.session_id, t.created_at, t.expires_at, t.rotated_at,
-			s.id AS "s.id", s.user_id AS "s.user_id", s.created_at AS "s.created_at",
-			s.last_used_at AS "s.last_used_at", s.expires_at AS "s.expires_at",
-			s.refresh_expires_at AS "s.refresh_expires_at", s.revoked_at AS "s.revoked_at",
-			s.user_agent AS "s.user_agent", s.ip AS "s.ip"
+			s.id AS s_id, s.user_id AS s_user_id, s.created_at AS s_created_at,
+			s.last_used_at AS s_last_used_at, s.expires_at AS s_expires_at,
+			s.refresh_expires_at AS s_refresh_expires_at, s.revoked_at AS s_revoked_at,
+			s.user_agent AS s_user_agent, s.ip AS s_ip
 		FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id
 		WHERE t.hash = ?`, hash)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil, domain.ErrTokenNotFound
 	}
 	if err != nil {
-		return nil, nil, fail(ctx, "find refresh token", err)
+		return nil, nil, r.db.fail(ctx, "find refresh token", err)
 	}
-	t, s := row.token(), row.Session.session()
+	t := row.token()
+	s := sessionRow{ID: row.SID, UserID: row.SUserID, CreatedAt: row.SCreatedAt, LastUsedAt: row.SLastUsedAt,
+		ExpiresAt: row.SExpiresAt, RefreshExpiresAt: row.SRefreshExpiresAt, RevokedAt: row.SRevokedAt,
+		UserAgent: row.SUserAgent, IP: row.SIP}.session()
 	return &t, &s, nil
 }
 
 // Rotate spends the token with oldHash by a conditional update (only an
-// unrotated token can be spent, so of concurrent rotations exactly one wins),
-// then stores next for the same session and moves the session on, all in one
-// transaction. It reports false, changing nothing, when the old token is
+// unrotated token can be spent; every engine evaluates the condition on the
+// latest row under its write lock, so of concurrent rotations exactly one
+// wins), then moves the session on and stores next for the same session, all
+// in one transaction. It reports false, changing nothing, when the old token is
 // unknown or already rotated.
 func (r *SessionRepository) Rotate(ctx context.Context, oldHash []byte, next domain.RefreshToken, now time.Time) (bool, error) {
 	won := false
 	err := r.db.write(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		won = false
+		n, err := r.db.txExec(ctx, tx, `UPDATE refresh_tokens SET rotated_at = ? WHERE hash = ? AND rotated_at IS NULL`, ms(now), oldHash)
+		if err != nil || n != 1 {
+			return r.db.fail(ctx, "rotate refresh token", err)
+		}
 		var session string
-		err := tx.QueryRowxContext(ctx, `UPDATE refresh_tokens SET rotated_at = ?
-			WHERE hash = ? AND rotated_at IS NULL RETURNING session_id`, ms(now), oldHash).Scan(&session)
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil
+		if err := r.db.get(ctx, tx, &session, `SELECT session_id FROM refresh_tokens WHERE hash = ?`, oldHash); err != nil {
+			return r.db.fail(ctx, "rotate refresh token", err)
 		}
-		if err != nil {
-			return fail(ctx, "rotate refresh token", err)
-		}
-		if err := insertRefresh(ctx, tx, domain.SessionID(session), next); err != nil {
-			return fail(ctx, "rotate refresh token", err)
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE sessions SET last_used_at = ?, refresh_expires_at = ? WHERE id = ?`,
+		// The session row first, then the new token (whose foreign key check
+		// reads the session row): every rotation takes its locks in this order.
+		if _, err := r.db.txExec(ctx, tx, `UPDATE sessions SET last_used_at = ?, refresh_expires_at = ? WHERE id = ?`,
 			ms(now), ms(next.ExpiresAt), session); err != nil {
-			return fail(ctx, "rotate refresh token", err)
+			return r.db.fail(ctx, "rotate refresh token", err)
+		}
+		if err := r.insertRefresh(ctx, tx, domain.SessionID(session), next); err != nil {
+			return r.db.fail(ctx, "rotate refresh token", err)
 		}
 		won = true
 		return nil
 	})
-	if err != nil {
-		return false, err
-	}
-	return won, nil
+	return won && err == nil, err
 }
 
-// Touch records that the session was used at now; an unknown session is ignored.
-func (r *SessionRepository) Touch(ctx context.Context, id domain.SessionID, now time.Time) error {
-	return r.db.write(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE sessions SET last_used_at = ? WHERE id = ?`, ms(now), string(id))
-		return fail(ctx, "touch session", err)
-	})
-}
-
-// Revoke marks the session revoked at now unless it already is, and reports
-// whether it was live before; an unknown session reports false.
+// Revoke marks the session revoked at now unless it already is (a conditional
+// update), and reports whether it was live before; an unknown session reports
+// false.
 func (r *SessionRepository) Revoke(ctx context.Context, id domain.SessionID, now time.Time) (bool, error) {
 	wasLive := false
 	err := r.db.write(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+		wasLive = false
+		n, err := r.db.txExec(ctx, tx, `UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, ms(now), string(id))
+		if err != nil || n != 1 {
+			return r.db.fail(ctx, "revoke session", err)
+		}
 		var exp struct {
 			ExpiresAt        int64 `db:"expires_at"`
 			RefreshExpiresAt int64 `db:"refresh_expires_at"`
 		}
-		err := tx.QueryRowxContext(ctx, `UPDATE sessions SET revoked_at = ?
-			WHERE id = ? AND revoked_at IS NULL RETURNING expires_at, refresh_expires_at`,
-			ms(now), string(id)).StructScan(&exp)
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil
-		}
-		if err != nil {
-			return fail(ctx, "revoke session", err)
+		if err := r.db.get(ctx, tx, &exp, `SELECT expires_at, refresh_expires_at FROM sessions WHERE id = ?`, string(id)); err != nil {
+			return r.db.fail(ctx, "revoke session", err)
 		}
 		wasLive = ms(now) < exp.ExpiresAt && ms(now) < exp.RefreshExpiresAt
 		return nil
 	})
-	if err != nil {
-		return false, err
-	}
-	return wasLive, nil
+	return wasLive && err == nil, err
 }
 
 // RevokeAllForUser revokes every unrevoked session of the user at now and
-// returns their ids.
+// returns their ids: it locks them (the dialect's row lock) and revokes exactly
+// those, so concurrent calls never both report one session.
 func (r *SessionRepository) RevokeAllForUser(ctx context.Context, userID domain.UserID, now time.Time) ([]domain.SessionID, error) {
 	var ids []domain.SessionID
 	err := r.db.write(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
-		err := sqlx.SelectContext(ctx, tx, &ids, `UPDATE sessions SET revoked_at = ?
-			WHERE user_id = ? AND revoked_at IS NULL RETURNING id`, ms(now), string(userID))
-		return fail(ctx, "revoke sessions of user", err)
+		ids = ids[:0]
+		if err := r.db.sel(ctx, tx, &ids, `SELECT id FROM sessions
+			WHERE user_id = ? AND revoked_at IS NULL ORDER BY id`+r.db.d.LockRows, string(userID)); err != nil {
+			return r.db.fail(ctx, "revoke sessions of user", err)
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		args := make([]any, 0, len(ids)+1)
+		args = append(args, ms(now))
+		for _, id := range ids {
+			args = append(args, string(id))
+		}
+		_, err := r.db.txExec(ctx, tx, `UPDATE sessions SET revoked_at = ? WHERE id IN (`+placeholders(len(ids))+`)`, args...)
+		return r.db.fail(ctx, "revoke sessions of user", err)
 	})
 	if err != nil {
 		return nil, err
@@ -225,15 +238,14 @@ func (r *SessionRepository) ListLive(ctx context.Context, userID domain.UserID, 
 // first, to re-seed the denylist.
 func (r *SessionRepository) RevokedSince(ctx context.Context, since time.Time) ([]domain.Session, error) {
 	return r.list(ctx, "list revoked sessions", `SELECT `+sessionColumns+` FROM sessions
-		WHERE revoked_at IS NOT NULL AND revoked_at >= ?
-		ORDER BY revoked_at, id`, ms(since))
+		WHERE revoked_at >= ? ORDER BY revoked_at, id`, ms(since))
 }
 
 // list runs a query for many sessions.
 func (r *SessionRepository) list(ctx context.Context, op, query string, args ...any) ([]domain.Session, error) {
 	var rows []sessionRow
-	if err := sqlx.SelectContext(ctx, r.db.read(ctx), &rows, query, args...); err != nil {
-		return nil, fail(ctx, op, err)
+	if err := r.db.sel(ctx, r.db.reader(ctx), &rows, query, args...); err != nil {
+		return nil, r.db.fail(ctx, op, err)
 	}
 	out := make([]domain.Session, len(rows))
 	for i, row := range rows {
@@ -243,19 +255,12 @@ func (r *SessionRepository) list(ctx context.Context, op, query string, args ...
 }
 
 // DeleteExpired removes the sessions that ended before cutoff (absolute limit,
-// refresh expiry or revocation) and, by cascade, their refresh tokens.
+// refresh expiry or revocation) and, by cascade, their refresh tokens; the
+// count is of sessions only.
 func (r *SessionRepository) DeleteExpired(ctx context.Context, cutoff time.Time) (int, error) {
-	var n int64
-	err := r.db.write(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
-		c := ms(cutoff)
-		res, err := tx.ExecContext(ctx, `DELETE FROM sessions
-			WHERE expires_at < ? OR refresh_expires_at < ? OR revoked_at < ?`, c, c, c)
-		if err != nil {
-			return fail(ctx, "delete expired sessions", err)
-		}
-		n, err = res.RowsAffected()
-		return fail(ctx, "delete expired sessions", err)
-	})
+	c := ms(cutoff)
+	n, err := r.db.exec(ctx, "delete expired sessions", `DELETE FROM sessions
+		WHERE expires_at < ? OR refresh_expires_at < ? OR revoked_at < ?`, c, c, c)
 	if err != nil {
 		return 0, err
 	}

@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"database/sql"
@@ -6,7 +6,7 @@ import (
 )
 
 // ms is how every time is stored: unix milliseconds, which keep comparisons in
-// SQL plain integer comparisons whatever the caller's time zone.
+// SQL plain integer comparisons on every engine, whatever the caller's time zone.
 func ms(t time.Time) int64 { return t.UnixMilli() }
 
 // fromMS is the inverse of ms; times come back in UTC.

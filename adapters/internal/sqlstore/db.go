@@ -1,0 +1,255 @@
+package sqlstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"authd/domain"
+	"authd/ports"
+)
+
+// txAttempts is how many times the outermost transaction runs when it keeps
+// losing lock races, before the loss is reported (as a 503).
+const txAttempts = 4
+
+// DB is an open store: the pools an engine opened, its dialect, and the
+// Transactor and Pinger the core uses directly.
+type DB struct {
+	d Dialect
+	w *sqlx.DB // writes and transactions
+	r *sqlx.DB // reads outside transactions (may be w)
+
+	rebound sync.Map // query written with ? → the engine's placeholders
+}
+
+var (
+	_ ports.Transactor = (*DB)(nil)
+	_ ports.Pinger     = (*DB)(nil)
+)
+
+// New wraps the pools an engine opened: writer for every write and
+// transaction, reader for reads outside transactions (the writer again when
+// the engine has one pool).
+func New(d Dialect, writer, reader *sqlx.DB) *DB {
+	if reader == nil {
+		reader = writer
+	}
+	return &DB{d: d, w: writer, r: reader}
+}
+
+// Writer is the pool that writes, for an engine's own maintenance (migrations).
+func (db *DB) Writer() *sqlx.DB { return db.w }
+
+// Reader is the pool of reads outside transactions (the writer when the engine has one pool).
+func (db *DB) Reader() *sqlx.DB { return db.r }
+
+// Ping reports whether the pools answer, for /readyz; failures are wrapped as
+// domain.ErrUnavailable.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.r.PingContext(ctx); err != nil {
+		return db.unavailable("ping", err)
+	}
+	if db.r != db.w {
+		if err := db.w.PingContext(ctx); err != nil {
+			return db.unavailable("ping", err)
+		}
+	}
+	return nil
+}
+
+// q returns query with the engine's placeholders.
+func (db *DB) q(query string) string {
+	if db.d.BindType == sqlx.QUESTION || db.d.BindType == sqlx.UNKNOWN {
+		return query
+	}
+	if v, ok := db.rebound.Load(query); ok {
+		return v.(string)
+	}
+	r := sqlx.Rebind(db.d.BindType, query)
+	db.rebound.Store(query, r)
+	return r
+}
+
+// txKey is the context key under which WithinTx stores its transaction.
+type txKey struct{}
+
+// txValue ties a transaction to the DB that started it, so that a context
+// carrying one store's transaction is never used against another store.
+type txValue struct {
+	db *DB
+	tx *sqlx.Tx
+}
+
+// tx returns the transaction of this DB that ctx carries, or nil.
+func (db *DB) tx(ctx context.Context) *sqlx.Tx {
+	if v, ok := ctx.Value(txKey{}).(txValue); ok && v.db == db {
+		return v.tx
+	}
+	return nil
+}
+
+// reader is what a read runs on: the caller's transaction when there is one
+// (so it sees the transaction's own writes), else the read pool.
+func (db *DB) reader(ctx context.Context) sqlx.ExtContext {
+	if tx := db.tx(ctx); tx != nil {
+		return tx
+	}
+	return db.r
+}
+
+// WithinTx runs fn in one transaction, so that a use case's writes and the mail
+// it enqueues commit or roll back together. A call with a context that already
+// carries this DB's transaction joins it. fn's error, or a panic, rolls back;
+// fn's error is returned as is.
+//
+// When the engine aborts the transaction because it lost a race for locks, the
+// outermost WithinTx rolls back and runs fn again, up to four times in all
+// with a short random pause, since such a loss says nothing about the request.
+// fn must therefore touch nothing but the store through the context it
+// receives, or tolerate running again. Nested calls never retry: the outer
+// transaction is already lost.
+func (db *DB) WithinTx(ctx context.Context, fn func(ctx context.Context) error) error {
+	if db.tx(ctx) != nil {
+		return fn(ctx)
+	}
+	return db.retry(ctx, func() error { return db.runTx(ctx, fn) })
+}
+
+// retry calls run until it does not fail with a lost lock race, at most
+// txAttempts times, pausing a short random while between calls.
+func (db *DB) retry(ctx context.Context, run func() error) error {
+	pause := 5 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		err := run()
+		if err == nil || attempt == txAttempts || db.d.Retryable == nil || !db.d.Retryable(err) || ctx.Err() != nil {
+			return err
+		}
+		timer := time.NewTimer(pause/2 + rand.N(pause))
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return err
+		case <-timer.C:
+		}
+		pause *= 2
+	}
+}
+
+// runTx runs fn in one new transaction.
+func (db *DB) runTx(ctx context.Context, fn func(ctx context.Context) error) error {
+	tx, err := db.w.BeginTxx(ctx, db.d.TxOptions)
+	if err != nil {
+		return db.fail(ctx, "begin transaction", err)
+	}
+	done := false
+	defer func() {
+		if !done { // fn failed or panicked
+			_ = tx.Rollback()
+		}
+	}()
+	if err := fn(context.WithValue(ctx, txKey{}, txValue{db: db, tx: tx})); err != nil {
+		return err
+	}
+	done = true // a failed commit has ended the transaction too
+	if err := tx.Commit(); err != nil {
+		return db.fail(ctx, "commit", err)
+	}
+	return nil
+}
+
+// exec runs one statement and returns how many rows it changed: in the
+// caller's transaction when ctx carries one, else on its own (autocommit, so
+// the statement is atomic by itself), retried like a transaction when it loses
+// a lock race.
+func (db *DB) exec(ctx context.Context, op, query string, args ...any) (int64, error) {
+	var n int64
+	run := func(e sqlx.ExecerContext) error {
+		res, err := e.ExecContext(ctx, db.q(query), args...)
+		if err != nil {
+			return db.fail(ctx, op, err)
+		}
+		n, err = res.RowsAffected()
+		return db.fail(ctx, op, err)
+	}
+	if tx := db.tx(ctx); tx != nil {
+		return n, run(tx)
+	}
+	err := db.retry(ctx, func() error { return run(db.w) })
+	return n, err
+}
+
+// write runs fn with the transaction it must write on: the caller's when ctx
+// carries one, else a new one, so that a conditional update and the read that
+// follows it are one unit and a lost lock race is retried.
+func (db *DB) write(ctx context.Context, fn func(ctx context.Context, tx *sqlx.Tx) error) error {
+	return db.WithinTx(ctx, func(ctx context.Context) error {
+		return fn(ctx, db.tx(ctx))
+	})
+}
+
+// get and sel read one row or many into dest, with the engine's placeholders.
+func (db *DB) get(ctx context.Context, q sqlx.QueryerContext, dest any, query string, args ...any) error {
+	return sqlx.GetContext(ctx, q, dest, db.q(query), args...)
+}
+
+func (db *DB) sel(ctx context.Context, q sqlx.QueryerContext, dest any, query string, args ...any) error {
+	return sqlx.SelectContext(ctx, q, dest, db.q(query), args...)
+}
+
+// txExec runs a statement in tx and returns the rows it changed.
+func (db *DB) txExec(ctx context.Context, tx *sqlx.Tx, query string, args ...any) (int64, error) {
+	res, err := tx.ExecContext(ctx, db.q(query), args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// fail translates a driver error at the boundary: domain errors pass through,
+// a cancelled or expired context and an unusable database become
+// domain.ErrUnavailable, anything else is wrapped with the operation's name
+// (never the SQL text).
+func (db *DB) fail(ctx context.Context, op string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if _, ok := errors.AsType[*domain.Error](err); ok {
+		return err
+	}
+	if db.isUnavailable(ctx, err) {
+		return db.unavailable(op, err)
+	}
+	return fmt.Errorf("%s: %s: %w", db.d.Name, op, err)
+}
+
+// Fail is fail for the engines' own operations (migrations, start-up).
+func (db *DB) Fail(ctx context.Context, op string, err error) error { return db.fail(ctx, op, err) }
+
+func (db *DB) unavailable(op string, err error) error {
+	return domain.WrapUnavailable(fmt.Errorf("%s: %s: %w", db.d.Name, op, err))
+}
+
+// isUnavailable reports whether err means the database could not be used in
+// time, rather than that the request was wrong.
+func (db *DB) isUnavailable(ctx context.Context, err error) bool {
+	if ctx != nil && ctx.Err() != nil {
+		return true
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) ||
+		strings.Contains(err.Error(), "sql: database is closed") || strings.Contains(err.Error(), "sql: connection is already closed") {
+		return true
+	}
+	return db.d.Unavailable != nil && db.d.Unavailable(err)
+}
+
+// placeholders returns n comma-separated question marks, for IN lists.
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}

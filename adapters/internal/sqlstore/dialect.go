@@ -1,0 +1,60 @@
+package sqlstore
+
+import (
+	"database/sql"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// Dialect is what an engine tells the shared repositories about itself.
+type Dialect struct {
+	// Name prefixes error messages ("sqlite", "mysql").
+	Name string
+	// BindType is the engine's placeholder style (sqlx.QUESTION, sqlx.DOLLAR);
+	// the repositories write "?" and the store rebinds once per query.
+	BindType int
+	// LockRows is appended to a SELECT whose rows a transaction then updates
+	// (" FOR UPDATE"); empty where the engine serialises writers anyway.
+	LockRows string
+	// SkipLocked is appended to a SELECT that claims work rows, so concurrent
+	// claimers pass each other by (" FOR UPDATE SKIP LOCKED"); empty where
+	// writers are serialised.
+	SkipLocked string
+	// TxOptions start every transaction (isolation level); nil is the engine's default.
+	TxOptions *sql.TxOptions
+	// Unavailable reports errors that mean the database cannot serve now
+	// (unreachable, overloaded, read-only, timed out), answered 503.
+	Unavailable func(err error) bool
+	// Retryable reports errors that only say the transaction lost a race for
+	// locks (deadlock, lock wait timeout, serialization failure): the outermost
+	// transaction is run again.
+	Retryable func(err error) bool
+	// UniqueViolation reports a violation of the unique key on table.column.
+	UniqueViolation func(err error, table, column string) bool
+	// Text makes text from outside (a user agent, a mail server's error)
+	// storable; nil stores it as it is.
+	Text func(s string) string
+	// LongText does the same for a long free-text column (an error message); nil
+	// is Text.
+	LongText func(s string) string
+}
+
+// Placeholder styles, re-exported so engines need not import sqlx for them.
+const (
+	Question = sqlx.QUESTION
+	Dollar   = sqlx.DOLLAR
+)
+
+func (d Dialect) text(s string) string {
+	if d.Text == nil {
+		return s
+	}
+	return d.Text(s)
+}
+
+func (d Dialect) longText(s string) string {
+	if d.LongText == nil {
+		return d.text(s)
+	}
+	return d.LongText(s)
+}

@@ -1,0 +1,38 @@
+package sqlstore
+
+import (
+	"github.com/google/wire"
+
+	"authd/ports"
+)
+
+// Store is everything an open database provides, as the ports the core uses.
+// An engine's Open returns it; wire takes the ports from its fields, so the
+// composition root never names this package.
+type Store struct {
+	*DB
+	Tx       ports.Transactor
+	Pinger   ports.Pinger
+	Users    ports.UserRepository
+	Sessions ports.SessionRepository
+	Tokens   ports.OneTimeTokenRepository
+	Outbox   ports.Outbox
+	Attempts ports.AttemptLog
+}
+
+// NewStore builds every repository on db.
+func NewStore(db *DB) *Store {
+	return &Store{
+		DB:       db,
+		Tx:       db,
+		Pinger:   db,
+		Users:    NewUserRepository(db),
+		Sessions: NewSessionRepository(db),
+		Tokens:   NewOneTimeTokenRepository(db),
+		Outbox:   NewOutbox(db),
+		Attempts: NewAttemptLog(db),
+	}
+}
+
+// ProviderSet hands the ports of the *Store that an engine's Open returns to wire.
+var ProviderSet = wire.NewSet(wire.FieldsOf(new(*Store), "Tx", "Pinger", "Users", "Sessions", "Tokens", "Outbox", "Attempts"))
