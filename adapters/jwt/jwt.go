@@ -152,8 +152,12 @@ func (i *Issuer) Issue(c ports.AccessClaims) (string, error) {
 // audience, unexpired at now; any failure is domain.ErrInvalidToken, so callers
 // cannot tell (or leak) why.
 func (i *Issuer) Verify(token string, now time.Time) (ports.AccessClaims, error) {
+	if !compactSerialization(token) || checkHeader(token) != nil {
+		return ports.AccessClaims{}, domain.ErrInvalidToken
+	}
 	var c claims
 	parser := gojwt.NewParser(
+		gojwt.WithStrictDecoding(), // trailing bits must be zero; padding stays refused (no WithPaddingAllowed)
 		gojwt.WithValidMethods([]string{i.alg}),
 		gojwt.WithIssuer(i.issuer),
 		gojwt.WithAudience(i.audience),
