@@ -77,6 +77,7 @@ type Server struct {
 	log            *slog.Logger
 	verifyRedirect *url.URL // nil: verification links answer JSON
 	origins        origins
+	probe          routeProbe // which methods a path accepts, for Allow
 }
 
 // ProviderSet lets wire build a Server from a Config, a logger and the inbound ports.
@@ -114,6 +115,7 @@ func NewServer(cfg Config, svc Services, logger *slog.Logger) *Server {
 		CaseSensitive:         true,
 	})
 	s.guardMethods()
+	s.finishResponses()
 	s.routes()
 	return s
 }
