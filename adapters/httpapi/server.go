@@ -78,6 +78,7 @@ type Server struct {
 	verifyRedirect *url.URL // nil: verification links answer JSON
 	origins        origins
 	probe          routeProbe // which methods a path accepts, for Allow
+	linger         lingerer   // connections drained after their close
 }
 
 // ProviderSet lets wire build a Server from a Config, a logger and the inbound ports.
@@ -123,12 +124,18 @@ func NewServer(cfg Config, svc Services, logger *slog.Logger) *Server {
 // App exposes the Fiber app so tests can drive it with app.Test.
 func (s *Server) App() *fiber.App { return s.app }
 
-// Listen serves requests on ln until Shutdown; the caller owns the listener's address.
-func (s *Server) Listen(ln net.Listener) error { return s.app.Listener(ln) }
+// Listen serves requests on ln until Shutdown; the caller owns the listener's
+// address. Closed connections are drained for a moment first (see linger.go), so
+// that an early answer such as a 413 reaches a client that is still sending.
+func (s *Server) Listen(ln net.Listener) error { return s.app.Listener(s.linger.listener(ln)) }
 
-// Shutdown stops accepting connections and waits for in-flight requests to finish,
-// or closes them when ctx ends first.
-func (s *Server) Shutdown(ctx context.Context) error { return s.app.ShutdownWithContext(ctx) }
+// Shutdown stops accepting connections and waits for in-flight requests to finish
+// and closed connections to drain, or closes them when ctx ends first.
+func (s *Server) Shutdown(ctx context.Context) error {
+	err := s.app.ShutdownWithContext(ctx)
+	s.linger.wait(ctx)
+	return err
+}
 
 // routes registers every endpoint. Routes are grouped by prefix so that later
 // endpoints (refresh, logout, password, sessions) slot into the same groups and
