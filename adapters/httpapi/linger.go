@@ -19,8 +19,8 @@ import (
 // end of the response), reads and discards what is still arriving, and closes the
 // socket once the client is done or a bound is reached.
 const (
-	lingerTime     = 10 * time.Second // longest a closed connection is drained
-	lingerIdle     = 2 * time.Second  // a client that sends nothing for this long is done
+	lingerTime     = 30 * time.Second // longest a closed connection is drained (nginx's lingering_time)
+	lingerIdle     = 5 * time.Second  // a client that sends nothing for this long is done (lingering_timeout)
 	lingerMaxBytes = 64 << 20         // most that is read and discarded per connection
 	lingerMaxConns = 256              // connections drained at once; beyond, close at once
 )

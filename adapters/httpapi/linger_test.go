@@ -94,7 +94,7 @@ func TestLingeringClose(t *testing.T) {
 	t.Parallel()
 	t.Run("the client reads the response and its end while it goes on sending", func(t *testing.T) {
 		t.Parallel()
-		l := &lingerer{}
+		l := &lingerer{idle: time.Minute} // a busy machine may pause the writer
 		server, client := lingerPair(t, l)
 		if _, err := server.Write([]byte("answer")); err != nil {
 			t.Fatal(err)
@@ -158,6 +158,23 @@ func TestLingeringClose(t *testing.T) {
 			t.Fatal("a close after wait drains")
 		}
 		if _, err := otherClient.Read(make([]byte, 1)); !errors.Is(err, io.EOF) && !isReset(err) {
+			t.Fatalf("read after the close: %v", err)
+		}
+	})
+	t.Run("beyond the most connections drained at once, a close is immediate", func(t *testing.T) {
+		t.Parallel()
+		l := &lingerer{conns: map[*lingerConn]struct{}{}}
+		for range lingerMaxConns {
+			l.conns[&lingerConn{}] = struct{}{} // stand-ins for connections being drained
+		}
+		server, client := lingerPair(t, l)
+		if err := server.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if n := draining(l); n != lingerMaxConns {
+			t.Fatalf("%d draining", n)
+		}
+		if _, err := client.Read(make([]byte, 1)); !errors.Is(err, io.EOF) {
 			t.Fatalf("read after the close: %v", err)
 		}
 	})
