@@ -26,8 +26,9 @@ const (
 	readBufferSize = 16 << 10
 	// The underlying server refuses bodies above this ceiling before any handler
 	// runs; bodies between the configured limit and the ceiling are read and then
-	// refused by the request middleware, which keeps the connection usable and the
-	// 413 deliverable (a server that stops reading mid-body makes clients see resets).
+	// refused by the request middleware, which keeps the connection usable. Above
+	// the ceiling the server answers at once and closes the connection, which then
+	// lingers (linger.go) so that the 413 reaches the client instead of a reset.
 	minBodyCeiling    = 1 << 20
 	bodyCeilingFactor = 16
 )
