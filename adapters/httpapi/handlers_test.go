@@ -270,7 +270,7 @@ func TestHealthzAndJWKS(t *testing.T) {
 		t.Fatalf("healthz: %d %s", resp.StatusCode, body)
 	}
 	resp, body = send(t, s, jsonRequest(http.MethodGet, "/.well-known/jwks.json", ""))
-	if resp.StatusCode != 200 || string(body) != `{"keys":[]}` || resp.Header.Get("Content-Type") != "application/json" {
+	if resp.StatusCode != 200 || string(body) != `{"keys":[]}` || resp.Header.Get("Content-Type") != "application/json; charset=utf-8" {
 		t.Fatalf("jwks: %d %q %s", resp.StatusCode, resp.Header.Get("Content-Type"), body)
 	}
 }

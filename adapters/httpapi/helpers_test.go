@@ -215,8 +215,8 @@ func jsonRequest(method, target, body string) *http.Request {
 // decodeProblem checks that body is exactly the contract's error shape and returns it.
 func decodeProblem(t *testing.T, resp *http.Response, body []byte) problem {
 	t.Helper()
-	if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
-		t.Errorf("error Content-Type = %q, want application/json", ct)
+	if ct := resp.Header.Get("Content-Type"); ct != "application/json; charset=utf-8" {
+		t.Errorf("error Content-Type = %q, want application/json; charset=utf-8", ct)
 	}
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(body, &raw); err != nil {

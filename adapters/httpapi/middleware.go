@@ -150,7 +150,7 @@ func (s *Server) guardMethods() {
 	}
 	srv := s.app.Server()
 	srv.Handler = methodGuard(srv.Handler, s.app.AcquireCtx, s.app.ReleaseCtx, known, func(c *fiber.Ctx) {
-		_ = s.handleError(c, fiber.ErrMethodNotAllowed) // handleError writes the response; its error is the write's
+		s.rejectUnknownMethod(c)
 	})
 }
 

@@ -119,10 +119,11 @@ func TestUnmatchedRoutesAnswerInTheErrorShape(t *testing.T) {
 		{"unknown path", http.MethodGet, "/api/v1/nothing", 404, "not_found", ""},
 		{"unknown path under a group", http.MethodPost, "/api/v1/auth/nothing", 404, "not_found", ""},
 		{"paths are case-sensitive", http.MethodGet, "/HEALTHZ", 404, "not_found", ""},
-		{"wrong method on a POST route", http.MethodGet, "/api/v1/auth/login", 405, "method_not_allowed", "POST"},
-		{"wrong method on a GET/PATCH/DELETE route", http.MethodPut, "/api/v1/users/me", 405, "method_not_allowed", "GET, HEAD, DELETE, PATCH"},
-		{"a method nobody knows", "FROB", "/healthz", 405, "method_not_allowed", ""},
-		{"a lower-case method", "get", "/healthz", 405, "method_not_allowed", ""},
+		{"wrong method on a POST route", http.MethodGet, "/api/v1/auth/login", 405, "method_not_allowed", "POST, OPTIONS"},
+		{"wrong method on a GET/PATCH/DELETE route", http.MethodPut, "/api/v1/users/me", 405, "method_not_allowed", "GET, HEAD, DELETE, PATCH, OPTIONS"},
+		{"a method nobody knows", "FROB", "/healthz", 405, "method_not_allowed", "GET, HEAD, OPTIONS"},
+		{"a lower-case method", "get", "/healthz", 405, "method_not_allowed", "GET, HEAD, OPTIONS"},
+		{"a method nobody knows on an unknown path", "FROB", "/nope", 404, "not_found", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -27,8 +27,9 @@ const (
 	readBufferSize = 16 << 10
 	// The underlying server refuses bodies above this ceiling before any handler
 	// runs; bodies between the configured limit and the ceiling are read and then
-	// refused by the request middleware, which keeps the connection usable and the
-	// 413 deliverable (a server that stops reading mid-body makes clients see resets).
+	// refused by the request middleware, which keeps the connection usable. Above
+	// the ceiling the server answers at once and closes the connection, which then
+	// lingers (linger.go) so that the 413 reaches the client instead of a reset.
 	minBodyCeiling    = 1 << 20
 	bodyCeilingFactor = 16
 )
@@ -80,6 +81,8 @@ type Server struct {
 	log            *slog.Logger
 	verifyRedirect *url.URL // nil: verification links answer JSON
 	origins        origins
+	probe          routeProbe // which methods a path accepts, for Allow
+	linger         lingerer   // connections drained after their close
 }
 
 // ProviderSet lets wire build a Server from a Config, a logger and the inbound ports.
@@ -117,6 +120,7 @@ func NewServer(cfg Config, svc Services, logger *slog.Logger) *Server {
 		CaseSensitive:         true,
 	})
 	s.guardMethods()
+	s.finishResponses()
 	s.routes()
 	return s
 }
@@ -124,12 +128,18 @@ func NewServer(cfg Config, svc Services, logger *slog.Logger) *Server {
 // App exposes the Fiber app so tests can drive it with app.Test.
 func (s *Server) App() *fiber.App { return s.app }
 
-// Listen serves requests on ln until Shutdown; the caller owns the listener's address.
-func (s *Server) Listen(ln net.Listener) error { return s.app.Listener(ln) }
+// Listen serves requests on ln until Shutdown; the caller owns the listener's
+// address. Closed connections are drained for a moment first (see linger.go), so
+// that an early answer such as a 413 reaches a client that is still sending.
+func (s *Server) Listen(ln net.Listener) error { return s.app.Listener(s.linger.listener(ln)) }
 
-// Shutdown stops accepting connections and waits for in-flight requests to finish,
-// or closes them when ctx ends first.
-func (s *Server) Shutdown(ctx context.Context) error { return s.app.ShutdownWithContext(ctx) }
+// Shutdown stops accepting connections and waits for in-flight requests to finish
+// and closed connections to drain, or closes them when ctx ends first.
+func (s *Server) Shutdown(ctx context.Context) error {
+	err := s.app.ShutdownWithContext(ctx)
+	s.linger.wait(ctx)
+	return err
+}
 
 // routes registers every endpoint. Routes are grouped by prefix so that later
 // endpoints (refresh, logout, password, sessions) slot into the same groups and

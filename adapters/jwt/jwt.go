@@ -149,11 +149,16 @@ func (i *Issuer) Issue(c ports.AccessClaims) (string, error) {
 }
 
 // Verify accepts only tokens of exactly our algorithm, key, typ, issuer and
-// audience, unexpired at now; any failure is domain.ErrInvalidToken, so callers
-// cannot tell (or leak) why.
+// audience, unexpired at now, spelled canonically and with claims of their JSON
+// types (strict.go); any failure is domain.ErrInvalidToken, so callers cannot
+// tell (or leak) why.
 func (i *Issuer) Verify(token string, now time.Time) (ports.AccessClaims, error) {
+	if !compactSerialization(token) || checkHeader(token) != nil {
+		return ports.AccessClaims{}, domain.ErrInvalidToken
+	}
 	var c claims
 	parser := gojwt.NewParser(
+		gojwt.WithStrictDecoding(), // trailing bits must be zero; padding stays refused (no WithPaddingAllowed)
 		gojwt.WithValidMethods([]string{i.alg}),
 		gojwt.WithIssuer(i.issuer),
 		gojwt.WithAudience(i.audience),
