@@ -69,7 +69,9 @@ func (pc *PasswordChange) ChangePassword(ctx context.Context, p ports.Principal,
 	var tokens ports.SessionTokens
 	err = pc.tx.WithinTx(ctx, func(ctx context.Context) error {
 		err := pc.users.Update(ctx, u.ID, func(cur *domain.User) error {
-			cur.PasswordHash, cur.UpdatedAt = hash, now
+			if err := cur.SetPassword(hash, now); err != nil {
+				return domain.ErrTokenRevoked // closed meanwhile: the caller's token is no good
+			}
 			*u = *cur
 			return nil
 		})

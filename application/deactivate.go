@@ -43,10 +43,7 @@ func (d *Deactivation) Deactivate(ctx context.Context, p ports.Principal, passwo
 	now := d.clock.Now()
 	var revoked []domain.SessionID
 	err = d.tx.WithinTx(ctx, func(ctx context.Context) error {
-		err := d.users.Update(ctx, u.ID, func(cur *domain.User) error {
-			cur.DeactivatedAt, cur.UpdatedAt = &now, now
-			return nil
-		})
+		err := d.users.Update(ctx, u.ID, func(cur *domain.User) error { return cur.Deactivate(now) })
 		if err != nil {
 			return err
 		}

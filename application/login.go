@@ -134,10 +134,7 @@ func (l *Login) upgradeHash(ctx context.Context, u *domain.User, password string
 	newHash, err := l.hasher.Hash(ctx, password)
 	if err == nil {
 		err = l.users.Update(ctx, u.ID, func(cur *domain.User) error {
-			if cur.PasswordHash != u.PasswordHash {
-				return nil // changed meanwhile: keep the newer password
-			}
-			cur.PasswordHash = newHash
+			cur.UpgradeHash(u.PasswordHash, newHash) // a password changed meanwhile is kept
 			return nil
 		})
 	}

@@ -31,18 +31,13 @@ func (p *Profile) Me(ctx context.Context, who ports.Principal) (*domain.User, er
 func (p *Profile) Update(ctx context.Context, who ports.Principal, patch domain.ProfilePatch) (*domain.User, error) {
 	var updated domain.User
 	err := p.users.Update(ctx, who.UserID, func(u *domain.User) error {
-		prof, err := patch.Apply(u.Profile)
-		if err != nil {
+		if err := u.UpdateProfile(patch, p.clock.Now()); err != nil {
 			return err
-		}
-		if prof != u.Profile {
-			u.Profile = prof
-			u.UpdatedAt = p.clock.Now()
 		}
 		updated = *u
 		return nil
 	})
-	if errors.Is(err, domain.ErrUserNotFound) {
+	if errors.Is(err, domain.ErrUserNotFound) || errors.Is(err, domain.ErrAccountDeactivated) {
 		return nil, domain.ErrTokenRevoked
 	}
 	if err != nil {

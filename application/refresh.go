@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"authd/domain"
 	"authd/ports"
@@ -45,13 +46,8 @@ func (r *Refresh) Refresh(ctx context.Context, token domain.Secret, _ ports.Clie
 		return ports.SessionTokens{}, err
 	}
 	now := r.clock.Now()
-	switch {
-	case sess.RevokedAt != nil:
-		return ports.SessionTokens{}, domain.ErrInvalidRefreshToken
-	case old.RotatedAt != nil:
-		return ports.SessionTokens{}, r.spent(ctx, old, sess)
-	case !sess.Live(now) || !now.Before(old.ExpiresAt):
-		return ports.SessionTokens{}, domain.ErrInvalidRefreshToken
+	if err := r.judge(ctx, old, sess, now); err != nil {
+		return ports.SessionTokens{}, err
 	}
 	u, err := r.users.ByID(ctx, sess.UserID)
 	if errors.Is(err, domain.ErrUserNotFound) {
@@ -68,7 +64,7 @@ func (r *Refresh) Refresh(ctx context.Context, token domain.Secret, _ ports.Clie
 	if err != nil {
 		return ports.SessionTokens{}, fmt.Errorf("refresh: draw token: %w", err)
 	}
-	sess.RefreshExpiresAt = r.issuer.refreshExpiry(sess)
+	sess.RefreshExpiresAt = sess.RefreshExpiry(now, r.settings.RefreshTokenTTL)
 	next := domain.RefreshToken{Hash: secret.Hash(), SessionID: sess.ID, CreatedAt: now, ExpiresAt: sess.RefreshExpiresAt}
 	won, err := r.sessions.Rotate(ctx, old.Hash, next, now)
 	if err != nil {
@@ -80,22 +76,18 @@ func (r *Refresh) Refresh(ctx context.Context, token domain.Secret, _ ports.Clie
 		if err != nil {
 			return ports.SessionTokens{}, err
 		}
-		return ports.SessionTokens{}, r.spent(ctx, old, sess)
+		return ports.SessionTokens{}, r.judge(ctx, old, sess, r.clock.Now())
 	}
 	sess.LastUsedAt = now
 	return r.issuer.tokensFor(u, sess, secret)
 }
 
-// spent answers a token that was already rotated: inside the grace (two tabs
-// racing) the session lives and the client retries with its newest token; after
-// it, the token was replayed, so the session is revoked.
-func (r *Refresh) spent(ctx context.Context, old *domain.RefreshToken, sess *domain.Session) error {
-	now := r.clock.Now()
-	if old.RotatedAt != nil && now.Sub(*old.RotatedAt) < r.settings.RefreshReuseGrace {
-		return domain.ErrRefreshTokenRotated
-	}
-	if sess.RevokedAt != nil {
-		return domain.ErrInvalidRefreshToken
+// judge applies the session's verdict on a presented token; a replay (reuse
+// after the grace) revokes the session at once, on every instance.
+func (r *Refresh) judge(ctx context.Context, old *domain.RefreshToken, sess *domain.Session, now time.Time) error {
+	err := sess.JudgeRefresh(old, now, r.settings.RefreshReuseGrace)
+	if !errors.Is(err, domain.ErrRefreshTokenReused) {
+		return err
 	}
 	if _, err := r.sessions.Revoke(ctx, sess.ID, now); err != nil {
 		return err

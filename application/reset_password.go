@@ -291,15 +291,12 @@ func (r *PasswordReset) wrongCode(ctx context.Context, u *domain.User, key strin
 // counts as verified (the mailbox was just proven), every session ends, every
 // other reset secret is voided and the owner is told.
 func (r *PasswordReset) complete(ctx context.Context, u *domain.User, password, hash string, now time.Time) ([]domain.SessionID, error) {
-	if u.Deactivated() {
-		return nil, domain.ErrAccountDeactivated
-	}
-	if err := r.settings.PasswordPolicy.Check("newPassword", password, u.Email); err != nil {
-		return nil, err
-	}
 	err := r.users.Update(ctx, u.ID, func(cur *domain.User) error {
-		cur.PasswordHash, cur.EmailVerified, cur.UpdatedAt = hash, true, now
-		return nil
+		// On the fresh row: a reset races with a deactivation or an email change.
+		if err := r.settings.PasswordPolicy.Check("newPassword", password, cur.Email); err != nil {
+			return err
+		}
+		return cur.ResetPassword(hash, now)
 	})
 	if err != nil {
 		return nil, err

@@ -3,7 +3,6 @@ package application
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"authd/domain"
 	"authd/ports"
@@ -41,22 +40,12 @@ func (s *SessionIssuer) Start(ctx context.Context, u *domain.User, client ports.
 		UserAgent:  client.UserAgent,
 		IP:         client.IP,
 	}
-	sess.RefreshExpiresAt = s.refreshExpiry(sess)
+	sess.RefreshExpiresAt = sess.RefreshExpiry(now, s.settings.RefreshTokenTTL)
 	rt := domain.RefreshToken{Hash: refresh.Hash(), SessionID: sess.ID, CreatedAt: now, ExpiresAt: sess.RefreshExpiresAt}
 	if err := s.sessions.Create(ctx, sess, rt); err != nil {
 		return ports.SessionTokens{}, err
 	}
 	return s.tokensFor(u, sess, refresh)
-}
-
-// refreshExpiry is the sliding refresh lifetime from now, capped by the
-// session's absolute limit.
-func (s *SessionIssuer) refreshExpiry(sess *domain.Session) time.Time {
-	exp := s.clock.Now().Add(s.settings.RefreshTokenTTL)
-	if exp.After(sess.ExpiresAt) {
-		exp = sess.ExpiresAt
-	}
-	return exp
 }
 
 // tokensFor signs an access token for the session and packs the client's view.

@@ -94,12 +94,8 @@ func (v *EmailVerification) Verify(ctx context.Context, token domain.Secret, cli
 		}
 		userID = t.UserID
 		return v.users.Update(ctx, t.UserID, func(u *domain.User) error {
-			if u.Deactivated() {
-				return domain.ErrInvalidVerificationToken
-			}
-			if !u.EmailVerified {
-				u.EmailVerified = true
-				u.UpdatedAt = v.clock.Now()
+			if u.VerifyEmail(v.clock.Now()) != nil {
+				return domain.ErrInvalidVerificationToken // a closed account cannot be verified
 			}
 			return nil
 		})

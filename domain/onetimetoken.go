@@ -31,3 +31,31 @@ type OneTimeToken struct {
 func (t *OneTimeToken) Usable(now time.Time) bool {
 	return t.UsedAt == nil && now.Before(t.ExpiresAt)
 }
+
+// Redeem spends the token at now; ErrTokenNotFound when it is used, voided or
+// expired (stores apply the same rule in one conditional update).
+func (t *OneTimeToken) Redeem(now time.Time) error {
+	if !t.Usable(now) {
+		return ErrTokenNotFound
+	}
+	t.UsedAt = &now
+	return nil
+}
+
+// Burn voids the token at now, so that a newer one is the only one that
+// works; a spent token stays as it is.
+func (t *OneTimeToken) Burn(now time.Time) {
+	if t.UsedAt == nil {
+		t.UsedAt = &now
+	}
+}
+
+// Try counts one guess of a code at now, unless the token can no longer be
+// used or already had max; it reports whether the guess was counted.
+func (t *OneTimeToken) Try(max int, now time.Time) bool {
+	if !t.Usable(now) || t.Attempts >= max {
+		return false
+	}
+	t.Attempts++
+	return true
+}

@@ -25,6 +25,36 @@ func (s *Session) Live(now time.Time) bool {
 	return s.RevokedAt == nil && now.Before(s.ExpiresAt) && now.Before(s.RefreshExpiresAt)
 }
 
+// RefreshExpiry is the expiry of a refresh token issued at now: the sliding
+// lifetime ttl, never past the session's absolute limit.
+func (s *Session) RefreshExpiry(now time.Time, ttl time.Duration) time.Time {
+	exp := now.Add(ttl)
+	if exp.After(s.ExpiresAt) {
+		exp = s.ExpiresAt
+	}
+	return exp
+}
+
+// JudgeRefresh decides what a presented refresh token t of this session is
+// worth at now: nil when it may be rotated; ErrRefreshTokenRotated when it was
+// spent less than grace ago (two tabs racing: the session lives);
+// ErrRefreshTokenReused when it was spent earlier (a replay: the caller must
+// revoke the session); ErrInvalidRefreshToken when the session is revoked or
+// over, or the token expired.
+func (s *Session) JudgeRefresh(t *RefreshToken, now time.Time, grace time.Duration) error {
+	switch {
+	case s.RevokedAt != nil:
+		return ErrInvalidRefreshToken
+	case t.RotatedAt != nil && now.Sub(*t.RotatedAt) < grace:
+		return ErrRefreshTokenRotated
+	case t.RotatedAt != nil:
+		return ErrRefreshTokenReused
+	case !s.Live(now) || !now.Before(t.ExpiresAt):
+		return ErrInvalidRefreshToken
+	}
+	return nil
+}
+
 // RefreshToken is the stored form of one refresh token of a session: only its hash.
 // RotatedAt is set when it was exchanged for a newer token; presenting it again after
 // the reuse grace is reuse.

@@ -23,8 +23,92 @@ type User struct {
 	UpdatedAt     time.Time
 }
 
-// Deactivated reports whether the account was closed by its owner.
+// Deactivated reports whether the account was closed (by its owner or an admin).
 func (u *User) Deactivated() bool { return u.DeactivatedAt != nil }
+
+// The state changes of an account. Each checks its preconditions and returns a
+// domain error when they do not hold, so that a repository's update closure can
+// call it on the fresh row and abort the transaction.
+
+// Deactivate closes the account at now; ErrAccountDeactivated when it already is.
+func (u *User) Deactivate(now time.Time) error {
+	if u.Deactivated() {
+		return ErrAccountDeactivated
+	}
+	u.DeactivatedAt, u.UpdatedAt = &now, now
+	return nil
+}
+
+// Reactivate opens a closed account again at now; an active account stays as it is.
+func (u *User) Reactivate(now time.Time) {
+	if u.Deactivated() {
+		u.DeactivatedAt, u.UpdatedAt = nil, now
+	}
+}
+
+// VerifyEmail records that the owner proved control of the address;
+// ErrAccountDeactivated for a closed account.
+func (u *User) VerifyEmail(now time.Time) error {
+	if u.Deactivated() {
+		return ErrAccountDeactivated
+	}
+	if !u.EmailVerified {
+		u.EmailVerified, u.UpdatedAt = true, now
+	}
+	return nil
+}
+
+// SetPassword stores a new password hash; ErrAccountDeactivated for a closed account.
+func (u *User) SetPassword(hash string, now time.Time) error {
+	if u.Deactivated() {
+		return ErrAccountDeactivated
+	}
+	u.PasswordHash, u.UpdatedAt = hash, now
+	return nil
+}
+
+// ResetPassword stores a new password after the owner proved control of the
+// mailbox, which also verifies the address; ErrAccountDeactivated for a closed account.
+func (u *User) ResetPassword(hash string, now time.Time) error {
+	if err := u.SetPassword(hash, now); err != nil {
+		return err
+	}
+	return u.VerifyEmail(now)
+}
+
+// UpgradeHash replaces the password hash with a stronger one of the same
+// password, unless the password changed since old was read; it reports whether
+// it did. It is no change of the account, so UpdatedAt stays.
+func (u *User) UpgradeHash(old, stronger string) bool {
+	if u.PasswordHash != old {
+		return false
+	}
+	u.PasswordHash = stronger
+	return true
+}
+
+// ChangeRole gives the account role r at now.
+func (u *User) ChangeRole(r Role, now time.Time) {
+	if u.Role != r {
+		u.Role, u.UpdatedAt = r, now
+	}
+}
+
+// UpdateProfile applies patch at now; a validation error naming every bad
+// field changes nothing, and so does ErrAccountDeactivated for a closed account.
+func (u *User) UpdateProfile(patch ProfilePatch, now time.Time) error {
+	if u.Deactivated() {
+		return ErrAccountDeactivated
+	}
+	p, err := patch.Apply(u.Profile)
+	if err != nil {
+		return err
+	}
+	if p != u.Profile {
+		u.Profile, u.UpdatedAt = p, now
+	}
+	return nil
+}
 
 // Profile holds the optional, user-editable details; an empty string means unset.
 type Profile struct {

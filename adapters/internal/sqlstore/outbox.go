@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"crypto/rand"
-	"fmt"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -34,18 +33,14 @@ type outboxRow struct {
 	LastError     string `db:"last_error"`
 }
 
-func (r outboxRow) message() (domain.OutboxMessage, error) {
-	to, err := domain.ParseEmail(r.Recipient)
-	if err != nil {
-		return domain.OutboxMessage{}, fmt.Errorf("stored recipient of message %s is invalid", r.ID)
-	}
+func (r outboxRow) message() domain.OutboxMessage {
 	return domain.OutboxMessage{
-		Message:       domain.Message{ID: r.ID, To: to, Subject: r.Subject, Text: r.TextBody, HTML: r.HTMLBody},
+		Message:       domain.Message{ID: r.ID, To: domain.EmailFromDatabase(r.Recipient), Subject: r.Subject, Text: r.TextBody, HTML: r.HTMLBody},
 		CreatedAt:     fromMS(r.CreatedAt),
 		Attempts:      r.Attempts,
 		NextAttemptAt: fromMS(r.NextAttemptAt),
 		LastError:     r.LastError,
-	}, nil
+	}
 }
 
 // Enqueue stores m, due at now; a message without an ID gets a random one so
@@ -96,11 +91,7 @@ func (o *Outbox) Claim(ctx context.Context, now time.Time, lease time.Duration, 
 	}
 	out := make([]domain.OutboxMessage, 0, len(rows))
 	for _, r := range rows {
-		m, err := r.message()
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
+		out = append(out, r.message())
 	}
 	return out, nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 
 	"github.com/jmoiron/sqlx"
 
@@ -40,14 +39,12 @@ type userRow struct {
 const userColumns = `id, email, password_hash, first_name, last_name, phone, gender, profile_image,
 	role, email_verified, deactivated_at, created_at, updated_at`
 
-func (r userRow) user() (*domain.User, error) {
-	email, err := domain.ParseEmail(r.Email)
-	if err != nil {
-		return nil, fmt.Errorf("stored email of user %s is invalid", r.ID)
-	}
+// user rebuilds the account as stored; stored data is trusted, not validated
+// again (a rule tightened later must not make existing accounts unreadable).
+func (r userRow) user() *domain.User {
 	return &domain.User{
 		ID:           domain.UserID(r.ID),
-		Email:        email,
+		Email:        domain.EmailFromDatabase(r.Email),
 		PasswordHash: r.PasswordHash,
 		Profile: domain.Profile{
 			FirstName: r.FirstName, LastName: r.LastName, Phone: r.Phone,
@@ -58,7 +55,7 @@ func (r userRow) user() (*domain.User, error) {
 		DeactivatedAt: fromNullMS(r.DeactivatedAt),
 		CreatedAt:     fromMS(r.CreatedAt),
 		UpdatedAt:     fromMS(r.UpdatedAt),
-	}, nil
+	}
 }
 
 // Create stores a new user; domain.ErrEmailTaken when the email is in use.
@@ -96,7 +93,7 @@ func (r *UserRepository) one(ctx context.Context, q sqlx.QueryerContext, op, que
 		}
 		return nil, r.db.fail(ctx, op, err)
 	}
-	return row.user()
+	return row.user(), nil
 }
 
 // Update loads and locks the user (the dialect's row lock) in a transaction, the
