@@ -13,7 +13,7 @@ import (
 
 func TestAbuseLimits(t *testing.T) {
 	client := ports.Client{IP: "203.0.113.7"}
-	login := func(e *env, email, password string) error {
+	login := func(e *env, email string, password domain.Secret) error {
 		_, err := e.login.Login(ctx, ports.LoginInput{Email: email, Password: password, Client: client})
 		return err
 	}

@@ -50,7 +50,7 @@ func (pc *PasswordChange) ChangePassword(ctx context.Context, p ports.Principal,
 	}
 	if err := validateAll(
 		missing,
-		pc.settings.PasswordPolicy.Check("newPassword", in.NewPassword, u.Email),
+		pc.settings.PasswordPolicy.Check("newPassword", in.NewPassword.Reveal(), u.Email),
 		domain.CheckConfirm("newPasswordConfirm", in.NewPassword, in.NewPasswordConfirm),
 	); err != nil {
 		return ports.SessionTokens{}, err
@@ -111,7 +111,7 @@ func currentUser(ctx context.Context, users ports.UserRepository, p ports.Princi
 }
 
 // checkPassword verifies a password the caller must re-enter for a sensitive action.
-func checkPassword(ctx context.Context, hasher ports.PasswordHasher, u *domain.User, password string) error {
+func checkPassword(ctx context.Context, hasher ports.PasswordHasher, u *domain.User, password domain.Secret) error {
 	if password == "" {
 		return domain.ErrInvalidCurrentPassword
 	}

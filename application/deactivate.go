@@ -31,7 +31,7 @@ func NewDeactivation(tx ports.Transactor, users ports.UserRepository, sessions p
 
 // Deactivate checks the password, marks the account deactivated, revokes every
 // session and voids every outstanding emailed token; see ports.Deactivation.
-func (d *Deactivation) Deactivate(ctx context.Context, p ports.Principal, password string) error {
+func (d *Deactivation) Deactivate(ctx context.Context, p ports.Principal, password domain.Secret) error {
 	u, err := currentUser(ctx, d.users, p)
 	if err != nil {
 		return err

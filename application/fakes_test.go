@@ -56,8 +56,11 @@ type fakeHasher struct {
 	verifies int
 }
 
-func (h *fakeHasher) Hash(_ context.Context, pw string) (string, error) { return "hash:" + pw, nil }
-func (h *fakeHasher) Verify(_ context.Context, hash, pw string) (bool, bool, error) {
+func (h *fakeHasher) Hash(_ context.Context, secret domain.Secret) (string, error) {
+	return "hash:" + secret.Reveal(), nil
+}
+func (h *fakeHasher) Verify(_ context.Context, hash string, secret domain.Secret) (bool, bool, error) {
+	pw := secret.Reveal()
 	h.mu.Lock()
 	h.verifies++
 	h.mu.Unlock()
@@ -559,7 +562,7 @@ type env struct {
 
 func newEnv(mod ...func(*Settings)) *env {
 	settings := DefaultSettings()
-	settings.HMACKey = []byte("test hmac key, 32 bytes at least!")
+	settings.HMACKey = "test hmac key, 32 bytes at least!"
 	e := &env{clock: newClock(), random: &fakeRandom{}, store: newStore(), hasher: &fakeHasher{}, settings: settings, logs: &bytes.Buffer{},
 		denylist: &fakeDenylist{revoked: map[domain.SessionID]time.Time{}}, counters: &fakeCounters{events: map[string][]time.Time{}}}
 	for _, m := range mod {

@@ -111,7 +111,7 @@ func (l *Login) check(ctx context.Context, email domain.Email, in ports.LoginInp
 
 // burnPasswordWork verifies password against a hash of a throwaway password with
 // the current parameters, so an unknown email costs what a wrong password does.
-func (l *Login) burnPasswordWork(ctx context.Context, password string) error {
+func (l *Login) burnPasswordWork(ctx context.Context, password domain.Secret) error {
 	l.dummyMu.Lock()
 	if l.dummyHash == "" {
 		h, err := l.hasher.Hash(ctx, "authd timing equaliser, never a real password")
@@ -130,7 +130,7 @@ func (l *Login) burnPasswordWork(ctx context.Context, password string) error {
 // upgradeHash replaces an outdated password hash (bcrypt, older parameters) now
 // that the password is known to be right. A failure only delays the upgrade to
 // the next login, so it is logged rather than failing the login.
-func (l *Login) upgradeHash(ctx context.Context, u *domain.User, password string) {
+func (l *Login) upgradeHash(ctx context.Context, u *domain.User, password domain.Secret) {
 	newHash, err := l.hasher.Hash(ctx, password)
 	if err == nil {
 		err = l.users.Update(ctx, u.ID, func(cur *domain.User) error {

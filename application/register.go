@@ -40,7 +40,7 @@ func (r *Registration) Register(ctx context.Context, in ports.RegisterInput) (po
 	profile, profileErr := domain.ProfilePatch{}.Apply(in.Profile)
 	if err := validateAll(
 		emailErr,
-		r.settings.PasswordPolicy.Check("password", in.Password, email),
+		r.settings.PasswordPolicy.Check("password", in.Password.Reveal(), email),
 		domain.CheckConfirm("passwordConfirm", in.Password, in.PasswordConfirm),
 		roleErr,
 		profileErr,

@@ -102,10 +102,10 @@ func TestRegister(t *testing.T) {
 		{"names every bad field at once", func(in *ports.RegisterInput) {
 			in.Email, in.Password, in.Profile.Phone = "nope", "short", "12345"
 		}, []string{"email", "password", "phone"}},
-		{"refuses a confirmation that differs", func(in *ports.RegisterInput) { in.PasswordConfirm = ptr("other password") }, []string{"passwordConfirm"}},
+		{"refuses a confirmation that differs", func(in *ports.RegisterInput) { in.PasswordConfirm = ptr(domain.Secret("other password")) }, []string{"passwordConfirm"}},
 		{"refuses a password equal to the email", func(in *ports.RegisterInput) { in.Password = "jane@example.com" }, []string{"password"}},
 		{"refuses a role that may not be self-assigned", func(in *ports.RegisterInput) { in.Role = "admin" }, []string{"role"}},
-		{"refuses a password over 128 characters", func(in *ports.RegisterInput) { in.Password = strings.Repeat("é", 129) }, []string{"password"}},
+		{"refuses a password over 128 characters", func(in *ports.RegisterInput) { in.Password = domain.Secret(strings.Repeat("é", 129)) }, []string{"password"}},
 		{"refuses a profile image that is not http(s)", func(in *ports.RegisterInput) { in.Profile.ProfileImage = "javascript:alert(1)" }, []string{"profileImage"}},
 	}
 	for _, tc := range invalid {

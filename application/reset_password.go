@@ -169,7 +169,7 @@ func (r *PasswordReset) Reset(ctx context.Context, in ports.ResetInput) error {
 	}
 	if err := validateAll(
 		inputErr,
-		r.settings.PasswordPolicy.Check("newPassword", in.NewPassword, domain.Email{}),
+		r.settings.PasswordPolicy.Check("newPassword", in.NewPassword.Reveal(), domain.Email{}),
 		domain.CheckConfirm("newPasswordConfirm", in.NewPassword, in.NewPasswordConfirm),
 	); err != nil {
 		return err
@@ -290,10 +290,10 @@ func (r *PasswordReset) wrongCode(ctx context.Context, u *domain.User, key strin
 // complete stores the new password inside the caller's transaction: the email
 // counts as verified (the mailbox was just proven), every session ends, every
 // other reset secret is voided and the owner is told.
-func (r *PasswordReset) complete(ctx context.Context, u *domain.User, password, hash string, now time.Time) ([]domain.SessionID, error) {
+func (r *PasswordReset) complete(ctx context.Context, u *domain.User, password domain.Secret, hash string, now time.Time) ([]domain.SessionID, error) {
 	err := r.users.Update(ctx, u.ID, func(cur *domain.User) error {
 		// On the fresh row: a reset races with a deactivation or an email change.
-		if err := r.settings.PasswordPolicy.Check("newPassword", password, cur.Email); err != nil {
+		if err := r.settings.PasswordPolicy.Check("newPassword", password.Reveal(), cur.Email); err != nil {
 			return err
 		}
 		return cur.ResetPassword(hash, now)
@@ -326,7 +326,7 @@ func (r *PasswordReset) finish(ctx context.Context, u *domain.User, revoked []do
 // otpHash keys a code with the server secret and the user, so equal codes of two
 // users never collide and a stolen table cannot be brute-forced offline.
 func (r *PasswordReset) otpHash(uid domain.UserID, code domain.Secret) []byte {
-	m := hmac.New(sha256.New, r.settings.HMACKey)
+	m := hmac.New(sha256.New, []byte(r.settings.HMACKey.Reveal()))
 	m.Write([]byte("reset-otp\x00" + string(uid) + "\x00" + code.Reveal()))
 	return m.Sum(nil)
 }

@@ -182,7 +182,7 @@ func TestResetByLink(t *testing.T) {
 			"both methods":  {Token: "t", Email: "jane@example.com", OTP: "123456", NewPassword: "brand new password"},
 			"otp alone":     {OTP: "123456", NewPassword: "brand new password"},
 			"weak password": {Token: "t", NewPassword: "short"},
-			"mismatch":      {Token: "t", NewPassword: "brand new password", NewPasswordConfirm: ptr("other")},
+			"mismatch":      {Token: "t", NewPassword: "brand new password", NewPasswordConfirm: ptr(domain.Secret("other"))},
 		} {
 			if err := e.reset.Reset(ctx, bad); !errors.Is(err, domain.ErrValidation) {
 				t.Errorf("%s: %v", name, err)

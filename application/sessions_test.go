@@ -313,7 +313,7 @@ func TestChangePassword(t *testing.T) {
 		e := newEnv()
 		a := loggedIn(t, e)
 		bad := in
-		bad.NewPassword, bad.NewPasswordConfirm = "short", ptr("other")
+		bad.NewPassword, bad.NewPasswordConfirm = "short", ptr(domain.Secret("other"))
 		_, err := e.change.ChangePassword(ctx, mustAuth(t, e, a.AccessToken), bad)
 		if got := fieldsOf(err); len(got) != 2 || got[0] != "newPassword" || got[1] != "newPasswordConfirm" {
 			t.Fatalf("got %v %v", err, got)

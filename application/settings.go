@@ -23,7 +23,7 @@ type Settings struct {
 	ResetPasswordURL string
 	// HMACKey keys the hashes of one-time codes, which are too short to store
 	// as plain hashes; every instance shares it.
-	HMACKey        []byte
+	HMACKey        domain.Secret
 	PasswordPolicy domain.PasswordPolicy
 	RolePolicy     domain.RolePolicy
 	// Abuse are the brute-force and mail limits.

@@ -65,7 +65,7 @@ func TestPasswordPolicy(t *testing.T) {
 		})
 	}
 	t.Run("a confirmation must match only when sent", func(t *testing.T) {
-		other, same := "x", "pw"
+		other, same := Secret("x"), Secret("pw")
 		if CheckConfirm("c", "pw", nil) != nil || CheckConfirm("c", "pw", &same) != nil || CheckConfirm("c", "pw", &other) == nil {
 			t.Fatal("wrong confirmation rule")
 		}

@@ -113,8 +113,8 @@ func (p PasswordPolicy) fold(s string) string {
 
 // CheckConfirm returns a validation error for confirmField when a confirmation was
 // sent and differs from the password.
-func CheckConfirm(confirmField string, password string, confirm *string) error {
-	if confirm != nil && *confirm != password {
+func CheckConfirm(confirmField string, password Secret, confirm *Secret) error {
+	if confirm != nil && !password.Equal(*confirm) {
 		return Validation(FieldError{confirmField, "does not match"})
 	}
 	return nil

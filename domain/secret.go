@@ -27,6 +27,9 @@ func (s Secret) MarshalText() ([]byte, error) { return []byte(redacted), nil }
 // Reveal returns the secret itself, for the one place that must send it.
 func (s Secret) Reveal() string { return string(s) }
 
+// Equal compares two secrets in constant time.
+func (s Secret) Equal(o Secret) bool { return subtle.ConstantTimeCompare([]byte(s), []byte(o)) == 1 }
+
 // Hash is the stored form of a high-entropy secret (SHA-256): enough for ≥256-bit
 // random values, which cannot be brute-forced from it.
 func (s Secret) Hash() []byte {

@@ -35,8 +35,8 @@ type Principal struct {
 // RegisterInput is a sign-up request as the client sent it.
 type RegisterInput struct {
 	Email           string
-	Password        string
-	PasswordConfirm *string
+	Password        domain.Secret
+	PasswordConfirm *domain.Secret
 	Profile         domain.Profile
 	Role            string
 	Client          Client
@@ -52,7 +52,7 @@ type RegisterResult struct {
 // LoginInput is a login request.
 type LoginInput struct {
 	Email    string
-	Password string
+	Password domain.Secret
 	Client   Client
 }
 
@@ -116,9 +116,9 @@ type LogoutInput struct {
 
 // ChangePasswordInput is a password change request.
 type ChangePasswordInput struct {
-	CurrentPassword    string
-	NewPassword        string
-	NewPasswordConfirm *string
+	CurrentPassword    domain.Secret
+	NewPassword        domain.Secret
+	NewPasswordConfirm *domain.Secret
 	Client             Client
 }
 
@@ -152,7 +152,7 @@ type PasswordChange interface {
 type Deactivation interface {
 	// Deactivate keeps the account but marks it deactivated and revokes everything.
 	// Errors: invalid_current_password.
-	Deactivate(ctx context.Context, p Principal, password string) error
+	Deactivate(ctx context.Context, p Principal, password domain.Secret) error
 }
 
 // Sessions lists and ends the caller's sessions.
@@ -177,8 +177,8 @@ type ResetInput struct {
 	Token              domain.Secret
 	Email              string
 	OTP                domain.Secret
-	NewPassword        string
-	NewPasswordConfirm *string
+	NewPassword        domain.Secret
+	NewPasswordConfirm *domain.Secret
 	Client             Client
 }
 

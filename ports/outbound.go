@@ -124,11 +124,11 @@ type Mailer interface {
 type PasswordHasher interface {
 	// Hash returns a self-describing hash (PHC string) of password, normalised
 	// first (NFKC) so that every spelling of the same password matches it.
-	Hash(ctx context.Context, password string) (string, error)
+	Hash(ctx context.Context, password domain.Secret) (string, error)
 	// Verify reports whether password matches hash, and whether hash should be
 	// replaced by a fresh Hash (older algorithm or parameters, or a hash of a password
 	// that was not normalised). A malformed hash is an error.
-	Verify(ctx context.Context, hash, password string) (match, rehash bool, err error)
+	Verify(ctx context.Context, hash string, password domain.Secret) (match, rehash bool, err error)
 }
 
 // AccessClaims is what an access token asserts.

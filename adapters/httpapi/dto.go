@@ -103,20 +103,20 @@ type messageResponse struct {
 // its validation names them.
 
 type registerRequest struct {
-	Email           string  `json:"email"`
-	Password        string  `json:"password"`
-	PasswordConfirm *string `json:"passwordConfirm"`
-	FirstName       string  `json:"firstName"`
-	LastName        string  `json:"lastName"`
-	Phone           string  `json:"phone"`
-	Gender          string  `json:"gender"`
-	ProfileImage    string  `json:"profileImage"`
-	Role            string  `json:"role"`
+	Email           string         `json:"email"`
+	Password        domain.Secret  `json:"password"`
+	PasswordConfirm *domain.Secret `json:"passwordConfirm"`
+	FirstName       string         `json:"firstName"`
+	LastName        string         `json:"lastName"`
+	Phone           string         `json:"phone"`
+	Gender          string         `json:"gender"`
+	ProfileImage    string         `json:"profileImage"`
+	Role            string         `json:"role"`
 }
 
 type loginRequest struct {
-	Email    string `json:"email"`
-	Password string `json:"password"`
+	Email    string        `json:"email"`
+	Password domain.Secret `json:"password"`
 }
 
 type verifyEmailRequest struct {

@@ -21,11 +21,11 @@ type forgotRequest struct {
 }
 
 type resetRequest struct {
-	Token              string  `json:"token"`
-	Email              string  `json:"email"`
-	OTP                string  `json:"otp"`
-	NewPassword        string  `json:"newPassword"`
-	NewPasswordConfirm *string `json:"newPasswordConfirm"`
+	Token              string         `json:"token"`
+	Email              string         `json:"email"`
+	OTP                string         `json:"otp"`
+	NewPassword        domain.Secret  `json:"newPassword"`
+	NewPasswordConfirm *domain.Secret `json:"newPasswordConfirm"`
 }
 
 // forgotPassword queues a reset mail: 202 with the same body for every

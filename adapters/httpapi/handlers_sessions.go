@@ -21,13 +21,13 @@ type logoutRequest struct {
 }
 
 type changePasswordRequest struct {
-	CurrentPassword    string  `json:"currentPassword"`
-	NewPassword        string  `json:"newPassword"`
-	NewPasswordConfirm *string `json:"newPasswordConfirm"`
+	CurrentPassword    domain.Secret  `json:"currentPassword"`
+	NewPassword        domain.Secret  `json:"newPassword"`
+	NewPasswordConfirm *domain.Secret `json:"newPasswordConfirm"`
 }
 
 type deactivateRequest struct {
-	Password string `json:"password"`
+	Password domain.Secret `json:"password"`
 }
 
 type sessionInfoResponse struct {

@@ -132,8 +132,8 @@ type deactivateCall struct {
 
 type stubDeactivation struct{ calls[deactivateCall] }
 
-func (d *stubDeactivation) Deactivate(_ context.Context, p ports.Principal, password string) error {
-	d.add(deactivateCall{p, password})
+func (d *stubDeactivation) Deactivate(_ context.Context, p ports.Principal, password domain.Secret) error {
+	d.add(deactivateCall{p, password.Reveal()})
 	if password != "correct horse" {
 		return domain.ErrInvalidCurrentPassword
 	}

@@ -43,8 +43,8 @@ const tokenType = "at+jwt"
 // instances sharing a key issue interchangeable tokens.
 type Config struct {
 	Alg            string
-	PrivateKeyFile string // EdDSA: PKCS#8 PEM; generated when absent
-	Secret         []byte // HS256: at least 32 bytes
+	PrivateKeyFile string        // EdDSA: PKCS#8 PEM; generated when absent
+	Secret         domain.Secret // HS256: at least 32 bytes
 	Issuer         string
 	Audience       string
 }
@@ -102,7 +102,7 @@ func New(cfg Config) (*Issuer, error) {
 		if len(cfg.Secret) < 32 {
 			return nil, errors.New("jwt: the HS256 secret must be at least 32 bytes")
 		}
-		secret := bytes.Clone(cfg.Secret)
+		secret := []byte(cfg.Secret.Reveal())
 		sum := sha256.Sum256(secret)
 		iss.method, iss.signKey, iss.verifKey = gojwt.SigningMethodHS256, secret, secret
 		iss.kid = base64.RawURLEncoding.EncodeToString(sum[:8])

@@ -45,7 +45,7 @@ func newEd(t *testing.T, path string) *Issuer {
 
 func newHS(t *testing.T, secret string) *Issuer {
 	t.Helper()
-	i, err := New(Config{Alg: AlgHS256, Secret: []byte(secret), Issuer: "authd", Audience: "authd"})
+	i, err := New(Config{Alg: AlgHS256, Secret: domain.Secret(secret), Issuer: "authd", Audience: "authd"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,14 +214,14 @@ func TestNewRefusesBadConfig(t *testing.T) {
 		name string
 		cfg  Config
 	}{
-		{"an HS256 secret shorter than 32 bytes", Config{Alg: AlgHS256, Secret: []byte(hsSecret[:31]), Issuer: "authd", Audience: "authd"}},
+		{"an HS256 secret shorter than 32 bytes", Config{Alg: AlgHS256, Secret: domain.Secret(hsSecret[:31]), Issuer: "authd", Audience: "authd"}},
 		{"HS256 without a secret", Config{Alg: AlgHS256, Issuer: "authd", Audience: "authd"}},
-		{"an unknown algorithm", Config{Alg: "RS256", Secret: []byte(hsSecret), Issuer: "authd", Audience: "authd"}},
-		{"no algorithm", Config{Secret: []byte(hsSecret), Issuer: "authd", Audience: "authd"}},
+		{"an unknown algorithm", Config{Alg: "RS256", Secret: domain.Secret(hsSecret), Issuer: "authd", Audience: "authd"}},
+		{"no algorithm", Config{Secret: domain.Secret(hsSecret), Issuer: "authd", Audience: "authd"}},
 		{"the none algorithm", Config{Alg: "none", Issuer: "authd", Audience: "authd"}},
 		{"EdDSA without a key file", Config{Alg: AlgEdDSA, Issuer: "authd", Audience: "authd"}},
 		{"an empty issuer", Config{Alg: AlgEdDSA, PrivateKeyFile: keyPath(dir), Audience: "authd"}},
-		{"an empty audience", Config{Alg: AlgHS256, Secret: []byte(hsSecret), Issuer: "authd"}},
+		{"an empty audience", Config{Alg: AlgHS256, Secret: domain.Secret(hsSecret), Issuer: "authd"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name+" is refused", func(t *testing.T) {
@@ -231,7 +231,7 @@ func TestNewRefusesBadConfig(t *testing.T) {
 		})
 	}
 	t.Run("the error for a short secret does not contain it", func(t *testing.T) {
-		_, err := New(Config{Alg: AlgHS256, Secret: []byte("hunter2"), Issuer: "authd", Audience: "authd"})
+		_, err := New(Config{Alg: AlgHS256, Secret: domain.Secret("hunter2"), Issuer: "authd", Audience: "authd"})
 		if err == nil || strings.Contains(err.Error(), "hunter2") {
 			t.Fatalf("got %v", err)
 		}

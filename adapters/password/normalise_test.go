@@ -3,6 +3,8 @@ package password
 import (
 	"context"
 	"testing"
+
+	"authd/domain"
 )
 
 // The same password in its two canonical spellings.
@@ -25,7 +27,7 @@ func TestNormalisedPasswords(t *testing.T) {
 	if nfdPassword == nfcPassword || (Text{}).Normalize(nfdPassword) != nfcPassword {
 		t.Fatal("the test passwords are not two spellings of one password")
 	}
-	fresh, err := h.Hash(ctx, nfdPassword)
+	fresh, err := h.Hash(ctx, domain.Secret(nfdPassword))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +56,7 @@ func TestNormalisedPasswords(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			match, rehash, err := h.Verify(ctx, tt.hash, tt.pw)
+			match, rehash, err := h.Verify(ctx, tt.hash, domain.Secret(tt.pw))
 			if err != nil || match != tt.match || rehash != tt.rehash {
 				t.Fatalf("Verify = %v, %v, %v; want %v, %v, nil", match, rehash, err, tt.match, tt.rehash)
 			}
@@ -63,12 +65,12 @@ func TestNormalisedPasswords(t *testing.T) {
 
 	t.Run("the rehash after an old hash matched no longer asks for one", func(t *testing.T) {
 		t.Parallel()
-		upgraded, err := h.Hash(ctx, nfcPassword) // what login does with the password it was given
+		upgraded, err := h.Hash(ctx, domain.Secret(nfcPassword)) // what login does with the password it was given
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, pw := range []string{nfcPassword, nfdPassword} {
-			if match, rehash, err := h.Verify(ctx, upgraded, pw); err != nil || !match || rehash {
+			if match, rehash, err := h.Verify(ctx, upgraded, domain.Secret(pw)); err != nil || !match || rehash {
 				t.Fatalf("Verify(%q) = %v, %v, %v", pw, match, rehash, err)
 			}
 		}

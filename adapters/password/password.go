@@ -106,8 +106,8 @@ func (h *Hasher) Params() Params { return h.params }
 
 // Hash returns a PHC string: $argon2id$v=19$m=...,t=...,p=...$salt$hash, of
 // the NFKC form of password, so every spelling of the same password verifies.
-func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
-	password = Text{}.Normalize(password)
+func (h *Hasher) Hash(ctx context.Context, secret domain.Secret) (string, error) {
+	password := Text{}.Normalize(secret.Reveal())
 	salt := make([]byte, h.params.SaltLen)
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("password: salt: %w", err)
@@ -124,7 +124,8 @@ func (h *Hasher) Hash(ctx context.Context, password string) (string, error) {
 // bcrypt, for argon2id hashes made with other parameters, and for hashes of a
 // password that was not normalised (made before passwords were), so the login
 // replaces them with a hash of the NFKC form.
-func (h *Hasher) Verify(ctx context.Context, hash, password string) (match, rehash bool, err error) {
+func (h *Hasher) Verify(ctx context.Context, hash string, secret domain.Secret) (match, rehash bool, err error) {
+	password := secret.Reveal()
 	var verify func(ctx context.Context, hash, password string) (bool, bool, error)
 	switch {
 	case strings.HasPrefix(hash, "$argon2id$"):

@@ -74,7 +74,7 @@ func TestHashAndVerify(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			match, rehash, err := h.Verify(ctx, tt.hash, tt.pw)
+			match, rehash, err := h.Verify(ctx, tt.hash, domain.Secret(tt.pw))
 			if err != nil || match != tt.match || rehash != tt.rehash {
 				t.Fatalf("Verify = %v, %v, %v; want %v, %v, nil", match, rehash, err, tt.match, tt.rehash)
 			}

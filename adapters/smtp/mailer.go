@@ -51,7 +51,7 @@ type Config struct {
 	// ever used on an encrypted connection, so with TLS "none" a server that
 	// offers nothing else is refused rather than sent the password in clear.
 	Username string
-	Password string
+	Password domain.Secret
 	From     string // AUTH_SMTP_FROM: "addr@example.com" or "Name <addr@example.com>"
 	TLS      string // AUTH_SMTP_TLS: TLSNone, TLSStartTLS or TLSImplicit
 	// TLSConfig overrides the client TLS settings, to trust a private CA or a
@@ -120,7 +120,7 @@ func NewMailer(cfg Config, log *slog.Logger) (*Mailer, error) {
 		return nil, fmt.Errorf("smtp: AUTH_SMTP_FROM %q is not an email address: %w", cfg.From, err)
 	}
 
-	if strings.ContainsAny(cfg.Username, "\r\n") || strings.ContainsAny(cfg.Password, "\r\n") {
+	if strings.ContainsAny(cfg.Username, "\r\n") || strings.ContainsAny(cfg.Password.Reveal(), "\r\n") {
 		return nil, errors.New("smtp: AUTH_SMTP_USERNAME and AUTH_SMTP_PASSWORD must not contain line breaks")
 	}
 	if cfg.HeloName != "" && strings.ContainsFunc(cfg.HeloName, func(r rune) bool { return r <= ' ' || r >= 0x7f }) {
@@ -268,7 +268,7 @@ func (m *Mailer) options(dial gomail.DialContextFunc) []gomail.Option {
 		// Auto-discovery picks the strongest offered mechanism and leaves PLAIN
 		// and LOGIN out unless the connection is encrypted.
 		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthAutoDiscover),
-			gomail.WithUsername(m.cfg.Username), gomail.WithPassword(m.cfg.Password))
+			gomail.WithUsername(m.cfg.Username), gomail.WithPassword(m.cfg.Password.Reveal()))
 	}
 	return opts
 }

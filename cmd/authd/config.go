@@ -34,7 +34,7 @@ type Config struct {
 
 	JWTAlg            string
 	JWTPrivateKeyFile string
-	JWTSecret         []byte
+	JWTSecret         domain.Secret
 	JWTIssuer         string
 	JWTAudience       string
 
@@ -42,7 +42,7 @@ type Config struct {
 	RefreshTokenTTL   time.Duration
 	RefreshReuseGrace time.Duration
 	SessionMaxAge     time.Duration
-	HMACSecret        []byte // nil: generated into <data dir>/hmac.key
+	HMACSecret        domain.Secret // "": generated into <data dir>/hmac.key
 	MailMaxAge        time.Duration
 	StartupTimeout    time.Duration
 	RequestTimeout    time.Duration
@@ -82,7 +82,7 @@ type SMTPConfig struct {
 	Host     string
 	Port     int
 	Username string
-	Password string
+	Password domain.Secret
 	From     string
 	TLS      string
 }
@@ -149,7 +149,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		Host:     r.str("AUTH_SMTP_HOST", ""),
 		Port:     r.int("AUTH_SMTP_PORT", 587, 1, 65535),
 		Username: r.str("AUTH_SMTP_USERNAME", ""),
-		Password: r.str("AUTH_SMTP_PASSWORD", ""),
+		Password: domain.Secret(r.str("AUTH_SMTP_PASSWORD", "")),
 		From:     r.str("AUTH_SMTP_FROM", "no-reply@localhost"),
 		TLS:      r.oneOf("AUTH_SMTP_TLS", "starttls", "none", "starttls", "tls"),
 	}
@@ -158,7 +158,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	c.JWTAlg = r.oneOf("AUTH_JWT_ALG", "EdDSA", "EdDSA", "HS256")
 	c.JWTPrivateKeyFile = r.str("AUTH_JWT_PRIVATE_KEY_FILE", filepath.Join(c.DataDir, "jwt-ed25519.pem"))
-	c.JWTSecret = []byte(r.str("AUTH_JWT_SECRET", ""))
+	c.JWTSecret = domain.Secret(r.str("AUTH_JWT_SECRET", ""))
 	if c.JWTAlg == "HS256" && len(c.JWTSecret) < 32 && r.err == nil {
 		r.fail("AUTH_JWT_SECRET", "HS256 needs a secret of at least 32 bytes")
 	}
@@ -172,7 +172,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		if len(s) < 32 {
 			r.fail("AUTH_HMAC_SECRET", "must be at least 32 bytes")
 		}
-		c.HMACSecret = []byte(s)
+		c.HMACSecret = domain.Secret(s)
 	}
 	c.MailMaxAge = r.duration("AUTH_MAIL_MAX_AGE", 24*time.Hour, time.Second)
 	c.StartupTimeout = r.duration("AUTH_STARTUP_TIMEOUT", 30*time.Second, 0)

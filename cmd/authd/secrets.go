@@ -7,18 +7,20 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"authd/domain"
 )
 
 // hmacKey is AUTH_HMAC_SECRET, or the key generated once into the data dir.
-func hmacKey(cfg Config) ([]byte, error) {
-	if cfg.HMACSecret != nil {
+func hmacKey(cfg Config) (domain.Secret, error) {
+	if cfg.HMACSecret != "" {
 		return cfg.HMACSecret, nil
 	}
 	key, err := loadOrCreateSecret(filepath.Join(cfg.DataDir, "hmac.key"), func(b []byte) error { _, err := rand.Read(b); return err })
 	if err != nil {
-		return nil, fmt.Errorf("AUTH_HMAC_SECRET unset and the generated key is unusable: %w", err)
+		return "", fmt.Errorf("AUTH_HMAC_SECRET unset and the generated key is unusable: %w", err)
 	}
-	return key, nil
+	return domain.Secret(key), nil
 }
 
 // loadOrCreateSecret returns the key in path, creating it with 32 random bytes
