@@ -55,9 +55,8 @@ type AbuseGuard struct {
 
 // NewAbuseGuard builds the guard on the shared counters; the outbox carries the
 // "unusual sign-in attempts" notice.
-func NewAbuseGuard(counters ports.AbuseCounters, outbox ports.Outbox, random ports.Random, clock ports.Clock,
-	settings Settings, log *slog.Logger) *AbuseGuard {
-	return &AbuseGuard{counters: counters, outbox: outbox, random: random, clock: clock, limits: settings.Abuse, log: log}
+func NewAbuseGuard(counters ports.AbuseCounters, st Stores, env Env) *AbuseGuard {
+	return &AbuseGuard{counters: counters, outbox: st.Outbox, random: env.Random, clock: env.Clock, limits: env.Settings.Abuse, log: env.Log}
 }
 
 // attempt is one guess counted against its limits before it is judged.

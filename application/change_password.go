@@ -30,11 +30,9 @@ type PasswordChange struct {
 var _ ports.PasswordChange = (*PasswordChange)(nil)
 
 // NewPasswordChange builds the change-password use case.
-func NewPasswordChange(tx ports.Transactor, users ports.UserRepository, sessions ports.SessionRepository, hasher ports.PasswordHasher,
-	outbox ports.Outbox, random ports.Random, issuer *SessionIssuer, revocations *Revocations, clock ports.Clock, settings Settings,
-	log *slog.Logger) *PasswordChange {
-	return &PasswordChange{tx: tx, users: users, sessions: sessions, hasher: hasher, outbox: outbox, random: random, issuer: issuer,
-		revocations: revocations, clock: clock, settings: settings, log: log}
+func NewPasswordChange(st Stores, env Env, hasher ports.PasswordHasher, issuer *SessionIssuer, revocations *Revocations) *PasswordChange {
+	return &PasswordChange{tx: st.Tx, users: st.Users, sessions: st.Sessions, hasher: hasher, outbox: st.Outbox, random: env.Random,
+		issuer: issuer, revocations: revocations, clock: env.Clock, settings: env.Settings, log: env.Log}
 }
 
 // ChangePassword checks the current password, stores the new one and swaps all

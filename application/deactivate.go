@@ -24,9 +24,9 @@ type Deactivation struct {
 var _ ports.Deactivation = (*Deactivation)(nil)
 
 // NewDeactivation builds the deactivate use case.
-func NewDeactivation(tx ports.Transactor, users ports.UserRepository, sessions ports.SessionRepository, tokens ports.OneTimeTokenRepository,
-	hasher ports.PasswordHasher, revocations *Revocations, clock ports.Clock, log *slog.Logger) *Deactivation {
-	return &Deactivation{tx: tx, users: users, sessions: sessions, tokens: tokens, hasher: hasher, revocations: revocations, clock: clock, log: log}
+func NewDeactivation(st Stores, env Env, hasher ports.PasswordHasher, revocations *Revocations) *Deactivation {
+	return &Deactivation{tx: st.Tx, users: st.Users, sessions: st.Sessions, tokens: st.Tokens, hasher: hasher, revocations: revocations,
+		clock: env.Clock, log: env.Log}
 }
 
 // Deactivate checks the password, marks the account deactivated, revokes every

@@ -570,18 +570,20 @@ func newEnv(mod ...func(*Settings)) *env {
 	}
 	log := slog.New(slog.NewTextHandler(io.MultiWriter(e.logs), nil))
 	st := e.store
-	e.issuer = NewSessionIssuer(sessionRepo{st}, fakeIssuer{}, e.random, e.clock, e.settings)
-	e.guard = NewAbuseGuard(e.counters, outboxRepo{st}, e.random, e.clock, e.settings, log)
-	e.verification = NewEmailVerification(st, st, tokenRepo{st}, outboxRepo{st}, attemptLog{st}, e.guard, e.random, e.clock, e.settings, log)
-	e.registration = NewRegistration(st, st, e.hasher, e.verification, e.issuer, e.guard, e.random, e.clock, e.settings, log)
-	e.login = NewLogin(st, e.hasher, e.issuer, e.guard, e.clock, e.settings, log)
+	stores := Stores{Tx: st, Users: st, Sessions: sessionRepo{st}, Tokens: tokenRepo{st}, Outbox: outboxRepo{st}, Attempts: attemptLog{st}}
+	run := Env{Clock: e.clock, Random: e.random, Settings: e.settings, Log: log}
+	e.issuer = NewSessionIssuer(stores, run, fakeIssuer{})
+	e.guard = NewAbuseGuard(e.counters, stores, run)
+	e.verification = NewEmailVerification(stores, run, e.guard)
+	e.registration = NewRegistration(stores, run, e.hasher, e.verification, e.issuer, e.guard)
+	e.login = NewLogin(stores, run, e.hasher, e.issuer, e.guard)
 	e.revocations = NewRevocations(sessionRepo{st}, e.denylist, e.clock, e.settings, log)
 	e.auth = NewAuthenticator(fakeIssuer{}, e.revocations, e.clock)
-	e.refresh = NewRefresh(st, sessionRepo{st}, e.issuer, e.revocations, e.random, e.clock, e.settings, log)
+	e.refresh = NewRefresh(stores, run, e.issuer, e.revocations)
 	e.logout = NewLogout(sessionRepo{st}, e.revocations, e.clock, log)
-	e.change = NewPasswordChange(st, st, sessionRepo{st}, e.hasher, outboxRepo{st}, e.random, e.issuer, e.revocations, e.clock, e.settings, log)
-	e.reset = NewPasswordReset(st, st, sessionRepo{st}, tokenRepo{st}, attemptLog{st}, outboxRepo{st}, e.hasher, e.revocations, e.guard, e.random, e.clock, e.settings, log)
-	e.deactivation = NewDeactivation(st, st, sessionRepo{st}, tokenRepo{st}, e.hasher, e.revocations, e.clock, log)
+	e.change = NewPasswordChange(stores, run, e.hasher, e.issuer, e.revocations)
+	e.reset = NewPasswordReset(stores, run, e.hasher, e.revocations, e.guard)
+	e.deactivation = NewDeactivation(stores, run, e.hasher, e.revocations)
 	e.sessions = NewSessions(sessionRepo{st}, e.revocations, e.clock, log)
 	e.profile = NewProfile(st, e.clock)
 	return e

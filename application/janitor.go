@@ -20,10 +20,11 @@ type Janitor struct {
 	log      *slog.Logger
 }
 
+var _ ports.Janitor = (*Janitor)(nil)
+
 // NewJanitor builds the clean-up job; cmd runs it next to the HTTP server.
-func NewJanitor(sessions ports.SessionRepository, tokens ports.OneTimeTokenRepository, attempts ports.AttemptLog, clock ports.Clock,
-	settings Settings, log *slog.Logger) *Janitor {
-	return &Janitor{sessions: sessions, tokens: tokens, attempts: attempts, clock: clock, settings: settings, log: log}
+func NewJanitor(st Stores, env Env) *Janitor {
+	return &Janitor{sessions: st.Sessions, tokens: st.Tokens, attempts: st.Attempts, clock: env.Clock, settings: env.Settings, log: env.Log}
 }
 
 // janitorEvery is how often the clean-up runs.

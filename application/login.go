@@ -30,9 +30,8 @@ type Login struct {
 var _ ports.Login = (*Login)(nil)
 
 // NewLogin builds the login use case.
-func NewLogin(users ports.UserRepository, hasher ports.PasswordHasher, issuer *SessionIssuer, guard *AbuseGuard,
-	clock ports.Clock, settings Settings, log *slog.Logger) *Login {
-	return &Login{users: users, hasher: hasher, issuer: issuer, guard: guard, clock: clock, settings: settings, log: log}
+func NewLogin(st Stores, env Env, hasher ports.PasswordHasher, issuer *SessionIssuer, guard *AbuseGuard) *Login {
+	return &Login{users: st.Users, hasher: hasher, issuer: issuer, guard: guard, clock: env.Clock, settings: env.Settings, log: env.Log}
 }
 
 // Login exchanges credentials for a session; see ports.Login.

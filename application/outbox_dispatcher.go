@@ -49,6 +49,8 @@ type OutboxDispatcher struct {
 	log    *slog.Logger
 }
 
+var _ ports.MailDispatcher = (*OutboxDispatcher)(nil)
+
 // NewOutboxDispatcher builds the dispatcher; cmd runs it next to the HTTP server.
 func NewOutboxDispatcher(outbox ports.Outbox, mailer ports.Mailer, clock ports.Clock, cfg DispatcherConfig, log *slog.Logger) *OutboxDispatcher {
 	return &OutboxDispatcher{outbox: outbox, mailer: mailer, clock: clock, cfg: cfg.withDefaults(), log: log}

@@ -28,9 +28,9 @@ type Refresh struct {
 var _ ports.Refresh = (*Refresh)(nil)
 
 // NewRefresh builds the refresh use case.
-func NewRefresh(users ports.UserRepository, sessions ports.SessionRepository, issuer *SessionIssuer, revocations *Revocations,
-	random ports.Random, clock ports.Clock, settings Settings, log *slog.Logger) *Refresh {
-	return &Refresh{users: users, sessions: sessions, issuer: issuer, revocations: revocations, random: random, clock: clock, settings: settings, log: log}
+func NewRefresh(st Stores, env Env, issuer *SessionIssuer, revocations *Revocations) *Refresh {
+	return &Refresh{users: st.Users, sessions: st.Sessions, issuer: issuer, revocations: revocations, random: env.Random, clock: env.Clock,
+		settings: env.Settings, log: env.Log}
 }
 
 // Refresh exchanges token for a new session token pair; see ports.Refresh.

@@ -27,10 +27,10 @@ type Registration struct {
 var _ ports.Registration = (*Registration)(nil)
 
 // NewRegistration builds the sign-up use case.
-func NewRegistration(tx ports.Transactor, users ports.UserRepository, hasher ports.PasswordHasher, verifier *EmailVerification,
-	issuer *SessionIssuer, guard *AbuseGuard, random ports.Random, clock ports.Clock, settings Settings, log *slog.Logger) *Registration {
-	return &Registration{tx: tx, users: users, hasher: hasher, verifier: verifier, issuer: issuer, guard: guard, random: random, clock: clock,
-		settings: settings, log: log}
+func NewRegistration(st Stores, env Env, hasher ports.PasswordHasher, verifier *EmailVerification, issuer *SessionIssuer,
+	guard *AbuseGuard) *Registration {
+	return &Registration{tx: st.Tx, users: st.Users, hasher: hasher, verifier: verifier, issuer: issuer, guard: guard, random: env.Random,
+		clock: env.Clock, settings: env.Settings, log: env.Log}
 }
 
 // Register creates the account; see ports.Registration.

@@ -47,11 +47,9 @@ type PasswordReset struct {
 var _ ports.PasswordReset = (*PasswordReset)(nil)
 
 // NewPasswordReset builds the forgot/reset use case.
-func NewPasswordReset(tx ports.Transactor, users ports.UserRepository, sessions ports.SessionRepository, tokens ports.OneTimeTokenRepository,
-	attempts ports.AttemptLog, outbox ports.Outbox, hasher ports.PasswordHasher, revocations *Revocations, guard *AbuseGuard,
-	random ports.Random, clock ports.Clock, settings Settings, log *slog.Logger) *PasswordReset {
-	return &PasswordReset{tx: tx, users: users, sessions: sessions, tokens: tokens, attempts: attempts, outbox: outbox, hasher: hasher,
-		revocations: revocations, guard: guard, random: random, clock: clock, settings: settings, log: log}
+func NewPasswordReset(st Stores, env Env, hasher ports.PasswordHasher, revocations *Revocations, guard *AbuseGuard) *PasswordReset {
+	return &PasswordReset{tx: st.Tx, users: st.Users, sessions: st.Sessions, tokens: st.Tokens, attempts: st.Attempts, outbox: st.Outbox,
+		hasher: hasher, revocations: revocations, guard: guard, random: env.Random, clock: env.Clock, settings: env.Settings, log: env.Log}
 }
 
 // Forgot queues a reset mail; see ports.PasswordReset. Every well-formed email

@@ -29,6 +29,8 @@ type Revocations struct {
 	dirty atomic.Bool
 }
 
+var _ ports.RevocationSeeder = (*Revocations)(nil)
+
 // NewRevocations builds the bridge between session storage and the denylist.
 func NewRevocations(sessions ports.SessionRepository, denylist ports.TokenDenylist, clock ports.Clock, settings Settings, log *slog.Logger) *Revocations {
 	return &Revocations{sessions: sessions, denylist: denylist, clock: clock, settings: settings, log: log}

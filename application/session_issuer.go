@@ -20,8 +20,8 @@ type SessionIssuer struct {
 }
 
 // NewSessionIssuer builds a SessionIssuer.
-func NewSessionIssuer(sessions ports.SessionRepository, tokens ports.TokenIssuer, random ports.Random, clock ports.Clock, settings Settings) *SessionIssuer {
-	return &SessionIssuer{sessions: sessions, tokens: tokens, random: random, clock: clock, settings: settings}
+func NewSessionIssuer(st Stores, env Env, tokens ports.TokenIssuer) *SessionIssuer {
+	return &SessionIssuer{sessions: st.Sessions, tokens: tokens, random: env.Random, clock: env.Clock, settings: env.Settings}
 }
 
 // Start creates a new session for u with its first refresh token and an access token.
@@ -64,6 +64,7 @@ func (s *SessionIssuer) tokensFor(u *domain.User, sess *domain.Session, refresh 
 		return ports.SessionTokens{}, fmt.Errorf("session: sign access token: %w", err)
 	}
 	return ports.SessionTokens{
+		IssuedAt:         now,
 		SessionID:        sess.ID,
 		AccessToken:      access,
 		AccessExpiresAt:  claims.ExpiresAt,

@@ -397,7 +397,7 @@ func TestJanitor(t *testing.T) {
 		a := loggedIn(t, e)
 		p := mustAuth(t, e, a.AccessToken)
 		e.logout.Logout(ctx, ports.LogoutInput{Principal: &p})
-		j := NewJanitor(sessionRepo{e.store}, tokenRepo{e.store}, attemptLog{e.store}, e.clock, e.settings, slogDiscard())
+		j := NewJanitor(Stores{Sessions: sessionRepo{e.store}, Tokens: tokenRepo{e.store}, Attempts: attemptLog{e.store}}, Env{Clock: e.clock, Settings: e.settings, Log: slogDiscard()})
 		e.clock.Advance(time.Hour)
 		j.CleanOnce(ctx)
 		if _, ok := e.store.sessions[a.SessionID]; !ok {

@@ -30,10 +30,9 @@ type EmailVerification struct {
 var _ ports.EmailVerification = (*EmailVerification)(nil)
 
 // NewEmailVerification builds the verification use case.
-func NewEmailVerification(tx ports.Transactor, users ports.UserRepository, tokens ports.OneTimeTokenRepository, outbox ports.Outbox,
-	attempts ports.AttemptLog, guard *AbuseGuard, random ports.Random, clock ports.Clock, settings Settings, log *slog.Logger) *EmailVerification {
-	return &EmailVerification{tx: tx, users: users, tokens: tokens, outbox: outbox, attempts: attempts, guard: guard, random: random,
-		clock: clock, settings: settings, log: log}
+func NewEmailVerification(st Stores, env Env, guard *AbuseGuard) *EmailVerification {
+	return &EmailVerification{tx: st.Tx, users: st.Users, tokens: st.Tokens, outbox: st.Outbox, attempts: st.Attempts, guard: guard,
+		random: env.Random, clock: env.Clock, settings: env.Settings, log: env.Log}
 }
 
 // verifyMailsPerHour caps the verification mails that resend sends one account.

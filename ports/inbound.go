@@ -15,6 +15,10 @@ type Client struct {
 
 // SessionTokens is what a successful login hands to the client.
 type SessionTokens struct {
+	// IssuedAt is the core's clock when the tokens were minted: the access
+	// token's iat, and the start of every lifetime the transport reports
+	// (expiresIn, cookie Max-Age), so both agree with the token's exp.
+	IssuedAt         time.Time
 	SessionID        domain.SessionID
 	AccessToken      string
 	AccessExpiresAt  time.Time
@@ -194,4 +198,22 @@ type PasswordReset interface {
 	// invalid_reset_token, invalid_code, rate_limited (too many failed guesses
 	// from the client IP).
 	Reset(ctx context.Context, in ResetInput) error
+}
+
+// MailDispatcher delivers the outbox through the Mailer, with retries, until
+// ctx ends; cmd runs one beside the HTTP server.
+type MailDispatcher interface {
+	Run(ctx context.Context)
+}
+
+// Janitor deletes what has outlived its use (ended sessions, expired tokens,
+// old attempts) every so often until ctx ends.
+type Janitor interface {
+	Run(ctx context.Context)
+}
+
+// RevocationSeeder fills the denylist from the revocations the store recorded,
+// so a fresh process (or a flushed cache) refuses every revoked session.
+type RevocationSeeder interface {
+	Seed(ctx context.Context) error
 }

@@ -9,14 +9,9 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/google/wire"
-
 	"authd/domain"
 	"authd/ports"
 )
-
-// ProviderSet lets wire choose the console mailer wherever the core asks for a Mailer.
-var ProviderSet = wire.NewSet(NewMailer, wire.Bind(new(ports.Mailer), new(*Mailer)))
 
 // Delimiters around each printed message, so a developer (or a test reading the
 // output) can find where one mail starts and ends.

@@ -3,7 +3,6 @@ package httpapi
 import (
 	"net/url"
 	"strings"
-	"time"
 	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
@@ -61,7 +60,7 @@ func (s *Server) register(c *fiber.Ctx) error {
 	}
 	body := registerResponse{User: newUserResponse(res.User), Message: msgRegistered}
 	if res.Session != nil {
-		now := time.Now()
+		now := res.Session.IssuedAt
 		sess, err := newSessionResponse(*res.Session, now)
 		if err != nil {
 			return err
@@ -93,7 +92,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 // sendSession answers 200 with a session and sets its cookies; every endpoint that
 // issues tokens (login, refresh, password change) ends here.
 func (s *Server) sendSession(c *fiber.Ctx, tokens ports.SessionTokens) error {
-	now := time.Now()
+	now := tokens.IssuedAt // the clock that set the token's exp
 	body, err := newSessionResponse(tokens, now)
 	if err != nil {
 		return err

@@ -80,6 +80,7 @@ func (stubLogin) Login(_ context.Context, in ports.LoginInput) (ports.SessionTok
 	}
 	now := time.Now()
 	return ports.SessionTokens{
+		IssuedAt:         now,
 		SessionID:        "sid-1",
 		AccessToken:      goodToken,
 		AccessExpiresAt:  now.Add(15 * time.Minute),

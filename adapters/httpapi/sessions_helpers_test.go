@@ -71,6 +71,7 @@ func (a *recordingAuthenticator) Authenticate(ctx context.Context, token string)
 func newTokens(sid domain.SessionID, access, refresh string) ports.SessionTokens {
 	now := time.Now()
 	return ports.SessionTokens{
+		IssuedAt:         now,
 		SessionID:        sid,
 		AccessToken:      access,
 		AccessExpiresAt:  now.Add(15 * time.Minute),

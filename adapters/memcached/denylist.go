@@ -10,14 +10,10 @@ import (
 	"time"
 
 	"github.com/bradfitz/gomemcache/memcache"
-	"github.com/google/wire"
 
 	"authd/domain"
 	"authd/ports"
 )
-
-// ProviderSet binds the memcached denylist to its port.
-var ProviderSet = wire.NewSet(NewDenylist, wire.Bind(new(ports.TokenDenylist), new(*Denylist)))
 
 // Config names the servers and the key namespace.
 type Config struct {

@@ -5,8 +5,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/google/wire"
-
 	"authd/domain"
 	"authd/ports"
 )
@@ -22,9 +20,6 @@ type Denylist struct {
 }
 
 var _ ports.TokenDenylist = (*Denylist)(nil)
-
-// ProviderSet binds the in-process denylist to its port.
-var ProviderSet = wire.NewSet(NewDenylist, wire.Bind(new(ports.TokenDenylist), new(*Denylist)))
 
 // sweepEvery bounds how often Add drops entries whose access tokens have expired.
 const sweepEvery = time.Minute

@@ -13,15 +13,11 @@ import (
 	"sync"
 	"time"
 
-	"github.com/google/wire"
 	gomail "github.com/wneessen/go-mail"
 
 	"authd/domain"
 	"authd/ports"
 )
-
-// ProviderSet lets wire choose the SMTP mailer wherever the core asks for a Mailer.
-var ProviderSet = wire.NewSet(NewMailer, wire.Bind(new(ports.Mailer), new(*Mailer)))
 
 // The values of AUTH_SMTP_TLS, named so callers and tests cannot misspell them.
 const (

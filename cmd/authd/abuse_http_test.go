@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -273,6 +274,23 @@ func TestLimitConfiguration(t *testing.T) {
 		_, err := LoadConfig(testEnv(t.TempDir(), map[string]string{tc.name: tc.value}))
 		if err == nil || !strings.Contains(err.Error(), tc.name) {
 			t.Errorf("%s=%s: %v, want an error naming the variable", tc.name, tc.value, err)
+		}
+	}
+}
+
+func TestConfigSecretsRedactThemselves(t *testing.T) {
+	cfg, err := LoadConfig(testEnv(t.TempDir(), map[string]string{
+		"AUTH_JWT_ALG": "HS256", "AUTH_JWT_SECRET": "jwt-secret-jwt-secret-jwt-secret-0001",
+		"AUTH_HMAC_SECRET": "hmac-secret-hmac-secret-hmac-secret-01", "AUTH_SMTP_PASSWORD": "smtp-password-01",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, form := range []string{fmt.Sprintf("%v", cfg), fmt.Sprintf("%+v", cfg), fmt.Sprintf("%#v", cfg)} {
+		for _, secret := range []string{"jwt-secret", "hmac-secret", "smtp-password"} {
+			if strings.Contains(form, secret) {
+				t.Fatalf("a printed configuration shows %s:\n%s", secret, form)
+			}
 		}
 	}
 }

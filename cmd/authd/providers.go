@@ -24,9 +24,9 @@ import (
 // that runs beside it.
 type App struct {
 	Server      *httpapi.Server
-	Dispatcher  *application.OutboxDispatcher
-	Janitor     *application.Janitor
-	Revocations *application.Revocations
+	Dispatcher  ports.MailDispatcher
+	Janitor     ports.Janitor
+	Revocations ports.RevocationSeeder
 }
 
 // Small providers that turn Config into each part's own configuration, so no

@@ -21,6 +21,8 @@ import (
 // useCases lists the application's constructors and binds each to the inbound
 // port the HTTP adapter calls.
 var useCases = wire.NewSet(
+	wire.Struct(new(application.Stores), "*"),
+	wire.Struct(new(application.Env), "*"),
 	application.NewSessionIssuer,
 	application.NewAbuseGuard,
 	application.NewRevocations,
@@ -48,6 +50,9 @@ var useCases = wire.NewSet(
 	wire.Bind(new(ports.Deactivation), new(*application.Deactivation)),
 	wire.Bind(new(ports.Sessions), new(*application.Sessions)),
 	wire.Bind(new(ports.PasswordReset), new(*application.PasswordReset)),
+	wire.Bind(new(ports.MailDispatcher), new(*application.OutboxDispatcher)),
+	wire.Bind(new(ports.Janitor), new(*application.Janitor)),
+	wire.Bind(new(ports.RevocationSeeder), new(*application.Revocations)),
 )
 
 // coreSet is everything that does not depend on the storage choice.

@@ -32,27 +32,40 @@ func initSQLite(ctx context.Context, cfg Config, log *slog.Logger) (*App, func()
 	}
 	transactor := store.Tx
 	userRepository := store.Users
-	config3 := passwordConfig(cfg)
-	hasher := password.NewHasher(config3)
+	sessionRepository := store.Sessions
 	oneTimeTokenRepository := store.Tokens
 	outbox := store.Outbox
 	attemptLog := store.Attempts
+	stores := application.Stores{
+		Tx:       transactor,
+		Users:    userRepository,
+		Sessions: sessionRepository,
+		Tokens:   oneTimeTokenRepository,
+		Outbox:   outbox,
+		Attempts: attemptLog,
+	}
 	clock := system.NewClock()
+	random := system.NewRandom()
+	applicationSettings, err := settings(cfg)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	env := application.Env{
+		Clock:    clock,
+		Random:   random,
+		Settings: applicationSettings,
+		Log:      log,
+	}
+	config3 := passwordConfig(cfg)
+	hasher := password.NewHasher(config3)
 	abuseCounters, cleanup2, err := provideCounters(cfg, clock)
 	if err != nil {
 		cleanup()
 		return nil, nil, err
 	}
-	random := system.NewRandom()
-	applicationSettings, err := settings(cfg)
-	if err != nil {
-		cleanup2()
-		cleanup()
-		return nil, nil, err
-	}
-	abuseGuard := application.NewAbuseGuard(abuseCounters, outbox, random, clock, applicationSettings, log)
-	emailVerification := application.NewEmailVerification(transactor, userRepository, oneTimeTokenRepository, outbox, attemptLog, abuseGuard, random, clock, applicationSettings, log)
-	sessionRepository := store.Sessions
+	abuseGuard := application.NewAbuseGuard(abuseCounters, stores, env)
+	emailVerification := application.NewEmailVerification(stores, env, abuseGuard)
 	config4 := jwtConfig(cfg)
 	issuer, err := jwt.New(config4)
 	if err != nil {
@@ -60,9 +73,9 @@ func initSQLite(ctx context.Context, cfg Config, log *slog.Logger) (*App, func()
 		cleanup()
 		return nil, nil, err
 	}
-	sessionIssuer := application.NewSessionIssuer(sessionRepository, issuer, random, clock, applicationSettings)
-	registration := application.NewRegistration(transactor, userRepository, hasher, emailVerification, sessionIssuer, abuseGuard, random, clock, applicationSettings, log)
-	login := application.NewLogin(userRepository, hasher, sessionIssuer, abuseGuard, clock, applicationSettings, log)
+	sessionIssuer := application.NewSessionIssuer(stores, env, issuer)
+	registration := application.NewRegistration(stores, env, hasher, emailVerification, sessionIssuer, abuseGuard)
+	login := application.NewLogin(stores, env, hasher, sessionIssuer, abuseGuard)
 	tokenDenylist, cleanup3, err := provideDenylist(cfg, clock, log)
 	if err != nil {
 		cleanup2()
@@ -72,11 +85,11 @@ func initSQLite(ctx context.Context, cfg Config, log *slog.Logger) (*App, func()
 	revocations := application.NewRevocations(sessionRepository, tokenDenylist, clock, applicationSettings, log)
 	authenticator := application.NewAuthenticator(issuer, revocations, clock)
 	profile := application.NewProfile(userRepository, clock)
-	refresh := application.NewRefresh(userRepository, sessionRepository, sessionIssuer, revocations, random, clock, applicationSettings, log)
+	refresh := application.NewRefresh(stores, env, sessionIssuer, revocations)
 	logout := application.NewLogout(sessionRepository, revocations, clock, log)
-	passwordChange := application.NewPasswordChange(transactor, userRepository, sessionRepository, hasher, outbox, random, sessionIssuer, revocations, clock, applicationSettings, log)
-	passwordReset := application.NewPasswordReset(transactor, userRepository, sessionRepository, oneTimeTokenRepository, attemptLog, outbox, hasher, revocations, abuseGuard, random, clock, applicationSettings, log)
-	deactivation := application.NewDeactivation(transactor, userRepository, sessionRepository, oneTimeTokenRepository, hasher, revocations, clock, log)
+	passwordChange := application.NewPasswordChange(stores, env, hasher, sessionIssuer, revocations)
+	passwordReset := application.NewPasswordReset(stores, env, hasher, revocations, abuseGuard)
+	deactivation := application.NewDeactivation(stores, env, hasher, revocations)
 	sessions := application.NewSessions(sessionRepository, revocations, clock, log)
 	pinger := store.Pinger
 	v := readiness(cfg, pinger, tokenDenylist, abuseCounters)
@@ -105,7 +118,7 @@ func initSQLite(ctx context.Context, cfg Config, log *slog.Logger) (*App, func()
 	}
 	applicationDispatcherConfig := dispatcherConfig(cfg)
 	outboxDispatcher := application.NewOutboxDispatcher(outbox, mailer, clock, applicationDispatcherConfig, log)
-	janitor := application.NewJanitor(sessionRepository, oneTimeTokenRepository, attemptLog, clock, applicationSettings, log)
+	janitor := application.NewJanitor(stores, env)
 	app := &App{
 		Server:      server,
 		Dispatcher:  outboxDispatcher,
@@ -129,27 +142,40 @@ func initMySQL(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(),
 	}
 	transactor := store.Tx
 	userRepository := store.Users
-	config3 := passwordConfig(cfg)
-	hasher := password.NewHasher(config3)
+	sessionRepository := store.Sessions
 	oneTimeTokenRepository := store.Tokens
 	outbox := store.Outbox
 	attemptLog := store.Attempts
+	stores := application.Stores{
+		Tx:       transactor,
+		Users:    userRepository,
+		Sessions: sessionRepository,
+		Tokens:   oneTimeTokenRepository,
+		Outbox:   outbox,
+		Attempts: attemptLog,
+	}
 	clock := system.NewClock()
+	random := system.NewRandom()
+	applicationSettings, err := settings(cfg)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	env := application.Env{
+		Clock:    clock,
+		Random:   random,
+		Settings: applicationSettings,
+		Log:      log,
+	}
+	config3 := passwordConfig(cfg)
+	hasher := password.NewHasher(config3)
 	abuseCounters, cleanup2, err := provideCounters(cfg, clock)
 	if err != nil {
 		cleanup()
 		return nil, nil, err
 	}
-	random := system.NewRandom()
-	applicationSettings, err := settings(cfg)
-	if err != nil {
-		cleanup2()
-		cleanup()
-		return nil, nil, err
-	}
-	abuseGuard := application.NewAbuseGuard(abuseCounters, outbox, random, clock, applicationSettings, log)
-	emailVerification := application.NewEmailVerification(transactor, userRepository, oneTimeTokenRepository, outbox, attemptLog, abuseGuard, random, clock, applicationSettings, log)
-	sessionRepository := store.Sessions
+	abuseGuard := application.NewAbuseGuard(abuseCounters, stores, env)
+	emailVerification := application.NewEmailVerification(stores, env, abuseGuard)
 	config4 := jwtConfig(cfg)
 	issuer, err := jwt.New(config4)
 	if err != nil {
@@ -157,9 +183,9 @@ func initMySQL(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(),
 		cleanup()
 		return nil, nil, err
 	}
-	sessionIssuer := application.NewSessionIssuer(sessionRepository, issuer, random, clock, applicationSettings)
-	registration := application.NewRegistration(transactor, userRepository, hasher, emailVerification, sessionIssuer, abuseGuard, random, clock, applicationSettings, log)
-	login := application.NewLogin(userRepository, hasher, sessionIssuer, abuseGuard, clock, applicationSettings, log)
+	sessionIssuer := application.NewSessionIssuer(stores, env, issuer)
+	registration := application.NewRegistration(stores, env, hasher, emailVerification, sessionIssuer, abuseGuard)
+	login := application.NewLogin(stores, env, hasher, sessionIssuer, abuseGuard)
 	tokenDenylist, cleanup3, err := provideDenylist(cfg, clock, log)
 	if err != nil {
 		cleanup2()
@@ -169,11 +195,11 @@ func initMySQL(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(),
 	revocations := application.NewRevocations(sessionRepository, tokenDenylist, clock, applicationSettings, log)
 	authenticator := application.NewAuthenticator(issuer, revocations, clock)
 	profile := application.NewProfile(userRepository, clock)
-	refresh := application.NewRefresh(userRepository, sessionRepository, sessionIssuer, revocations, random, clock, applicationSettings, log)
+	refresh := application.NewRefresh(stores, env, sessionIssuer, revocations)
 	logout := application.NewLogout(sessionRepository, revocations, clock, log)
-	passwordChange := application.NewPasswordChange(transactor, userRepository, sessionRepository, hasher, outbox, random, sessionIssuer, revocations, clock, applicationSettings, log)
-	passwordReset := application.NewPasswordReset(transactor, userRepository, sessionRepository, oneTimeTokenRepository, attemptLog, outbox, hasher, revocations, abuseGuard, random, clock, applicationSettings, log)
-	deactivation := application.NewDeactivation(transactor, userRepository, sessionRepository, oneTimeTokenRepository, hasher, revocations, clock, log)
+	passwordChange := application.NewPasswordChange(stores, env, hasher, sessionIssuer, revocations)
+	passwordReset := application.NewPasswordReset(stores, env, hasher, revocations, abuseGuard)
+	deactivation := application.NewDeactivation(stores, env, hasher, revocations)
 	sessions := application.NewSessions(sessionRepository, revocations, clock, log)
 	pinger := store.Pinger
 	v := readiness(cfg, pinger, tokenDenylist, abuseCounters)
@@ -202,7 +228,7 @@ func initMySQL(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(),
 	}
 	applicationDispatcherConfig := dispatcherConfig(cfg)
 	outboxDispatcher := application.NewOutboxDispatcher(outbox, mailer, clock, applicationDispatcherConfig, log)
-	janitor := application.NewJanitor(sessionRepository, oneTimeTokenRepository, attemptLog, clock, applicationSettings, log)
+	janitor := application.NewJanitor(stores, env)
 	app := &App{
 		Server:      server,
 		Dispatcher:  outboxDispatcher,
@@ -220,7 +246,7 @@ func initMySQL(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(),
 
 // useCases lists the application's constructors and binds each to the inbound
 // port the HTTP adapter calls.
-var useCases = wire.NewSet(application.NewSessionIssuer, application.NewAbuseGuard, application.NewRevocations, application.NewEmailVerification, application.NewRegistration, application.NewLogin, application.NewAuthenticator, application.NewProfile, application.NewRefresh, application.NewLogout, application.NewPasswordChange, application.NewDeactivation, application.NewSessions, application.NewOutboxDispatcher, application.NewJanitor, application.NewPasswordReset, wire.Bind(new(ports.Registration), new(*application.Registration)), wire.Bind(new(ports.EmailVerification), new(*application.EmailVerification)), wire.Bind(new(ports.Login), new(*application.Login)), wire.Bind(new(ports.Authenticator), new(*application.Authenticator)), wire.Bind(new(ports.Profile), new(*application.Profile)), wire.Bind(new(ports.Refresh), new(*application.Refresh)), wire.Bind(new(ports.Logout), new(*application.Logout)), wire.Bind(new(ports.PasswordChange), new(*application.PasswordChange)), wire.Bind(new(ports.Deactivation), new(*application.Deactivation)), wire.Bind(new(ports.Sessions), new(*application.Sessions)), wire.Bind(new(ports.PasswordReset), new(*application.PasswordReset)))
+var useCases = wire.NewSet(wire.Struct(new(application.Stores), "*"), wire.Struct(new(application.Env), "*"), application.NewSessionIssuer, application.NewAbuseGuard, application.NewRevocations, application.NewEmailVerification, application.NewRegistration, application.NewLogin, application.NewAuthenticator, application.NewProfile, application.NewRefresh, application.NewLogout, application.NewPasswordChange, application.NewDeactivation, application.NewSessions, application.NewOutboxDispatcher, application.NewJanitor, application.NewPasswordReset, wire.Bind(new(ports.Registration), new(*application.Registration)), wire.Bind(new(ports.EmailVerification), new(*application.EmailVerification)), wire.Bind(new(ports.Login), new(*application.Login)), wire.Bind(new(ports.Authenticator), new(*application.Authenticator)), wire.Bind(new(ports.Profile), new(*application.Profile)), wire.Bind(new(ports.Refresh), new(*application.Refresh)), wire.Bind(new(ports.Logout), new(*application.Logout)), wire.Bind(new(ports.PasswordChange), new(*application.PasswordChange)), wire.Bind(new(ports.Deactivation), new(*application.Deactivation)), wire.Bind(new(ports.Sessions), new(*application.Sessions)), wire.Bind(new(ports.PasswordReset), new(*application.PasswordReset)), wire.Bind(new(ports.MailDispatcher), new(*application.OutboxDispatcher)), wire.Bind(new(ports.Janitor), new(*application.Janitor)), wire.Bind(new(ports.RevocationSeeder), new(*application.Revocations)))
 
 // coreSet is everything that does not depend on the storage choice.
 var coreSet = wire.NewSet(
