@@ -12,6 +12,7 @@ import (
 )
 
 func TestAbuseLimits(t *testing.T) {
+	t.Parallel()
 	client := ports.Client{IP: "203.0.113.7"}
 	login := func(e *env, email string, password domain.Secret) error {
 		_, err := e.login.Login(ctx, ports.LoginInput{Email: email, Password: password, Client: client})
@@ -96,7 +97,7 @@ func TestAbuseLimits(t *testing.T) {
 	t.Run("parallel wrong logins never get more than the limit judged", func(t *testing.T) {
 		e := newEnv(func(s *Settings) { s.Abuse.LoginMaxFailures = 10 })
 		registered(t, e)
-		before := e.hasher.verifies
+		before := e.hasher.Verifies()
 		var wg sync.WaitGroup
 		var mu sync.Mutex
 		codes := map[string]int{}
@@ -109,8 +110,8 @@ func TestAbuseLimits(t *testing.T) {
 			})
 		}
 		wg.Wait()
-		if codes["invalid_credentials"] != 10 || codes["rate_limited"] != 10 || e.hasher.verifies-before != 10 {
-			t.Fatalf("answers %v, passwords judged %d", codes, e.hasher.verifies-before)
+		if codes["invalid_credentials"] != 10 || codes["rate_limited"] != 10 || e.hasher.Verifies()-before != 10 {
+			t.Fatalf("answers %v, passwords judged %d", codes, e.hasher.Verifies()-before)
 		}
 	})
 
@@ -119,7 +120,7 @@ func TestAbuseLimits(t *testing.T) {
 		registered(t, e)
 		notices := func() int {
 			n := 0
-			for _, m := range e.store.messages() {
+			for _, m := range e.store.Enqueued() {
 				if strings.Contains(m.Subject, "Unusual sign-in") {
 					n++
 					if strings.Contains(m.Text, "http") {
@@ -175,10 +176,10 @@ func TestAbuseLimits(t *testing.T) {
 		if err := e.reset.Forgot(ctx, "jane@example.com", "link", client); err != nil {
 			t.Fatal(err)
 		}
-		before := len(e.store.messages())
+		before := len(e.store.Enqueued())
 		retry := limited(t, e.reset.Forgot(ctx, "jane@example.com", "link", client))
-		if retry <= 0 || retry > time.Hour || len(e.store.messages()) != before {
-			t.Fatalf("retry after %s; mails %d → %d", retry, before, len(e.store.messages()))
+		if retry <= 0 || retry > time.Hour || len(e.store.Enqueued()) != before {
+			t.Fatalf("retry after %s; mails %d → %d", retry, before, len(e.store.Enqueued()))
 		}
 	})
 
@@ -186,13 +187,13 @@ func TestAbuseLimits(t *testing.T) {
 		e := newEnv(func(s *Settings) { s.Abuse.IPMailRate = 0 })
 		in := validInput()
 		e.registration.Register(ctx, in)
-		before := len(e.store.messages())
+		before := len(e.store.Enqueued())
 		for range 7 {
 			if err := e.verification.Resend(ctx, "jane@example.com", client); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if sent := len(e.store.messages()) - before; sent != 5 {
+		if sent := len(e.store.Enqueued()) - before; sent != 5 {
 			t.Fatalf("%d verification mails sent, want 5", sent)
 		}
 	})
@@ -211,14 +212,14 @@ func TestAbuseLimits(t *testing.T) {
 	t.Run("the limiter store down refuses with 503, never runs unlimited", func(t *testing.T) {
 		e := newEnv()
 		registered(t, e)
-		e.counters.down = domain.WrapUnavailable(errors.New("memcached: connection refused"))
+		e.counters.Down(domain.WrapUnavailable(errors.New("memcached: connection refused")))
 		if err := login(e, "jane@example.com", "correct horse"); !errors.Is(err, domain.ErrUnavailable) {
 			t.Fatalf("login: %v", err)
 		}
 		if err := e.reset.Forgot(ctx, "jane@example.com", "", client); !errors.Is(err, domain.ErrUnavailable) {
 			t.Fatalf("forgot: %v", err)
 		}
-		e.counters.down = nil
+		e.counters.Down(nil)
 		if err := login(e, "jane@example.com", "correct horse"); err != nil {
 			t.Fatalf("after recovery: %v", err)
 		}

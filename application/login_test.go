@@ -24,6 +24,7 @@ func registered(t *testing.T, e *env) *domain.User {
 }
 
 func TestLogin(t *testing.T) {
+	t.Parallel()
 	in := ports.LoginInput{Email: "jane@example.com", Password: "correct horse", Client: ports.Client{UserAgent: "curl", IP: "127.0.0.1"}}
 
 	t.Run("starts a session whose access token authenticates the user", func(t *testing.T) {
@@ -36,11 +37,11 @@ func TestLogin(t *testing.T) {
 		if s.User.ID != u.ID || !s.AccessExpiresAt.Equal(t0.Add(15*time.Minute)) || !s.RefreshExpiresAt.Equal(t0.Add(168*time.Hour)) {
 			t.Fatalf("unexpected session %+v", s)
 		}
-		stored, err := sessionRepo{e.store}.ByID(ctx, s.SessionID)
+		stored, err := e.store.Sessions().ByID(ctx, s.SessionID)
 		if err != nil || stored.UserAgent != "curl" || !stored.ExpiresAt.Equal(t0.Add(720*time.Hour)) {
 			t.Fatalf("stored session %+v, %v", stored, err)
 		}
-		if _, _, err := (sessionRepo{e.store}).RefreshToken(ctx, s.RefreshToken.Hash()); err != nil {
+		if _, _, err := (e.store.Sessions()).RefreshToken(ctx, s.RefreshToken.Hash()); err != nil {
 			t.Fatal("the refresh token is not stored by its hash")
 		}
 		p, err := e.auth.Authenticate(ctx, s.AccessToken)
@@ -61,14 +62,14 @@ func TestLogin(t *testing.T) {
 	t.Run("answers unknown email and wrong password alike, with the same password work", func(t *testing.T) {
 		e := newEnv()
 		registered(t, e)
-		before := e.hasher.verifies
+		before := e.hasher.Verifies()
 		_, errUnknown := e.login.Login(ctx, ports.LoginInput{Email: "nobody@example.com", Password: "correct horse"})
 		_, errWrong := e.login.Login(ctx, ports.LoginInput{Email: "jane@example.com", Password: "wrong password"})
 		if !errors.Is(errUnknown, domain.ErrInvalidCredentials) || !errors.Is(errWrong, domain.ErrInvalidCredentials) || errUnknown.Error() != errWrong.Error() {
 			t.Fatalf("unknown: %v, wrong: %v", errUnknown, errWrong)
 		}
-		if e.hasher.verifies-before != 2 {
-			t.Fatalf("%d password verifications, want one per attempt", e.hasher.verifies-before)
+		if e.hasher.Verifies()-before != 2 {
+			t.Fatalf("%d password verifications, want one per attempt", e.hasher.Verifies()-before)
 		}
 	})
 
@@ -94,7 +95,7 @@ func TestLogin(t *testing.T) {
 	t.Run("tells a deactivated account only after the password matched", func(t *testing.T) {
 		e := newEnv()
 		u := registered(t, e)
-		e.store.Update(ctx, u.ID, func(u *domain.User) error { now := t0; u.DeactivatedAt = &now; return nil })
+		e.store.Users().Update(ctx, u.ID, func(u *domain.User) error { now := t0; u.DeactivatedAt = &now; return nil })
 		if _, err := e.login.Login(ctx, ports.LoginInput{Email: in.Email, Password: "wrong password"}); !errors.Is(err, domain.ErrInvalidCredentials) {
 			t.Fatalf("wrong password: %v", err)
 		}
@@ -106,11 +107,11 @@ func TestLogin(t *testing.T) {
 	t.Run("replaces an outdated hash after a successful login", func(t *testing.T) {
 		e := newEnv()
 		u := registered(t, e)
-		e.store.Update(ctx, u.ID, func(u *domain.User) error { u.PasswordHash = "old:correct horse"; return nil })
+		e.store.Users().Update(ctx, u.ID, func(u *domain.User) error { u.PasswordHash = "old:correct horse"; return nil })
 		if _, err := e.login.Login(ctx, in); err != nil {
 			t.Fatal(err)
 		}
-		if got, _ := e.store.ByID(ctx, u.ID); got.PasswordHash != "hash:correct horse" {
+		if got, _ := e.store.Users().ByID(ctx, u.ID); got.PasswordHash != "hash:correct horse" {
 			t.Fatalf("hash not upgraded: %q", got.PasswordHash)
 		}
 	})
@@ -134,6 +135,7 @@ func TestLogin(t *testing.T) {
 }
 
 func TestAuthenticate(t *testing.T) {
+	t.Parallel()
 	t.Run("refuses an expired access token", func(t *testing.T) {
 		e := newEnv()
 		registered(t, e)

@@ -8,18 +8,28 @@ import (
 	"testing"
 	"time"
 
+	"authd/application/fakes"
 	"authd/domain"
 )
 
 func TestOutboxDispatcher(t *testing.T) {
-	setup := func() (*memStore, *fakeMailer, *fakeClock, *OutboxDispatcher) {
-		st, mailer, clock := newStore(), &fakeMailer{}, newClock()
-		d := NewOutboxDispatcher(outboxRepo{st}, mailer, clock, DispatcherConfig{BaseBackoff: time.Second, MaxBackoff: 4 * time.Second, MaxAge: time.Hour},
+	t.Parallel()
+	setup := func() (*fakes.Store, *fakes.Mailer, *fakes.Clock, *OutboxDispatcher) {
+		st, mailer, clock := fakes.NewStore(), &fakes.Mailer{}, fakes.NewClock(t0)
+		d := NewOutboxDispatcher(st.Outbox(), mailer, clock, DispatcherConfig{BaseBackoff: time.Second, MaxBackoff: 4 * time.Second, MaxAge: time.Hour},
 			slog.New(slog.NewTextHandler(io.Discard, nil)))
 		return st, mailer, clock, d
 	}
-	enqueue := func(st *memStore, id string, now time.Time) {
-		outboxRepo{st}.Enqueue(ctx, domain.Message{ID: id, To: domain.MustEmail("a@example.com"), Subject: "s", Text: "t"}, now)
+	row := func(st *fakes.Store, id string) fakes.OutboxState {
+		for _, r := range st.OutboxRows() {
+			if r.ID == id {
+				return r
+			}
+		}
+		return fakes.OutboxState{}
+	}
+	enqueue := func(st *fakes.Store, id string, now time.Time) {
+		st.Outbox().Enqueue(ctx, domain.Message{ID: id, To: domain.MustEmail("a@example.com"), Subject: "s", Text: "t"}, now)
 	}
 
 	t.Run("delivers queued mail once", func(t *testing.T) {
@@ -30,19 +40,19 @@ func TestOutboxDispatcher(t *testing.T) {
 			t.Fatalf("claimed %d, %v", n, err)
 		}
 		d.DispatchOnce(ctx)
-		if len(mailer.sent) != 2 || !st.sent["m1"] || !st.sent["m2"] {
-			t.Fatalf("sent %v", mailer.sent)
+		if len(mailer.Sent()) != 2 || !row(st, "m1").Sent || !row(st, "m2").Sent {
+			t.Fatalf("sent %v", mailer.Sent())
 		}
 	})
 
 	t.Run("retries with doubling backoff until the mailer is back", func(t *testing.T) {
 		st, mailer, clock, d := setup()
 		enqueue(st, "m1", t0)
-		mailer.failing = errors.New("smtp down")
+		mailer.Fail(errors.New("smtp down"))
 		var waits []time.Duration
 		for range 4 {
 			d.DispatchOnce(ctx)
-			m := st.messages()[0]
+			m := st.OutboxRows()[0]
 			waits = append(waits, m.NextAttemptAt.Sub(clock.Now()))
 			if n, _ := d.DispatchOnce(ctx); n != 0 {
 				t.Fatal("claimed again before its backoff passed")
@@ -52,9 +62,9 @@ func TestOutboxDispatcher(t *testing.T) {
 		if want := []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 4 * time.Second}; !slices.Equal(waits, want) {
 			t.Fatalf("backoff %v, want %v", waits, want)
 		}
-		mailer.failing = nil
+		mailer.Fail(nil)
 		d.DispatchOnce(ctx)
-		if len(mailer.sent) != 1 || !st.sent["m1"] {
+		if len(mailer.Sent()) != 1 || !row(st, "m1").Sent {
 			t.Fatal("not delivered after recovery")
 		}
 	})
@@ -62,19 +72,19 @@ func TestOutboxDispatcher(t *testing.T) {
 	t.Run("gives up after the maximum age and keeps delivering the rest", func(t *testing.T) {
 		st, mailer, clock, d := setup()
 		enqueue(st, "old", t0)
-		mailer.failing = errors.New("smtp down")
+		mailer.Fail(errors.New("smtp down"))
 		d.DispatchOnce(ctx)
 		clock.Advance(time.Hour)
-		mailer.failing = errors.New("mailbox unavailable")
+		mailer.Fail(errors.New("mailbox unavailable"))
 		d.DispatchOnce(ctx)
-		if !st.dead["old"] {
+		if !row(st, "old").Dead {
 			t.Fatal("not dead after max age")
 		}
-		mailer.failing = nil
+		mailer.Fail(nil)
 		enqueue(st, "new", clock.Now())
 		d.DispatchOnce(ctx)
-		if len(mailer.sent) != 1 || mailer.sent[0].ID != "new" {
-			t.Fatalf("sent %v", mailer.sent)
+		if len(mailer.Sent()) != 1 || mailer.Sent()[0].ID != "new" {
+			t.Fatalf("sent %v", mailer.Sent())
 		}
 	})
 }

@@ -10,6 +10,7 @@ import (
 )
 
 func TestProfile(t *testing.T) {
+	t.Parallel()
 	t.Run("updates only the given fields and clears with an empty string", func(t *testing.T) {
 		e := newEnv()
 		u := registered(t, e)

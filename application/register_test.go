@@ -22,7 +22,7 @@ func validInput() ports.RegisterInput {
 // verifyToken pulls the token out of the newest verification mail.
 func verifyToken(t *testing.T, e *env) domain.Secret {
 	t.Helper()
-	msgs := e.store.messages()
+	msgs := e.store.Enqueued()
 	if len(msgs) == 0 {
 		t.Fatal("no mail was queued")
 	}
@@ -46,6 +46,7 @@ func fieldsOf(err error) []string {
 }
 
 func TestRegister(t *testing.T) {
+	t.Parallel()
 	t.Run("stores a normalised account with a hashed password and queues a verification mail", func(t *testing.T) {
 		e := newEnv()
 		res, err := e.registration.Register(ctx, validInput())
@@ -59,7 +60,7 @@ func TestRegister(t *testing.T) {
 		if res.Session != nil {
 			t.Fatal("a session was returned although verification is required")
 		}
-		msgs := e.store.messages()
+		msgs := e.store.Enqueued()
 		if len(msgs) != 1 || msgs[0].To != u.Email || !strings.Contains(msgs[0].Text, "http://localhost:3000/api/v1/auth/email/verify/") {
 			t.Fatalf("unexpected outbox %+v", msgs)
 		}
@@ -77,7 +78,7 @@ func TestRegister(t *testing.T) {
 		if res.Session == nil || res.Session.AccessToken == "" || res.Session.RefreshToken == "" {
 			t.Fatalf("no session: %+v", res)
 		}
-		if len(e.store.messages()) != 1 {
+		if len(e.store.Enqueued()) != 1 {
 			t.Fatal("the verification mail is sent all the same")
 		}
 	})
@@ -117,7 +118,7 @@ func TestRegister(t *testing.T) {
 			if !errors.Is(err, domain.ErrValidation) || strings.Join(fieldsOf(err), ",") != strings.Join(tc.fields, ",") {
 				t.Fatalf("got %v with fields %v, want fields %v", err, fieldsOf(err), tc.fields)
 			}
-			if len(e.store.users) != 0 || len(e.store.messages()) != 0 {
+			if e.store.UserCount() != 0 || len(e.store.Enqueued()) != 0 {
 				t.Fatal("invalid input changed state")
 			}
 		})
@@ -135,7 +136,7 @@ func TestRegister(t *testing.T) {
 
 	t.Run("passes a storage outage through as unavailable", func(t *testing.T) {
 		e := newEnv()
-		e.store.failNext = domain.WrapUnavailable(errors.New("db down"))
+		e.store.FailNext(domain.WrapUnavailable(errors.New("db down")))
 		if _, err := e.registration.Register(ctx, validInput()); !errors.Is(err, domain.ErrUnavailable) {
 			t.Fatalf("got %v", err)
 		}

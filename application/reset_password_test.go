@@ -20,10 +20,10 @@ var (
 // lastMail returns the newest queued message to email.
 func lastMail(t *testing.T, e *env, email string) domain.Message {
 	t.Helper()
-	msgs := e.store.messages()
+	msgs := e.store.Enqueued()
 	for i := len(msgs) - 1; i >= 0; i-- {
 		if msgs[i].To.String() == email {
-			return msgs[i].Message
+			return msgs[i]
 		}
 	}
 	t.Fatalf("no mail to %s", email)
@@ -49,17 +49,18 @@ func resetCode(t *testing.T, e *env) domain.Secret {
 }
 
 func TestForgotPassword(t *testing.T) {
+	t.Parallel()
 	t.Run("answers alike for every well-formed email and mails only existing, active accounts", func(t *testing.T) {
 		e := newEnv()
 		registered(t, e)
 		e.registration.Register(ctx, ports.RegisterInput{Email: "unverified@example.com", Password: "some password"})
-		before := len(e.store.messages())
+		before := len(e.store.Enqueued())
 		for _, email := range []string{"jane@example.com", "nobody@example.com", "unverified@example.com"} {
 			if err := e.reset.Forgot(ctx, email, "", ports.Client{}); err != nil {
 				t.Fatalf("%s: %v", email, err)
 			}
 		}
-		if got := len(e.store.messages()) - before; got != 2 {
+		if got := len(e.store.Enqueued()) - before; got != 2 {
 			t.Fatalf("%d mails, want 2 (the unknown email gets none)", got)
 		}
 		if !strings.Contains(lastMail(t, e, "jane@example.com").Text, "http://localhost:3000/reset-password?token=") {
@@ -80,34 +81,35 @@ func TestForgotPassword(t *testing.T) {
 	t.Run("sends no mail to a deactivated account", func(t *testing.T) {
 		e := newEnv()
 		u := registered(t, e)
-		e.store.Update(ctx, u.ID, func(u *domain.User) error { now := t0; u.DeactivatedAt = &now; return nil })
-		before := len(e.store.messages())
-		if err := e.reset.Forgot(ctx, "jane@example.com", "", ports.Client{}); err != nil || len(e.store.messages()) != before {
-			t.Fatalf("err %v, mails %d", err, len(e.store.messages())-before)
+		e.store.Users().Update(ctx, u.ID, func(u *domain.User) error { now := t0; u.DeactivatedAt = &now; return nil })
+		before := len(e.store.Enqueued())
+		if err := e.reset.Forgot(ctx, "jane@example.com", "", ports.Client{}); err != nil || len(e.store.Enqueued()) != before {
+			t.Fatalf("err %v, mails %d", err, len(e.store.Enqueued())-before)
 		}
 	})
 
 	t.Run("sends at most five reset mails per account per hour", func(t *testing.T) {
 		e := newEnv()
 		registered(t, e)
-		before := len(e.store.messages())
+		before := len(e.store.Enqueued())
 		for range 7 {
 			if err := e.reset.Forgot(ctx, "jane@example.com", "otp", ports.Client{}); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if got := len(e.store.messages()) - before; got != 5 {
+		if got := len(e.store.Enqueued()) - before; got != 5 {
 			t.Fatalf("%d mails", got)
 		}
 		e.clock.Advance(time.Hour + time.Second)
 		e.reset.Forgot(ctx, "jane@example.com", "otp", ports.Client{})
-		if got := len(e.store.messages()) - before; got != 6 {
+		if got := len(e.store.Enqueued()) - before; got != 6 {
 			t.Fatalf("%d mails after the hour", got)
 		}
 	})
 }
 
 func TestResetByLink(t *testing.T) {
+	t.Parallel()
 	in := func(tok domain.Secret) ports.ResetInput {
 		return ports.ResetInput{Token: tok, NewPassword: "brand new password"}
 	}
@@ -139,7 +141,7 @@ func TestResetByLink(t *testing.T) {
 		if err := e.reset.Reset(ctx, in(resetLink(t, e))); err != nil {
 			t.Fatal(err)
 		}
-		if u, _ := e.store.ByID(ctx, res.User.ID); !u.EmailVerified {
+		if u, _ := e.store.Users().ByID(ctx, res.User.ID); !u.EmailVerified {
 			t.Fatal("not verified")
 		}
 	})
@@ -192,6 +194,7 @@ func TestResetByLink(t *testing.T) {
 }
 
 func TestResetByOTP(t *testing.T) {
+	t.Parallel()
 	in := func(code domain.Secret) ports.ResetInput {
 		return ports.ResetInput{Email: "Jane@Example.com", OTP: code, NewPassword: "brand new password"}
 	}
@@ -221,7 +224,7 @@ func TestResetByOTP(t *testing.T) {
 		registered(t, e)
 		e.reset.Forgot(ctx, "jane@example.com", "otp", ports.Client{})
 		code := resetCode(t, e)
-		for _, tok := range e.store.tokens {
+		for _, tok := range e.store.AllTokens() {
 			if tok.Purpose == domain.PurposeResetOTP && (strings.Contains(string(tok.Hash), code.Reveal()) || domain.EqualHashes(tok.Hash, code.Hash())) {
 				t.Fatal("code stored in clear or as a plain hash")
 			}
@@ -253,7 +256,7 @@ func TestResetByOTP(t *testing.T) {
 			wg.Go(func() { e.reset.Reset(ctx, in(wrong(code))) })
 		}
 		wg.Wait()
-		for _, tok := range e.store.tokens {
+		for _, tok := range e.store.AllTokens() {
 			if tok.Purpose == domain.PurposeResetOTP && tok.Attempts > 5 {
 				t.Fatalf("%d tries counted", tok.Attempts)
 			}
@@ -301,7 +304,7 @@ func TestResetByOTP(t *testing.T) {
 		}
 		e.reset.Forgot(ctx, "jane@example.com", "otp", ports.Client{})
 		code = resetCode(t, e)
-		e.store.Update(ctx, u.ID, func(u *domain.User) error { now := t0; u.DeactivatedAt = &now; return nil })
+		e.store.Users().Update(ctx, u.ID, func(u *domain.User) error { now := t0; u.DeactivatedAt = &now; return nil })
 		if err := e.reset.Reset(ctx, in(code)); !errors.Is(err, domain.ErrInvalidCode) {
 			t.Fatalf("deactivated: %v", err)
 		}

@@ -14,7 +14,7 @@ import (
 // would after start-up.
 func loggedIn(t *testing.T, e *env) ports.SessionTokens {
 	t.Helper()
-	if len(e.store.users) == 0 {
+	if e.store.UserCount() == 0 {
 		registered(t, e)
 	}
 	e.denylist.MarkSeeded(ctx)
@@ -42,6 +42,7 @@ func wantRevoked(t *testing.T, e *env, access string) {
 }
 
 func TestRefresh(t *testing.T) {
+	t.Parallel()
 	t.Run("rotates the refresh token and keeps the session", func(t *testing.T) {
 		e := newEnv()
 		s := loggedIn(t, e)
@@ -181,6 +182,7 @@ func TestRefresh(t *testing.T) {
 }
 
 func TestLogout(t *testing.T) {
+	t.Parallel()
 	t.Run("local ends only the caller's session", func(t *testing.T) {
 		e := newEnv()
 		a, b := loggedIn(t, e), loggedIn(t, e)
@@ -234,29 +236,30 @@ func TestLogout(t *testing.T) {
 		e := newEnv()
 		a := loggedIn(t, e)
 		p := mustAuth(t, e, a.AccessToken)
-		e.denylist.down = domain.WrapUnavailable(errors.New("memcached down"))
+		e.denylist.Down(domain.WrapUnavailable(errors.New("memcached down")))
 		if err := e.logout.Logout(ctx, ports.LogoutInput{Principal: &p}); !errors.Is(err, domain.ErrUnavailable) {
 			t.Fatalf("logout: %v", err)
 		}
 		if _, err := e.auth.Authenticate(ctx, a.AccessToken); !errors.Is(err, domain.ErrUnavailable) {
 			t.Fatalf("authenticate while down: %v", err)
 		}
-		e.denylist.down = nil
+		e.denylist.Down(nil)
 		wantRevoked(t, e, a.AccessToken) // re-seeded from storage, which recorded the logout
 	})
 }
 
 func TestDenylistSeeding(t *testing.T) {
+	t.Parallel()
 	t.Run("re-seeds a denylist that lost its entries before trusting it", func(t *testing.T) {
 		e := newEnv()
 		a, b := loggedIn(t, e), loggedIn(t, e)
 		p := mustAuth(t, e, a.AccessToken)
 		e.logout.Logout(ctx, ports.LogoutInput{Principal: &p})
-		e.denylist.lose()
-		before := e.denylist.seeds
+		e.denylist.Lose()
+		before := e.denylist.Seeds()
 		wantRevoked(t, e, a.AccessToken)
 		mustAuth(t, e, b.AccessToken)
-		if n := e.denylist.seeds - before; n != 1 {
+		if n := e.denylist.Seeds() - before; n != 1 {
 			t.Fatalf("re-seeded %d times, want once", n)
 		}
 	})
@@ -267,17 +270,18 @@ func TestDenylistSeeding(t *testing.T) {
 		p := mustAuth(t, e, a.AccessToken)
 		e.logout.Logout(ctx, ports.LogoutInput{Principal: &p})
 		e.clock.Advance(16 * time.Minute)
-		e.denylist.lose()
+		e.denylist.Lose()
 		if err := e.revocations.Seed(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if len(e.denylist.revoked) != 0 {
-			t.Fatalf("seeded %v", e.denylist.revoked)
+		if e.denylist.Entries() != 0 {
+			t.Fatalf("seeded %d", e.denylist.Entries())
 		}
 	})
 }
 
 func TestChangePassword(t *testing.T) {
+	t.Parallel()
 	in := ports.ChangePasswordInput{CurrentPassword: "correct horse", NewPassword: "battery staple"}
 
 	t.Run("revokes every session, the caller's too, and returns a new one", func(t *testing.T) {
@@ -322,6 +326,7 @@ func TestChangePassword(t *testing.T) {
 }
 
 func TestDeactivate(t *testing.T) {
+	t.Parallel()
 	t.Run("revokes everything and refuses login only after a correct password", func(t *testing.T) {
 		e := newEnv()
 		a := loggedIn(t, e)
@@ -361,6 +366,7 @@ func TestDeactivate(t *testing.T) {
 }
 
 func TestSessions(t *testing.T) {
+	t.Parallel()
 	t.Run("lists live sessions newest first and marks the current one", func(t *testing.T) {
 		e := newEnv()
 		a := loggedIn(t, e)
@@ -376,7 +382,7 @@ func TestSessions(t *testing.T) {
 		e := newEnv()
 		a, b := loggedIn(t, e), loggedIn(t, e)
 		e.registration.Register(ctx, ports.RegisterInput{Email: "eve@example.com", Password: "an evil password"})
-		eve, _ := e.store.ByEmail(ctx, domain.MustEmail("eve@example.com"))
+		eve, _ := e.store.Users().ByEmail(ctx, domain.MustEmail("eve@example.com"))
 		evePrincipal := ports.Principal{UserID: eve.ID}
 		if err := e.sessions.Revoke(ctx, evePrincipal, b.SessionID); !errors.Is(err, domain.ErrSessionNotFound) {
 			t.Fatalf("other user's session: %v", err)
@@ -392,20 +398,21 @@ func TestSessions(t *testing.T) {
 }
 
 func TestJanitor(t *testing.T) {
+	t.Parallel()
 	t.Run("keeps a revoked session while its access tokens may live and deletes it after", func(t *testing.T) {
 		e := newEnv()
 		a := loggedIn(t, e)
 		p := mustAuth(t, e, a.AccessToken)
 		e.logout.Logout(ctx, ports.LogoutInput{Principal: &p})
-		j := NewJanitor(Stores{Sessions: sessionRepo{e.store}, Tokens: tokenRepo{e.store}, Attempts: attemptLog{e.store}}, Env{Clock: e.clock, Settings: e.settings, Log: slogDiscard()})
+		j := NewJanitor(Stores{Sessions: e.store.Sessions(), Tokens: e.store.Tokens(), Attempts: e.store.Attempts()}, Env{Clock: e.clock, Settings: e.settings, Log: slogDiscard()})
 		e.clock.Advance(time.Hour)
 		j.CleanOnce(ctx)
-		if _, ok := e.store.sessions[a.SessionID]; !ok {
+		if !e.store.HasSession(a.SessionID) {
 			t.Fatal("deleted too early")
 		}
 		e.clock.Advance(time.Hour)
 		j.CleanOnce(ctx)
-		if _, ok := e.store.sessions[a.SessionID]; ok {
+		if e.store.HasSession(a.SessionID) {
 			t.Fatal("not deleted")
 		}
 	})

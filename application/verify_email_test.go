@@ -10,6 +10,7 @@ import (
 )
 
 func TestVerifyEmail(t *testing.T) {
+	t.Parallel()
 	t.Run("marks the email verified once and refuses the token the second time", func(t *testing.T) {
 		e := newEnv()
 		res, _ := e.registration.Register(ctx, validInput())
@@ -17,7 +18,7 @@ func TestVerifyEmail(t *testing.T) {
 		if err := e.verification.Verify(ctx, tok, ports.Client{}); err != nil {
 			t.Fatal(err)
 		}
-		if u, _ := e.store.ByID(ctx, res.User.ID); !u.EmailVerified {
+		if u, _ := e.store.Users().ByID(ctx, res.User.ID); !u.EmailVerified {
 			t.Fatal("email not verified")
 		}
 		if err := e.verification.Verify(ctx, tok, ports.Client{}); !errors.Is(err, domain.ErrInvalidVerificationToken) {
@@ -49,7 +50,7 @@ func TestVerifyEmail(t *testing.T) {
 		e := newEnv()
 		res, _ := e.registration.Register(ctx, validInput())
 		tok := verifyToken(t, e)
-		e.store.Update(ctx, res.User.ID, func(u *domain.User) error { now := t0; u.DeactivatedAt = &now; return nil })
+		e.store.Users().Update(ctx, res.User.ID, func(u *domain.User) error { now := t0; u.DeactivatedAt = &now; return nil })
 		if err := e.verification.Verify(ctx, tok, ports.Client{}); !errors.Is(err, domain.ErrInvalidVerificationToken) {
 			t.Fatalf("got %v", err)
 		}
@@ -57,6 +58,7 @@ func TestVerifyEmail(t *testing.T) {
 }
 
 func TestResendVerification(t *testing.T) {
+	t.Parallel()
 	t.Run("voids the earlier token and sends a new one", func(t *testing.T) {
 		e := newEnv()
 		e.registration.Register(ctx, validInput())
@@ -65,7 +67,7 @@ func TestResendVerification(t *testing.T) {
 			t.Fatal(err)
 		}
 		second := verifyToken(t, e)
-		if first == second || len(e.store.messages()) != 2 {
+		if first == second || len(e.store.Enqueued()) != 2 {
 			t.Fatal("no new mail")
 		}
 		if err := e.verification.Verify(ctx, first, ports.Client{}); !errors.Is(err, domain.ErrInvalidVerificationToken) {
@@ -85,7 +87,7 @@ func TestResendVerification(t *testing.T) {
 				t.Fatalf("%s: %v", email, err)
 			}
 		}
-		if n := len(e.store.messages()); n != 1 {
+		if n := len(e.store.Enqueued()); n != 1 {
 			t.Fatalf("%d mails, want only the first", n)
 		}
 	})

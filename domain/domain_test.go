@@ -10,6 +10,7 @@ import (
 )
 
 func TestParseEmail(t *testing.T) {
+	t.Parallel()
 	valid := map[string]string{
 		"jane@example.com":          "jane@example.com",
 		"  Jane.Doe@Example.COM \n": "jane.doe@example.com",
@@ -37,6 +38,7 @@ func TestParseEmail(t *testing.T) {
 }
 
 func TestPasswordPolicy(t *testing.T) {
+	t.Parallel()
 	email := MustEmail("jane@example.com")
 	cases := []struct {
 		name, pw string
@@ -73,6 +75,7 @@ func TestPasswordPolicy(t *testing.T) {
 }
 
 func TestRolePolicy(t *testing.T) {
+	t.Parallel()
 	p := DefaultRolePolicy
 	for in, want := range map[string]Role{"": "customer", "Retailer": "retailer", " CUSTOMER ": "customer"} {
 		if got, err := p.Resolve(in); err != nil || got != want {
@@ -87,6 +90,7 @@ func TestRolePolicy(t *testing.T) {
 }
 
 func TestProfile(t *testing.T) {
+	t.Parallel()
 	s := func(v string) *string { return &v }
 	t.Run("accepts a full valid profile", func(t *testing.T) {
 		_, err := ProfilePatch{FirstName: s("Jane"), LastName: s("Doe"), Phone: s("+14155550100"), Gender: s("female"),
@@ -122,6 +126,7 @@ func TestProfile(t *testing.T) {
 }
 
 func TestErrors(t *testing.T) {
+	t.Parallel()
 	t.Run("a wrapped unavailable error matches the sentinel and keeps its cause", func(t *testing.T) {
 		cause := errors.New("dial tcp: refused")
 		err := fmt.Errorf("sqlite: find user: %w", WrapUnavailable(cause))
@@ -146,6 +151,7 @@ func TestErrors(t *testing.T) {
 }
 
 func TestSecretNeverPrints(t *testing.T) {
+	t.Parallel()
 	s := Secret("hunter2-token")
 	var b strings.Builder
 	slog.New(slog.NewTextHandler(&b, nil)).Info("x", "token", s)
@@ -160,6 +166,7 @@ func TestSecretNeverPrints(t *testing.T) {
 }
 
 func TestSessionLive(t *testing.T) {
+	t.Parallel()
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	s := Session{ExpiresAt: now.Add(time.Hour), RefreshExpiresAt: now.Add(time.Minute)}
 	if !s.Live(now) || s.Live(now.Add(time.Minute)) {

@@ -25,6 +25,7 @@ func (l listOf) Contains(pw string) bool {
 }
 
 func TestPasswordPolicyAddedRules(t *testing.T) {
+	t.Parallel()
 	var asked []string
 	policy := PasswordPolicy{MinLength: 8, Text: composeText{},
 		Common: listOf{words: map[string]bool{"password1": true, "sunshine": true, "café1234": true}, asked: &asked}}
