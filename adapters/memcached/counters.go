@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"strconv"
 	"time"
 
@@ -31,24 +30,11 @@ var _ ports.AbuseCounters = (*Counters)(nil)
 // NewCounters connects lazily to cfg's servers (AUTH_LIMITER_MEMCACHED_SERVERS);
 // it does not fail when they are down: the guarded endpoints answer 503 until they are back.
 func NewCounters(cfg Config, clock ports.Clock) (*Counters, error) {
-	if len(cfg.Servers) == 0 {
-		return nil, errors.New("memcached: no limiter servers configured")
+	client, _, prefix, err := connect(cfg, "AUTH_LIMITER_MEMCACHED_SERVERS")
+	if err != nil {
+		return nil, err
 	}
-	ss := new(memcache.ServerList)
-	if err := ss.SetServers(cfg.Servers...); err != nil {
-		return nil, fmt.Errorf("memcached: limiter servers: %w", err)
-	}
-	prefix := cfg.Prefix
-	if prefix == "" {
-		prefix = "authd:"
-	}
-	c := &Counters{client: memcache.NewFromSelector(ss), prefix: prefix, clock: clock}
-	c.client.Timeout = cfg.Timeout
-	if c.client.Timeout == 0 {
-		c.client.Timeout = 500 * time.Millisecond
-	}
-	c.client.MaxIdleConns = 64
-	return c, nil
+	return &Counters{client: client, prefix: prefix, clock: clock}, nil
 }
 
 // bucketKey names one bucket; keys that memcached could not take (too long,

@@ -38,23 +38,11 @@ var _ ports.TokenDenylist = (*Denylist)(nil)
 // NewDenylist connects lazily to the servers; it does not fail when they are
 // down, so authd starts and /readyz reports the outage.
 func NewDenylist(cfg Config, clock ports.Clock) (*Denylist, error) {
-	if len(cfg.Servers) == 0 {
-		return nil, errors.New("memcached: AUTH_MEMCACHED_SERVERS is empty")
+	client, ss, prefix, err := connect(cfg, "AUTH_MEMCACHED_SERVERS")
+	if err != nil {
+		return nil, err
 	}
-	ss := new(memcache.ServerList)
-	if err := ss.SetServers(cfg.Servers...); err != nil {
-		return nil, fmt.Errorf("memcached: AUTH_MEMCACHED_SERVERS: %w", err)
-	}
-	prefix := cfg.Prefix
-	if prefix == "" {
-		prefix = "authd:"
-	}
-	d := &Denylist{client: memcache.NewFromSelector(ss), servers: ss, prefix: prefix, clock: clock, markers: map[string]string{}}
-	d.client.Timeout = cfg.Timeout
-	if d.client.Timeout == 0 {
-		d.client.Timeout = 500 * time.Millisecond
-	}
-	d.client.MaxIdleConns = 64
+	d := &Denylist{client: client, servers: ss, prefix: prefix, clock: clock, markers: map[string]string{}}
 	var addrs []string
 	_ = ss.Each(func(a net.Addr) error { addrs = append(addrs, a.String()); return nil })
 	for i := 0; len(d.markers) < len(addrs) && i < 100000; i++ {
@@ -152,4 +140,27 @@ func expiration(ttl time.Duration, until time.Time) int32 {
 
 func unavailable(op string, err error) error {
 	return domain.WrapUnavailable(fmt.Errorf("memcached: %s: %w", op, err))
+}
+
+// connect makes a client of cfg's servers (named by variable in errors); it
+// dials lazily, so servers that are down do not stop authd from starting.
+func connect(cfg Config, variable string) (*memcache.Client, *memcache.ServerList, string, error) {
+	if len(cfg.Servers) == 0 {
+		return nil, nil, "", errors.New("memcached: " + variable + " is empty")
+	}
+	ss := new(memcache.ServerList)
+	if err := ss.SetServers(cfg.Servers...); err != nil {
+		return nil, nil, "", fmt.Errorf("memcached: %s: %w", variable, err)
+	}
+	prefix := cfg.Prefix
+	if prefix == "" {
+		prefix = "authd:"
+	}
+	client := memcache.NewFromSelector(ss)
+	client.Timeout = cfg.Timeout
+	if client.Timeout == 0 {
+		client.Timeout = 500 * time.Millisecond
+	}
+	client.MaxIdleConns = 64
+	return client, ss, prefix, nil
 }
