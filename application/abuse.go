@@ -46,6 +46,7 @@ const (
 // exactly like known ones, so no answer tells them apart.
 type AbuseGuard struct {
 	counters ports.AbuseCounters
+	events   recorder
 	outbox   ports.Outbox
 	random   ports.Random
 	clock    ports.Clock
@@ -56,7 +57,7 @@ type AbuseGuard struct {
 // NewAbuseGuard builds the guard on the shared counters; the outbox carries the
 // "unusual sign-in attempts" notice.
 func NewAbuseGuard(counters ports.AbuseCounters, st Stores, env Env) *AbuseGuard {
-	return &AbuseGuard{counters: counters, outbox: st.Outbox, random: env.Random, clock: env.Clock, limits: env.Settings.Abuse, log: env.Log}
+	return &AbuseGuard{counters: counters, events: newRecorder(st, env), outbox: st.Outbox, random: env.Random, clock: env.Clock, limits: env.Settings.Abuse, log: env.Log}
 }
 
 // attempt is one guess counted against its limits before it is judged.
@@ -212,6 +213,9 @@ func (a *attempt) failedLogin(ctx context.Context, u *domain.User) {
 	if err != nil {
 		g.log.WarnContext(ctx, "lock_notice_failed", "user_id", u.ID, "error", err)
 		return
+	}
+	if err := g.events.record(ctx, domain.EventLoginLocked, u.ID, "", ""); err != nil {
+		g.log.WarnContext(ctx, "lock_event_failed", "user_id", u.ID, "error", err)
 	}
 	g.log.InfoContext(ctx, "login_locked", "user_id", u.ID)
 }

@@ -14,6 +14,7 @@ import (
 // it, the caller's included, so a stolen token dies with the old password; the
 // caller gets a fresh session.
 type PasswordChange struct {
+	events      recorder
 	tx          ports.Transactor
 	users       ports.UserRepository
 	sessions    ports.SessionRepository
@@ -31,7 +32,7 @@ var _ ports.PasswordChange = (*PasswordChange)(nil)
 
 // NewPasswordChange builds the change-password use case.
 func NewPasswordChange(st Stores, env Env, hasher ports.PasswordHasher, issuer *SessionIssuer, revocations *Revocations) *PasswordChange {
-	return &PasswordChange{tx: st.Tx, users: st.Users, sessions: st.Sessions, hasher: hasher, outbox: st.Outbox, random: env.Random,
+	return &PasswordChange{events: newRecorder(st, env), tx: st.Tx, users: st.Users, sessions: st.Sessions, hasher: hasher, outbox: st.Outbox, random: env.Random,
 		issuer: issuer, revocations: revocations, clock: env.Clock, settings: env.Settings, log: env.Log}
 }
 
@@ -82,8 +83,10 @@ func (pc *PasswordChange) ChangePassword(ctx context.Context, p ports.Principal,
 		if err := enqueuePasswordNotice(ctx, pc.outbox, pc.random, u, now); err != nil {
 			return err
 		}
-		tokens, err = pc.issuer.Start(ctx, u, in.Client)
-		return err
+		if tokens, err = pc.issuer.Start(ctx, u, in.Client); err != nil {
+			return err
+		}
+		return pc.events.record(ctx, domain.EventPasswordChanged, u.ID, p.SessionID, "")
 	})
 	if err != nil {
 		return ports.SessionTokens{}, err

@@ -11,6 +11,7 @@ import (
 // Deactivation closes the caller's own account. The row is kept (so the email
 // stays taken and the history stays auditable) but nothing of it works any more.
 type Deactivation struct {
+	events      recorder
 	tx          ports.Transactor
 	users       ports.UserRepository
 	sessions    ports.SessionRepository
@@ -25,7 +26,7 @@ var _ ports.Deactivation = (*Deactivation)(nil)
 
 // NewDeactivation builds the deactivate use case.
 func NewDeactivation(st Stores, env Env, hasher ports.PasswordHasher, revocations *Revocations) *Deactivation {
-	return &Deactivation{tx: st.Tx, users: st.Users, sessions: st.Sessions, tokens: st.Tokens, hasher: hasher, revocations: revocations,
+	return &Deactivation{events: newRecorder(st, env), tx: st.Tx, users: st.Users, sessions: st.Sessions, tokens: st.Tokens, hasher: hasher, revocations: revocations,
 		clock: env.Clock, log: env.Log}
 }
 
@@ -50,7 +51,11 @@ func (d *Deactivation) Deactivate(ctx context.Context, p ports.Principal, passwo
 		if revoked, err = d.sessions.RevokeAllForUser(ctx, u.ID, now); err != nil {
 			return err
 		}
-		return d.tokens.Void(ctx, u.ID, now, domain.PurposeVerifyEmail, domain.PurposeResetLink, domain.PurposeResetOTP)
+		if err := d.tokens.Void(ctx, u.ID, now, domain.PurposeVerifyEmail, domain.PurposeResetLink, domain.PurposeResetOTP,
+			domain.PurposeChangeEmail); err != nil {
+			return err
+		}
+		return d.events.record(ctx, domain.EventDeactivated, u.ID, p.SessionID, "")
 	})
 	if err != nil {
 		return err

@@ -15,6 +15,7 @@ type Stores struct {
 	Tokens   ports.OneTimeTokenRepository
 	Outbox   ports.Outbox
 	Attempts ports.AttemptLog
+	Events   ports.SecurityEventLog
 }
 
 // Env is what every use case runs with: one clock (every time a use case

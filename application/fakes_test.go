@@ -54,7 +54,7 @@ func newEnv(mod ...func(*Settings)) *env {
 	}
 	log := slog.New(slog.NewTextHandler(io.MultiWriter(e.logs), nil))
 	st := e.store
-	stores := Stores{Tx: st, Users: st.Users(), Sessions: st.Sessions(), Tokens: st.Tokens(), Outbox: st.Outbox(), Attempts: st.Attempts()}
+	stores := Stores{Tx: st, Users: st.Users(), Sessions: st.Sessions(), Tokens: st.Tokens(), Outbox: st.Outbox(), Attempts: st.Attempts(), Events: st.Events()}
 	run := Env{Clock: e.clock, Random: e.random, Settings: e.settings, Log: log}
 	e.issuer = NewSessionIssuer(stores, run, fakes.Issuer{})
 	e.guard = NewAbuseGuard(e.counters, stores, run)
@@ -64,11 +64,11 @@ func newEnv(mod ...func(*Settings)) *env {
 	e.revocations = NewRevocations(st.Sessions(), e.denylist, e.clock, e.settings, log)
 	e.auth = NewAuthenticator(fakes.Issuer{}, e.revocations, e.clock)
 	e.refresh = NewRefresh(stores, run, e.issuer, e.revocations)
-	e.logout = NewLogout(st.Sessions(), e.revocations, e.clock, log)
+	e.logout = NewLogout(stores, run, e.revocations)
 	e.change = NewPasswordChange(stores, run, e.hasher, e.issuer, e.revocations)
 	e.reset = NewPasswordReset(stores, run, e.hasher, e.revocations, e.guard)
 	e.deactivation = NewDeactivation(stores, run, e.hasher, e.revocations)
-	e.sessions = NewSessions(st.Sessions(), e.revocations, e.clock, log)
+	e.sessions = NewSessions(stores, run, e.revocations)
 	e.profile = NewProfile(st.Users(), e.clock)
 	return e
 }

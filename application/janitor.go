@@ -15,6 +15,7 @@ type Janitor struct {
 	sessions ports.SessionRepository
 	tokens   ports.OneTimeTokenRepository
 	attempts ports.AttemptLog
+	events   ports.SecurityEventLog
 	clock    ports.Clock
 	settings Settings
 	log      *slog.Logger
@@ -24,7 +25,7 @@ var _ ports.Janitor = (*Janitor)(nil)
 
 // NewJanitor builds the clean-up job; cmd runs it next to the HTTP server.
 func NewJanitor(st Stores, env Env) *Janitor {
-	return &Janitor{sessions: st.Sessions, tokens: st.Tokens, attempts: st.Attempts, clock: env.Clock, settings: env.Settings, log: env.Log}
+	return &Janitor{sessions: st.Sessions, tokens: st.Tokens, attempts: st.Attempts, events: st.Events, clock: env.Clock, settings: env.Settings, log: env.Log}
 }
 
 // janitorEvery is how often the clean-up runs.
@@ -63,7 +64,12 @@ func (j *Janitor) CleanOnce(ctx context.Context) {
 	if err != nil && ctx.Err() == nil {
 		j.log.WarnContext(ctx, "cleanup_failed", "what", "attempts", "error", err)
 	}
-	if sessions+tokens+events > 0 {
-		j.log.InfoContext(ctx, "cleanup", "sessions_deleted", sessions, "tokens_deleted", tokens, "attempts_deleted", events)
+	history, err := j.events.DeleteBefore(ctx, now.Add(-j.settings.EventRetention))
+	if err != nil && ctx.Err() == nil {
+		j.log.WarnContext(ctx, "cleanup_failed", "what", "security events", "error", err)
+	}
+	if sessions+tokens+events+history > 0 {
+		j.log.InfoContext(ctx, "cleanup", "sessions_deleted", sessions, "tokens_deleted", tokens, "attempts_deleted", events,
+			"security_events_deleted", history)
 	}
 }

@@ -15,7 +15,9 @@ import (
 // password work as wrong passwords, so neither the answer nor its timing tells
 // whether an account exists.
 type Login struct {
+	tx       ports.Transactor
 	users    ports.UserRepository
+	events   recorder
 	hasher   ports.PasswordHasher
 	issuer   *SessionIssuer
 	guard    *AbuseGuard
@@ -31,7 +33,7 @@ var _ ports.Login = (*Login)(nil)
 
 // NewLogin builds the login use case.
 func NewLogin(st Stores, env Env, hasher ports.PasswordHasher, issuer *SessionIssuer, guard *AbuseGuard) *Login {
-	return &Login{users: st.Users, hasher: hasher, issuer: issuer, guard: guard, clock: env.Clock, settings: env.Settings, log: env.Log}
+	return &Login{tx: st.Tx, users: st.Users, events: newRecorder(st, env), hasher: hasher, issuer: issuer, guard: guard, clock: env.Clock, settings: env.Settings, log: env.Log}
 }
 
 // Login exchanges credentials for a session; see ports.Login.
@@ -89,6 +91,9 @@ func (l *Login) check(ctx context.Context, email domain.Email, in ports.LoginInp
 	}
 	if !match {
 		l.log.InfoContext(ctx, "login_failed", "reason", "wrong_password", "user_id", u.ID)
+		if err := l.events.record(ctx, domain.EventLoginFailed, u.ID, "", ""); err != nil {
+			return ports.SessionTokens{}, u, err
+		}
 		return ports.SessionTokens{}, u, domain.ErrInvalidCredentials
 	}
 	if rehash {
@@ -100,10 +105,22 @@ func (l *Login) check(ctx context.Context, email domain.Email, in ports.LoginInp
 	case !u.EmailVerified && l.settings.RequireEmailVerification:
 		return ports.SessionTokens{}, u, domain.ErrEmailNotVerified
 	}
-	tokens, err := l.issuer.Start(ctx, u, in.Client)
+	var tokens ports.SessionTokens
+	err = l.tx.WithinTx(ctx, func(ctx context.Context) error {
+		var err error
+		if tokens, err = l.issuer.Start(ctx, u, in.Client); err != nil {
+			return err
+		}
+		if err := l.users.RecordLogin(ctx, u.ID, tokens.IssuedAt); err != nil {
+			return err
+		}
+		return l.events.record(ctx, domain.EventLogin, u.ID, tokens.SessionID, "")
+	})
 	if err != nil {
 		return ports.SessionTokens{}, u, err
 	}
+	now := tokens.IssuedAt
+	u.LastLoginAt = &now
 	l.log.InfoContext(ctx, "login", "user_id", u.ID, "session_id", tokens.SessionID)
 	return tokens, u, nil
 }

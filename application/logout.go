@@ -11,6 +11,8 @@ import (
 
 // Logout ends the caller's session, or all of the user's sessions.
 type Logout struct {
+	tx          ports.Transactor
+	events      recorder
 	sessions    ports.SessionRepository
 	revocations *Revocations
 	clock       ports.Clock
@@ -20,8 +22,8 @@ type Logout struct {
 var _ ports.Logout = (*Logout)(nil)
 
 // NewLogout builds the logout use case.
-func NewLogout(sessions ports.SessionRepository, revocations *Revocations, clock ports.Clock, log *slog.Logger) *Logout {
-	return &Logout{sessions: sessions, revocations: revocations, clock: clock, log: log}
+func NewLogout(st Stores, env Env, revocations *Revocations) *Logout {
+	return &Logout{tx: st.Tx, events: newRecorder(st, env), sessions: st.Sessions, revocations: revocations, clock: env.Clock, log: env.Log}
 }
 
 // Logout revokes sessions; see ports.Logout.
@@ -50,12 +52,18 @@ func (l *Logout) Logout(ctx context.Context, in ports.LogoutInput) error {
 
 	now := l.clock.Now()
 	ids := []domain.SessionID{sid}
-	if in.Scope == ports.LogoutGlobal {
-		var err error
-		if ids, err = l.sessions.RevokeAllForUser(ctx, userID, now); err != nil {
+	err := l.tx.WithinTx(ctx, func(ctx context.Context) error {
+		if in.Scope == ports.LogoutGlobal {
+			var err error
+			if ids, err = l.sessions.RevokeAllForUser(ctx, userID, now); err != nil {
+				return err
+			}
+		} else if _, err := l.sessions.Revoke(ctx, sid, now); err != nil {
 			return err
 		}
-	} else if _, err := l.sessions.Revoke(ctx, sid, now); err != nil {
+		return l.events.record(ctx, domain.EventLogout, userID, sid, "")
+	})
+	if err != nil {
 		return err
 	}
 	if err := l.revocations.deny(ctx, now, ids...); err != nil {

@@ -26,6 +26,7 @@ type mailData struct {
 	Link    string
 	Code    string
 	Valid   string
+	Address string // another email address the message speaks of
 }
 
 // renderMail builds a message from the text and HTML templates named name.

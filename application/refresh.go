@@ -15,6 +15,8 @@ import (
 // spent token presented again after the reuse grace is taken as theft, which
 // ends its whole session.
 type Refresh struct {
+	tx          ports.Transactor
+	events      recorder
 	users       ports.UserRepository
 	sessions    ports.SessionRepository
 	issuer      *SessionIssuer
@@ -29,7 +31,7 @@ var _ ports.Refresh = (*Refresh)(nil)
 
 // NewRefresh builds the refresh use case.
 func NewRefresh(st Stores, env Env, issuer *SessionIssuer, revocations *Revocations) *Refresh {
-	return &Refresh{users: st.Users, sessions: st.Sessions, issuer: issuer, revocations: revocations, random: env.Random, clock: env.Clock,
+	return &Refresh{tx: st.Tx, events: newRecorder(st, env), users: st.Users, sessions: st.Sessions, issuer: issuer, revocations: revocations, random: env.Random, clock: env.Clock,
 		settings: env.Settings, log: env.Log}
 }
 
@@ -89,7 +91,13 @@ func (r *Refresh) judge(ctx context.Context, old *domain.RefreshToken, sess *dom
 	if !errors.Is(err, domain.ErrRefreshTokenReused) {
 		return err
 	}
-	if _, err := r.sessions.Revoke(ctx, sess.ID, now); err != nil {
+	err = r.tx.WithinTx(ctx, func(ctx context.Context) error {
+		if _, err := r.sessions.Revoke(ctx, sess.ID, now); err != nil {
+			return err
+		}
+		return r.events.record(ctx, domain.EventRefreshReuse, sess.UserID, sess.ID, "")
+	})
+	if err != nil {
 		return err
 	}
 	if err := r.revocations.deny(ctx, now, sess.ID); err != nil {

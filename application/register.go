@@ -18,6 +18,7 @@ type Registration struct {
 	verifier *EmailVerification
 	issuer   *SessionIssuer
 	guard    *AbuseGuard
+	events   recorder
 	random   ports.Random
 	clock    ports.Clock
 	settings Settings
@@ -29,8 +30,8 @@ var _ ports.Registration = (*Registration)(nil)
 // NewRegistration builds the sign-up use case.
 func NewRegistration(st Stores, env Env, hasher ports.PasswordHasher, verifier *EmailVerification, issuer *SessionIssuer,
 	guard *AbuseGuard) *Registration {
-	return &Registration{tx: st.Tx, users: st.Users, hasher: hasher, verifier: verifier, issuer: issuer, guard: guard, random: env.Random,
-		clock: env.Clock, settings: env.Settings, log: env.Log}
+	return &Registration{tx: st.Tx, users: st.Users, hasher: hasher, verifier: verifier, issuer: issuer, guard: guard, events: newRecorder(st, env),
+		random: env.Random, clock: env.Clock, settings: env.Settings, log: env.Log}
 }
 
 // Register creates the account; see ports.Registration.
@@ -74,11 +75,14 @@ func (r *Registration) Register(ctx context.Context, in ports.RegisterInput) (po
 			return err
 		}
 		if r.settings.RequireEmailVerification {
-			return nil
+			return r.events.record(ctx, domain.EventRegistered, u.ID, "", "")
 		}
 		tokens, err := r.issuer.Start(ctx, u, in.Client)
+		if err != nil {
+			return err
+		}
 		res.Session = &tokens
-		return err
+		return r.events.record(ctx, domain.EventRegistered, u.ID, tokens.SessionID, "")
 	})
 	if err != nil {
 		return ports.RegisterResult{}, err

@@ -29,6 +29,7 @@ const (
 // PasswordReset lets users who forgot their password set a new one after
 // proving control of their mailbox, by an emailed link or a 6-digit code.
 type PasswordReset struct {
+	events      recorder
 	tx          ports.Transactor
 	users       ports.UserRepository
 	sessions    ports.SessionRepository
@@ -48,7 +49,7 @@ var _ ports.PasswordReset = (*PasswordReset)(nil)
 
 // NewPasswordReset builds the forgot/reset use case.
 func NewPasswordReset(st Stores, env Env, hasher ports.PasswordHasher, revocations *Revocations, guard *AbuseGuard) *PasswordReset {
-	return &PasswordReset{tx: st.Tx, users: st.Users, sessions: st.Sessions, tokens: st.Tokens, attempts: st.Attempts, outbox: st.Outbox,
+	return &PasswordReset{events: newRecorder(st, env), tx: st.Tx, users: st.Users, sessions: st.Sessions, tokens: st.Tokens, attempts: st.Attempts, outbox: st.Outbox,
 		hasher: hasher, revocations: revocations, guard: guard, random: env.Random, clock: env.Clock, settings: env.Settings, log: env.Log}
 }
 
@@ -306,6 +307,9 @@ func (r *PasswordReset) complete(ctx context.Context, u *domain.User, password d
 	if err := r.tokens.Void(ctx, u.ID, now, domain.PurposeResetLink, domain.PurposeResetOTP); err != nil {
 		return nil, err
 	}
+	if err := r.events.record(ctx, domain.EventPasswordReset, u.ID, "", ""); err != nil {
+		return nil, err
+	}
 	return revoked, enqueuePasswordNotice(ctx, r.outbox, r.random, u, now)
 }
 
@@ -342,4 +346,23 @@ func enqueuePasswordNotice(ctx context.Context, outbox ports.Outbox, random port
 		return fmt.Errorf("render notice: %w", err)
 	}
 	return outbox.Enqueue(ctx, msg, now)
+}
+
+// issueLink stores a fresh reset-link token for u in the caller's transaction,
+// voiding the earlier ones, and returns the link; nothing is mailed (an
+// operator hands it over).
+func (r *PasswordReset) issueLink(ctx context.Context, u *domain.User, now time.Time) (string, error) {
+	secret, err := r.random.Secret()
+	if err != nil {
+		return "", fmt.Errorf("reset link: draw token: %w", err)
+	}
+	if err := r.tokens.Void(ctx, u.ID, now, domain.PurposeResetLink, domain.PurposeResetOTP); err != nil {
+		return "", err
+	}
+	t := &domain.OneTimeToken{ID: r.random.NewID(), Hash: secret.Hash(), Purpose: domain.PurposeResetLink, UserID: u.ID,
+		CreatedAt: now, ExpiresAt: now.Add(r.settings.ResetTokenTTL)}
+	if err := r.tokens.Create(ctx, t); err != nil {
+		return "", err
+	}
+	return strings.ReplaceAll(r.settings.ResetPasswordURL, "{token}", secret.Reveal()), nil
 }

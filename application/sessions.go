@@ -11,6 +11,8 @@ import (
 
 // Sessions lets users see where they are logged in and end any one of those sessions.
 type Sessions struct {
+	tx          ports.Transactor
+	events      recorder
 	sessions    ports.SessionRepository
 	revocations *Revocations
 	clock       ports.Clock
@@ -20,8 +22,8 @@ type Sessions struct {
 var _ ports.Sessions = (*Sessions)(nil)
 
 // NewSessions builds the session-list use case.
-func NewSessions(sessions ports.SessionRepository, revocations *Revocations, clock ports.Clock, log *slog.Logger) *Sessions {
-	return &Sessions{sessions: sessions, revocations: revocations, clock: clock, log: log}
+func NewSessions(st Stores, env Env, revocations *Revocations) *Sessions {
+	return &Sessions{tx: st.Tx, events: newRecorder(st, env), sessions: st.Sessions, revocations: revocations, clock: env.Clock, log: env.Log}
 }
 
 // List returns the caller's live sessions, marking the one it calls from.
@@ -48,7 +50,13 @@ func (s *Sessions) Revoke(ctx context.Context, p ports.Principal, id domain.Sess
 	if err != nil {
 		return err
 	}
-	if _, err := s.sessions.Revoke(ctx, id, now); err != nil {
+	err = s.tx.WithinTx(ctx, func(ctx context.Context) error {
+		if _, err := s.sessions.Revoke(ctx, id, now); err != nil {
+			return err
+		}
+		return s.events.record(ctx, domain.EventSessionRevoked, p.UserID, id, "")
+	})
+	if err != nil {
 		return err
 	}
 	if err := s.revocations.deny(ctx, now, id); err != nil {

@@ -404,7 +404,7 @@ func TestJanitor(t *testing.T) {
 		a := loggedIn(t, e)
 		p := mustAuth(t, e, a.AccessToken)
 		e.logout.Logout(ctx, ports.LogoutInput{Principal: &p})
-		j := NewJanitor(Stores{Sessions: e.store.Sessions(), Tokens: e.store.Tokens(), Attempts: e.store.Attempts()}, Env{Clock: e.clock, Settings: e.settings, Log: slogDiscard()})
+		j := NewJanitor(Stores{Sessions: e.store.Sessions(), Tokens: e.store.Tokens(), Attempts: e.store.Attempts(), Events: e.store.Events()}, Env{Clock: e.clock, Settings: e.settings, Log: slogDiscard()})
 		e.clock.Advance(time.Hour)
 		j.CleanOnce(ctx)
 		if !e.store.HasSession(a.SessionID) {

@@ -28,6 +28,8 @@ type Settings struct {
 	RolePolicy     domain.RolePolicy
 	// Abuse are the brute-force and mail limits.
 	Abuse AbuseLimits
+	// EventRetention is how long security events are kept (AUTH_EVENT_RETENTION).
+	EventRetention time.Duration
 }
 
 // DefaultSettings are the contract's defaults.
@@ -46,5 +48,6 @@ func DefaultSettings() Settings {
 		PasswordPolicy:           domain.DefaultPasswordPolicy,
 		RolePolicy:               domain.DefaultRolePolicy,
 		Abuse:                    DefaultAbuseLimits,
+		EventRetention:           2160 * time.Hour,
 	}
 }

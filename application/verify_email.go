@@ -21,6 +21,7 @@ type EmailVerification struct {
 	outbox   ports.Outbox
 	attempts ports.AttemptLog
 	guard    *AbuseGuard
+	events   recorder
 	random   ports.Random
 	clock    ports.Clock
 	settings Settings
@@ -32,7 +33,7 @@ var _ ports.EmailVerification = (*EmailVerification)(nil)
 // NewEmailVerification builds the verification use case.
 func NewEmailVerification(st Stores, env Env, guard *AbuseGuard) *EmailVerification {
 	return &EmailVerification{tx: st.Tx, users: st.Users, tokens: st.Tokens, outbox: st.Outbox, attempts: st.Attempts, guard: guard,
-		random: env.Random, clock: env.Clock, settings: env.Settings, log: env.Log}
+		events: newRecorder(st, env), random: env.Random, clock: env.Clock, settings: env.Settings, log: env.Log}
 }
 
 // verifyMailsPerHour caps the verification mails that resend sends one account.
@@ -92,12 +93,16 @@ func (v *EmailVerification) Verify(ctx context.Context, token domain.Secret, cli
 			return err
 		}
 		userID = t.UserID
-		return v.users.Update(ctx, t.UserID, func(u *domain.User) error {
+		err = v.users.Update(ctx, t.UserID, func(u *domain.User) error {
 			if u.VerifyEmail(v.clock.Now()) != nil {
 				return domain.ErrInvalidVerificationToken // a closed account cannot be verified
 			}
 			return nil
 		})
+		if err != nil {
+			return err
+		}
+		return v.events.record(ctx, domain.EventEmailVerified, t.UserID, "", "")
 	})
 	if errors.Is(err, domain.ErrTokenNotFound) || errors.Is(err, domain.ErrUserNotFound) || errors.Is(err, domain.ErrInvalidVerificationToken) {
 		return domain.ErrInvalidVerificationToken // a failed guess: stays counted

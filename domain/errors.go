@@ -69,6 +69,9 @@ var (
 	ErrRateLimited              = &Error{Kind: RateLimited, Code: "rate_limited", Message: "too many attempts; try again later"}
 	ErrUnavailable              = &Error{Kind: Unavailable, Code: "dependency_unavailable", Message: "a dependency is unavailable; try again later"}
 	ErrInternal                 = &Error{Kind: Internal, Code: "internal", Message: "internal error"}
+	ErrForbidden                = &Error{Kind: Forbidden, Code: "forbidden", Message: "not allowed for this account"}
+	ErrConflict                 = &Error{Kind: Conflict, Code: "conflict", Message: "the change would break an invariant"}
+	ErrNotFound                 = &Error{Kind: NotFound, Code: "not_found", Message: "not found"}
 
 	// Not-found errors of the stores. They never reach a client as such: the use
 	// cases collapse them into the errors above, except ErrSessionNotFound, which

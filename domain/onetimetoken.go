@@ -11,6 +11,7 @@ const (
 	PurposeVerifyEmail TokenPurpose = "verify_email"
 	PurposeResetLink   TokenPurpose = "reset_link"
 	PurposeResetOTP    TokenPurpose = "reset_otp"
+	PurposeChangeEmail TokenPurpose = "change_email"
 )
 
 // OneTimeToken is the stored form of an emailed secret: only its hash (SHA-256 for
@@ -25,6 +26,9 @@ type OneTimeToken struct {
 	ExpiresAt time.Time
 	UsedAt    *time.Time
 	Attempts  int
+	// Payload is what the token carries besides its purpose: the new address
+	// of an email change.
+	Payload string
 }
 
 // Usable reports whether the token may still be redeemed at now.

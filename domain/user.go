@@ -19,6 +19,7 @@ type User struct {
 	Role          Role
 	EmailVerified bool
 	DeactivatedAt *time.Time
+	LastLoginAt   *time.Time
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
 }
@@ -87,6 +88,17 @@ func (u *User) UpgradeHash(old, stronger string) bool {
 	return true
 }
 
+// ChangeEmail replaces the address with one whose owner proved control of it
+// (the confirmation link reached it), which makes it verified;
+// ErrAccountDeactivated for a closed account.
+func (u *User) ChangeEmail(e Email, now time.Time) error {
+	if u.Deactivated() {
+		return ErrAccountDeactivated
+	}
+	u.Email, u.EmailVerified, u.UpdatedAt = e, true, now
+	return nil
+}
+
 // ChangeRole gives the account role r at now.
 func (u *User) ChangeRole(r Role, now time.Time) {
 	if u.Role != r {
@@ -100,6 +112,12 @@ func (u *User) UpdateProfile(patch ProfilePatch, now time.Time) error {
 	if u.Deactivated() {
 		return ErrAccountDeactivated
 	}
+	return u.EditProfile(patch, now)
+}
+
+// EditProfile applies patch at now whatever the account's state (an admin's
+// edit); a validation error naming every bad field changes nothing.
+func (u *User) EditProfile(patch ProfilePatch, now time.Time) error {
 	p, err := patch.Apply(u.Profile)
 	if err != nil {
 		return err

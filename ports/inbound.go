@@ -217,3 +217,93 @@ type Janitor interface {
 type RevocationSeeder interface {
 	Seed(ctx context.Context) error
 }
+
+// EmailChangeInput asks to move the caller's account to a new address.
+type EmailChangeInput struct {
+	NewEmail string
+	Password domain.Secret
+	Client   Client
+}
+
+// EmailChange moves an account to a new address once the new address confirms.
+type EmailChange interface {
+	// Request mails a confirmation link to the new address and a notice to the
+	// old one; nothing changes yet. Errors: validation_failed (bad or same
+	// address), invalid_current_password, email_taken, rate_limited.
+	Request(ctx context.Context, p Principal, in EmailChangeInput) error
+	// Confirm redeems the link: the address is replaced and verified and every
+	// session revoked. Errors: invalid_verification_token, email_taken (the
+	// address was taken meanwhile: nothing changes), rate_limited.
+	Confirm(ctx context.Context, token domain.Secret, client Client) error
+}
+
+// EventPage is one page of an account's history, newest first; Next is the id
+// to continue before, "" on the last page.
+type EventPage struct {
+	Events []domain.SecurityEvent
+	Next   string
+}
+
+// AccountHistory shows users what happened to their own account.
+type AccountHistory interface {
+	// Mine returns up to limit of the caller's events older than the event with
+	// id before ("" for the newest).
+	Mine(ctx context.Context, p Principal, before string, limit int) (EventPage, error)
+}
+
+// UserPage is one page of the admin list, oldest first; Next is the id to
+// continue after, "" on the last page.
+type UserPage struct {
+	Users []domain.User
+	Next  domain.UserID
+}
+
+// AdminPatch is what an admin may change on an account.
+type AdminPatch struct {
+	Role    *string
+	Profile domain.ProfilePatch
+}
+
+// Administration is the admin API. Every call first reads the caller's current
+// role from the store: forbidden unless it is an admin role (a demoted admin is
+// refused at once). Actions on other accounts are recorded as events with the
+// caller as actor.
+type Administration interface {
+	// ListUsers returns up to limit users matching f after the id after.
+	ListUsers(ctx context.Context, p Principal, f UserFilter, after domain.UserID, limit int) (UserPage, error)
+	// User returns one account; not_found.
+	User(ctx context.Context, p Principal, id domain.UserID) (*domain.User, error)
+	// UpdateUser changes role and profile; a role change revokes every session.
+	// Errors: not_found, validation_failed (unknown role), conflict (the caller's
+	// own admin role, or the last active admin).
+	UpdateUser(ctx context.Context, p Principal, id domain.UserID, patch AdminPatch) (*domain.User, error)
+	// Deactivate closes an account as self-deactivation does; conflict for the
+	// caller's own account or the last active admin.
+	Deactivate(ctx context.Context, p Principal, id domain.UserID) error
+	// Reactivate opens a closed account again; old sessions stay revoked.
+	Reactivate(ctx context.Context, p Principal, id domain.UserID) error
+	// RevokeSessions ends every session of the account.
+	RevokeSessions(ctx context.Context, p Principal, id domain.UserID) error
+	// Events returns a page of the account's history, actors included.
+	Events(ctx context.Context, p Principal, id domain.UserID, before string, limit int) (EventPage, error)
+}
+
+// NewAccount is an account an operator creates from the command line.
+type NewAccount struct {
+	Email string
+	Role  string
+	// Password is the account's password; empty with SendReset.
+	Password domain.Secret
+	// SendReset makes a reset link instead of taking a password.
+	SendReset bool
+}
+
+// Operators are the account commands of the command line (the first admin).
+type Operators interface {
+	// CreateUser creates an active account with a verified email; with
+	// SendReset it returns a reset link to give the owner. Errors:
+	// validation_failed, email_taken.
+	CreateUser(ctx context.Context, a NewAccount) (*domain.User, string, error)
+	// SetRole gives the account with email the role and revokes its sessions.
+	SetRole(ctx context.Context, email, role string) (*domain.User, error)
+}

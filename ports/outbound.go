@@ -26,8 +26,49 @@ type UserRepository interface {
 	ByEmail(ctx context.Context, e domain.Email) (*domain.User, error)
 	// Update loads the user, lets fn change it and saves it in one transaction
 	// (UpdatedAt is fn's business); fn's error aborts the update and is returned.
-	// domain.ErrUserNotFound when there is no such user.
+	// domain.ErrUserNotFound when there is no such user; domain.ErrEmailTaken
+	// when fn gave it an email another account has.
 	Update(ctx context.Context, id domain.UserID, fn func(*domain.User) error) error
+	// RecordLogin notes that the user logged in at at.
+	RecordLogin(ctx context.Context, id domain.UserID, at time.Time) error
+	// List returns up to limit users that match f and whose id sorts after
+	// after ("" for the first page), oldest (smallest id) first.
+	List(ctx context.Context, f UserFilter, after domain.UserID, limit int) ([]domain.User, error)
+	// LockActiveWithRoles returns the ids of the active (not deactivated) users
+	// holding one of roles and, inside a transaction, keeps them locked until it
+	// ends, so that changes that must leave one of them (the last admin) apply
+	// one after the other.
+	LockActiveWithRoles(ctx context.Context, roles []domain.Role) ([]domain.UserID, error)
+}
+
+// UserStatus is a filter of the admin list.
+type UserStatus string
+
+// The statuses of the admin list: active (verified, not deactivated),
+// unverified (not deactivated), deactivated.
+const (
+	StatusActive      UserStatus = "active"
+	StatusUnverified  UserStatus = "unverified"
+	StatusDeactivated UserStatus = "deactivated"
+)
+
+// UserFilter narrows the admin list; zero fields match everything.
+type UserFilter struct {
+	EmailPrefix string // lower-case, matched literally (no wildcards)
+	Role        domain.Role
+	Status      UserStatus
+}
+
+// SecurityEventLog keeps the history of every account: written in the same
+// transaction as the change it records, read newest first.
+type SecurityEventLog interface {
+	// Record stores e.
+	Record(ctx context.Context, e domain.SecurityEvent) error
+	// ListForUser returns up to limit events of the user older than the event
+	// with id before ("" for the newest), newest first.
+	ListForUser(ctx context.Context, userID domain.UserID, before string, limit int) ([]domain.SecurityEvent, error)
+	// DeleteBefore removes events recorded before cutoff and returns how many.
+	DeleteBefore(ctx context.Context, cutoff time.Time) (int, error)
 }
 
 // SessionRepository stores login sessions and the hashes of their refresh tokens.

@@ -144,6 +144,23 @@ func assign(field reflect.Value, raw json.RawMessage) string {
 			return "must be a string"
 		}
 		*p = &s
+	case *domain.Secret: // as *string: secrets are strings that redact themselves
+		if isNull {
+			return ""
+		}
+		if !isString || json.Unmarshal(raw, p) != nil {
+			return "must be a string"
+		}
+	case **domain.Secret:
+		if isNull {
+			*p = nil
+			return ""
+		}
+		var s domain.Secret
+		if !isString || json.Unmarshal(raw, &s) != nil {
+			return "must be a string"
+		}
+		*p = &s
 	case *optionalString:
 		p.Set = true
 		if isNull {

@@ -113,6 +113,13 @@ func (s *Server) verifyEmailLink(c *fiber.Ctx) error {
 		}
 		return c.JSON(messageResponse{Message: msgEmailVerified})
 	}
+	return s.redirectOutcome(c, err, "verified")
+}
+
+// redirectOutcome sends the browser of an emailed link to
+// AUTH_VERIFY_REDIRECT_URL with the outcome in the query (status=<success>, or
+// status=error&code=<code>), logging what a 5xx would have logged.
+func (s *Server) redirectOutcome(c *fiber.Ctx, err error, success string) error {
 	code := ""
 	if err != nil {
 		out := s.classify(err)
@@ -122,14 +129,14 @@ func (s *Server) verifyEmailLink(c *fiber.Ctx) error {
 		}
 		code = out.problem.Code
 	}
-	return c.Redirect(verifyRedirectLocation(s.verifyRedirect, code), fiber.StatusSeeOther)
+	return c.Redirect(verifyRedirectLocation(s.verifyRedirect, success, code), fiber.StatusSeeOther)
 }
 
 // verifyRedirectLocation appends the outcome to the configured URL, keeping its
-// own query: status=verified, or status=error&code=<code> when code is not empty.
-func verifyRedirectLocation(base *url.URL, code string) string {
+// own query: status=<success>, or status=error&code=<code> when code is not empty.
+func verifyRedirectLocation(base *url.URL, success, code string) string {
 	u := *base
-	q := "status=verified"
+	q := "status=" + url.QueryEscape(success)
 	if code != "" {
 		q = "status=error&code=" + url.QueryEscape(code)
 	}

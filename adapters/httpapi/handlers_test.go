@@ -130,7 +130,7 @@ func TestVerifyRedirectLocation(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := verifyRedirectLocation(base, tt.code); got != tt.want {
+		if got := verifyRedirectLocation(base, "verified", tt.code); got != tt.want {
 			t.Errorf("verifyRedirectLocation(%q, %q) = %q, want %q", tt.base, tt.code, got, tt.want)
 		}
 	}

@@ -49,7 +49,7 @@ func (s *Server) begin(c *fiber.Ctx) *requestState {
 // so that the log line sees the final status.
 func (s *Server) requestScope(c *fiber.Ctx) error {
 	st := s.begin(c)
-	ctx, cancel := context.WithTimeout(ports.WithRequestID(context.Background(), st.id), s.cfg.RequestTimeout)
+	ctx, cancel := context.WithTimeout(ports.WithClient(ports.WithRequestID(context.Background(), st.id), s.clientOf(c)), s.cfg.RequestTimeout)
 	defer cancel()
 	c.SetUserContext(ctx)
 

@@ -68,6 +68,9 @@ type Services struct {
 	PasswordReset     ports.PasswordReset     // POST /auth/password/forgot and /reset
 	Deactivation      ports.Deactivation      // DELETE /users/me
 	Sessions          ports.Sessions          // /users/me/sessions
+	EmailChange       ports.EmailChange       // /users/me/email and /auth/email/change
+	History           ports.AccountHistory    // /users/me/events
+	Admin             ports.Administration    // /admin/*
 	Keys              ports.KeySet            // /.well-known/jwks.json
 	Readiness         []Check                 // /readyz, pinged concurrently
 }
@@ -176,6 +179,22 @@ func (s *Server) routes() {
 	users.delete("/me", s.requireAuth, s.deactivate)
 	users.get("/me/sessions", s.requireAuth, s.listSessions)
 	users.delete("/me/sessions/:id", s.requireAuth, s.revokeSession)
+	users.post("/me/email", s.requireAuth, s.requestEmailChange)
+	users.get("/me/events", s.requireAuth, s.myEvents)
+
+	auth.get("/email/change/:token", s.confirmEmailChangeLink)
+	auth.post("/email/change", s.confirmEmailChange)
+
+	// The admin role is read from the store by every call of the use case, not
+	// from the token, so a demoted admin is refused at once.
+	admin := router{v1.Group("/admin", noStore)}
+	admin.get("/users", s.requireAuth, s.adminUsers)
+	admin.get("/users/:id", s.requireAuth, s.adminUser)
+	admin.patch("/users/:id", s.requireAuth, s.adminUpdateUser)
+	admin.post("/users/:id/deactivate", s.requireAuth, s.adminDeactivate)
+	admin.post("/users/:id/reactivate", s.requireAuth, s.adminReactivate)
+	admin.delete("/users/:id/sessions", s.requireAuth, s.adminRevokeSessions)
+	admin.get("/users/:id/events", s.requireAuth, s.adminUserEvents)
 }
 
 // router registers endpoints with a first handler that records the matched route

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -34,6 +35,7 @@ type state struct {
 	tokens   map[string]domain.OneTimeToken
 	outbox   []outboxEntry
 	events   map[string][]time.Time
+	history  []domain.SecurityEvent
 }
 
 type outboxEntry struct {
@@ -48,7 +50,7 @@ func (s *state) clone() *state {
 		events[k] = slices.Clone(v)
 	}
 	return &state{users: maps.Clone(s.users), sessions: maps.Clone(s.sessions), refresh: maps.Clone(s.refresh),
-		tokens: maps.Clone(s.tokens), outbox: slices.Clone(s.outbox), events: events}
+		tokens: maps.Clone(s.tokens), outbox: slices.Clone(s.outbox), events: events, history: slices.Clone(s.history)}
 }
 
 // NewStore returns an empty store.
@@ -64,6 +66,7 @@ var (
 	_ ports.OneTimeTokenRepository = Tokens{}
 	_ ports.Outbox                 = Outbox{}
 	_ ports.AttemptLog             = Attempts{}
+	_ ports.SecurityEventLog       = Events{}
 )
 
 // Users, Sessions, Tokens, Outbox and Attempts are the store's ports.
@@ -72,6 +75,7 @@ func (s *Store) Sessions() Sessions { return Sessions{s} }
 func (s *Store) Tokens() Tokens     { return Tokens{s} }
 func (s *Store) Outbox() Outbox     { return Outbox{s} }
 func (s *Store) Attempts() Attempts { return Attempts{s} }
+func (s *Store) Events() Events     { return Events{s} }
 
 // FailNext makes the next repository call return err, once.
 func (s *Store) FailNext(err error) { s.mu.Lock(); s.failNext = err; s.mu.Unlock() }
@@ -222,6 +226,67 @@ func (r Users) Update(ctx context.Context, id domain.UserID, fn func(*domain.Use
 		st.users[id] = u
 		return nil
 	})
+}
+
+// RecordLogin notes the user's latest login.
+func (r Users) RecordLogin(ctx context.Context, id domain.UserID, at time.Time) error {
+	return r.s.change(ctx, func(st *state, _ *txValue) error {
+		if u, ok := st.users[id]; ok {
+			u.LastLoginAt = &at
+			st.users[id] = u
+		}
+		return nil
+	})
+}
+
+// List returns one page of matching users, smallest id first.
+func (r Users) List(ctx context.Context, f ports.UserFilter, after domain.UserID, limit int) ([]domain.User, error) {
+	var out []domain.User
+	err := r.s.view(ctx, func(st *state) error {
+		for _, u := range st.users {
+			if u.ID > after && matches(u, f) {
+				out = append(out, u)
+			}
+		}
+		return nil
+	})
+	slices.SortFunc(out, func(a, b domain.User) int { return compareStrings(string(a.ID), string(b.ID)) })
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, err
+}
+
+func matches(u domain.User, f ports.UserFilter) bool {
+	switch {
+	case f.EmailPrefix != "" && !strings.HasPrefix(u.Email.String(), f.EmailPrefix):
+		return false
+	case f.Role != "" && u.Role != f.Role:
+		return false
+	case f.Status == ports.StatusActive:
+		return !u.Deactivated() && u.EmailVerified
+	case f.Status == ports.StatusUnverified:
+		return !u.Deactivated() && !u.EmailVerified
+	case f.Status == ports.StatusDeactivated:
+		return u.Deactivated()
+	}
+	return true
+}
+
+// LockActiveWithRoles returns the active holders of roles; transactions are
+// one at a time, so they are locked by being read in one.
+func (r Users) LockActiveWithRoles(ctx context.Context, roles []domain.Role) ([]domain.UserID, error) {
+	var ids []domain.UserID
+	err := r.s.view(ctx, func(st *state) error {
+		for id, u := range st.users {
+			if !u.Deactivated() && slices.Contains(roles, u.Role) {
+				ids = append(ids, id)
+			}
+		}
+		return nil
+	})
+	slices.Sort(ids)
+	return ids, err
 }
 
 // Sessions is the store's ports.SessionRepository.
@@ -613,6 +678,56 @@ func (a Attempts) DeleteBefore(ctx context.Context, cutoff time.Time) (int, erro
 			}
 			st.events[k] = keep
 		}
+		return nil
+	})
+	return n, err
+}
+
+// Events is the store's ports.SecurityEventLog.
+type Events struct{ s *Store }
+
+// Record stores e.
+func (l Events) Record(ctx context.Context, e domain.SecurityEvent) error {
+	return l.s.change(ctx, func(st *state, _ *txValue) error {
+		if _, ok := st.users[e.UserID]; !ok {
+			return errForeignKey
+		}
+		st.history = append(st.history, e)
+		return nil
+	})
+}
+
+// ListForUser returns one page of the user's history, newest (largest id) first.
+func (l Events) ListForUser(ctx context.Context, userID domain.UserID, before string, limit int) ([]domain.SecurityEvent, error) {
+	var out []domain.SecurityEvent
+	err := l.s.view(ctx, func(st *state) error {
+		for _, e := range st.history {
+			if e.UserID == userID && (before == "" || e.ID < before) {
+				out = append(out, e)
+			}
+		}
+		return nil
+	})
+	slices.SortFunc(out, func(a, b domain.SecurityEvent) int { return compareStrings(b.ID, a.ID) })
+	if len(out) > limit {
+		out = out[:limit]
+	}
+	return out, err
+}
+
+// DeleteBefore removes events recorded before cutoff.
+func (l Events) DeleteBefore(ctx context.Context, cutoff time.Time) (int, error) {
+	n := 0
+	err := l.s.change(ctx, func(st *state, _ *txValue) error {
+		keep := st.history[:0:0]
+		for _, e := range st.history {
+			if e.CreatedAt.Before(cutoff) {
+				n++
+			} else {
+				keep = append(keep, e)
+			}
+		}
+		st.history = keep
 		return nil
 	})
 	return n, err

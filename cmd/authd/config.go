@@ -6,6 +6,7 @@ import (
 	"net/netip"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -54,8 +55,11 @@ type Config struct {
 	VerifyRedirectURL        string
 	ResetPasswordURL         string
 
+	Roles             []domain.Role
 	SignupRoles       []domain.Role
 	DefaultRole       domain.Role
+	AdminRoles        []domain.Role
+	EventRetention    time.Duration
 	PasswordMinLength int
 
 	CookieSecure bool
@@ -186,13 +190,27 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	if !strings.Contains(c.ResetPasswordURL, "{token}") && r.err == nil {
 		r.fail("AUTH_RESET_PASSWORD_URL", "must contain {token}")
 	}
-	for _, s := range r.list("AUTH_SIGNUP_ROLES") {
-		c.SignupRoles = append(c.SignupRoles, domain.Role(strings.ToLower(s)))
-	}
-	if c.SignupRoles == nil {
-		c.SignupRoles = domain.DefaultRolePolicy.SignupRoles
-	}
+	c.Roles = r.roles("AUTH_ROLES", domain.DefaultRolePolicy.Roles)
+	c.SignupRoles = r.roles("AUTH_SIGNUP_ROLES", domain.DefaultRolePolicy.SignupRoles)
+	c.AdminRoles = r.roles("AUTH_ADMIN_ROLES", domain.DefaultRolePolicy.AdminRoles)
 	c.DefaultRole = domain.Role(strings.ToLower(r.str("AUTH_DEFAULT_ROLE", string(domain.DefaultRolePolicy.Default))))
+	for _, s := range c.SignupRoles {
+		switch {
+		case !slices.Contains(c.Roles, s):
+			r.fail("AUTH_SIGNUP_ROLES", fmt.Sprintf("%q is not in AUTH_ROLES", s))
+		case slices.Contains(c.AdminRoles, s):
+			r.fail("AUTH_SIGNUP_ROLES", fmt.Sprintf("%q is an admin role (AUTH_ADMIN_ROLES) and can never be chosen at sign-up", s))
+		}
+	}
+	for _, s := range c.AdminRoles {
+		if !slices.Contains(c.Roles, s) {
+			r.fail("AUTH_ADMIN_ROLES", fmt.Sprintf("%q is not in AUTH_ROLES", s))
+		}
+	}
+	if !slices.Contains(c.SignupRoles, c.DefaultRole) {
+		r.fail("AUTH_DEFAULT_ROLE", fmt.Sprintf("%q is not in AUTH_SIGNUP_ROLES", c.DefaultRole))
+	}
+	c.EventRetention = r.duration("AUTH_EVENT_RETENTION", 2160*time.Hour, time.Hour)
 	c.PasswordMinLength = r.int("AUTH_PASSWORD_MIN_LENGTH", 8, 1, domain.MaxPasswordLength)
 	c.CookieSecure = r.bool("AUTH_COOKIE_SECURE", true)
 	c.CookieDomain = r.str("AUTH_COOKIE_DOMAIN", "")
@@ -290,6 +308,18 @@ func (r *envReader) url(name, def string) string {
 		r.fail(name, fmt.Sprintf("%q is not an absolute http(s) URL", v))
 	}
 	return v
+}
+
+// roles reads a comma-separated list of roles, lower-cased; def when unset.
+func (r *envReader) roles(name string, def []domain.Role) []domain.Role {
+	var out []domain.Role
+	for _, s := range r.list(name) {
+		out = append(out, domain.Role(strings.ToLower(s)))
+	}
+	if out == nil {
+		return slices.Clone(def)
+	}
+	return out
 }
 
 func (r *envReader) list(name string) []string {

@@ -12,6 +12,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"strconv"
 	"sync"
 	"syscall"
 	"time"
@@ -20,7 +21,48 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	os.Exit(run(ctx, os.Getenv, os.Stderr))
+	os.Exit(cli(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr))
+}
+
+// usage is the command line's help.
+const usage = `authd is an authentication and user-account service.
+
+Usage:
+  authd [serve]                                   serve the API (the default)
+  authd users create --email E --role R [--send-reset]
+                                                  create an active account with a verified email; the
+                                                  password is read from standard input, or with
+                                                  --send-reset a password reset link is printed
+  authd users set-role --email E --role R         give an account a role (its sessions end)
+
+Configuration comes from the AUTH_* environment variables, the same for every command.
+Exit codes: 0 done, 1 failed, 2 bad usage or configuration.
+`
+
+// cli dispatches the subcommands; run serves.
+func cli(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		return run(ctx, getenv, stderr)
+	}
+	switch args[0] {
+	case "serve":
+		if len(args) > 1 {
+			return badUsage(stderr, "serve takes no arguments")
+		}
+		return run(ctx, getenv, stderr)
+	case "users":
+		return usersCommand(ctx, args[1:], getenv, stdin, stdout, stderr)
+	case "-h", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	return badUsage(stderr, "unknown command "+strconv.Quote(args[0]))
+}
+
+func badUsage(stderr io.Writer, msg string) int {
+	fmt.Fprintln(stderr, "authd: "+msg)
+	fmt.Fprint(stderr, usage)
+	return 2
 }
 
 // run is main without the process globals, so tests can start and stop it.

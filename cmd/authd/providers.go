@@ -27,6 +27,7 @@ type App struct {
 	Dispatcher  ports.MailDispatcher
 	Janitor     ports.Janitor
 	Revocations ports.RevocationSeeder
+	Operators   ports.Operators
 }
 
 // Small providers that turn Config into each part's own configuration, so no
@@ -50,7 +51,8 @@ func settings(cfg Config) (application.Settings, error) {
 		ResetPasswordURL:         cfg.ResetPasswordURL,
 		HMACKey:                  key,
 		PasswordPolicy:           domain.PasswordPolicy{MinLength: cfg.PasswordMinLength, Text: password.Text{}, Common: password.CommonPasswords()},
-		RolePolicy:               domain.RolePolicy{SignupRoles: cfg.SignupRoles, Default: cfg.DefaultRole},
+		RolePolicy:               domain.RolePolicy{Roles: cfg.Roles, SignupRoles: cfg.SignupRoles, Default: cfg.DefaultRole, AdminRoles: cfg.AdminRoles},
+		EventRetention:           cfg.EventRetention,
 		Abuse:                    cfg.Abuse,
 	}, nil
 }

@@ -36,6 +36,7 @@ func initSQLite(ctx context.Context, cfg Config, log *slog.Logger) (*App, func()
 	oneTimeTokenRepository := store.Tokens
 	outbox := store.Outbox
 	attemptLog := store.Attempts
+	securityEventLog := store.Events
 	stores := application.Stores{
 		Tx:       transactor,
 		Users:    userRepository,
@@ -43,6 +44,7 @@ func initSQLite(ctx context.Context, cfg Config, log *slog.Logger) (*App, func()
 		Tokens:   oneTimeTokenRepository,
 		Outbox:   outbox,
 		Attempts: attemptLog,
+		Events:   securityEventLog,
 	}
 	clock := system.NewClock()
 	random := system.NewRandom()
@@ -86,11 +88,14 @@ func initSQLite(ctx context.Context, cfg Config, log *slog.Logger) (*App, func()
 	authenticator := application.NewAuthenticator(issuer, revocations, clock)
 	profile := application.NewProfile(userRepository, clock)
 	refresh := application.NewRefresh(stores, env, sessionIssuer, revocations)
-	logout := application.NewLogout(sessionRepository, revocations, clock, log)
+	logout := application.NewLogout(stores, env, revocations)
 	passwordChange := application.NewPasswordChange(stores, env, hasher, sessionIssuer, revocations)
 	passwordReset := application.NewPasswordReset(stores, env, hasher, revocations, abuseGuard)
 	deactivation := application.NewDeactivation(stores, env, hasher, revocations)
-	sessions := application.NewSessions(sessionRepository, revocations, clock, log)
+	sessions := application.NewSessions(stores, env, revocations)
+	emailChange := application.NewEmailChange(stores, env, hasher, abuseGuard, revocations)
+	accountHistory := application.NewAccountHistory(stores)
+	administration := application.NewAdministration(stores, env, hasher, passwordReset, revocations)
 	pinger := store.Pinger
 	v := readiness(cfg, pinger, tokenDenylist, abuseCounters)
 	services := httpapi.Services{
@@ -105,6 +110,9 @@ func initSQLite(ctx context.Context, cfg Config, log *slog.Logger) (*App, func()
 		PasswordReset:     passwordReset,
 		Deactivation:      deactivation,
 		Sessions:          sessions,
+		EmailChange:       emailChange,
+		History:           accountHistory,
+		Admin:             administration,
 		Keys:              issuer,
 		Readiness:         v,
 	}
@@ -124,6 +132,7 @@ func initSQLite(ctx context.Context, cfg Config, log *slog.Logger) (*App, func()
 		Dispatcher:  outboxDispatcher,
 		Janitor:     janitor,
 		Revocations: revocations,
+		Operators:   administration,
 	}
 	return app, func() {
 		cleanup3()
@@ -146,6 +155,7 @@ func initMySQL(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(),
 	oneTimeTokenRepository := store.Tokens
 	outbox := store.Outbox
 	attemptLog := store.Attempts
+	securityEventLog := store.Events
 	stores := application.Stores{
 		Tx:       transactor,
 		Users:    userRepository,
@@ -153,6 +163,7 @@ func initMySQL(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(),
 		Tokens:   oneTimeTokenRepository,
 		Outbox:   outbox,
 		Attempts: attemptLog,
+		Events:   securityEventLog,
 	}
 	clock := system.NewClock()
 	random := system.NewRandom()
@@ -196,11 +207,14 @@ func initMySQL(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(),
 	authenticator := application.NewAuthenticator(issuer, revocations, clock)
 	profile := application.NewProfile(userRepository, clock)
 	refresh := application.NewRefresh(stores, env, sessionIssuer, revocations)
-	logout := application.NewLogout(sessionRepository, revocations, clock, log)
+	logout := application.NewLogout(stores, env, revocations)
 	passwordChange := application.NewPasswordChange(stores, env, hasher, sessionIssuer, revocations)
 	passwordReset := application.NewPasswordReset(stores, env, hasher, revocations, abuseGuard)
 	deactivation := application.NewDeactivation(stores, env, hasher, revocations)
-	sessions := application.NewSessions(sessionRepository, revocations, clock, log)
+	sessions := application.NewSessions(stores, env, revocations)
+	emailChange := application.NewEmailChange(stores, env, hasher, abuseGuard, revocations)
+	accountHistory := application.NewAccountHistory(stores)
+	administration := application.NewAdministration(stores, env, hasher, passwordReset, revocations)
 	pinger := store.Pinger
 	v := readiness(cfg, pinger, tokenDenylist, abuseCounters)
 	services := httpapi.Services{
@@ -215,6 +229,9 @@ func initMySQL(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(),
 		PasswordReset:     passwordReset,
 		Deactivation:      deactivation,
 		Sessions:          sessions,
+		EmailChange:       emailChange,
+		History:           accountHistory,
+		Admin:             administration,
 		Keys:              issuer,
 		Readiness:         v,
 	}
@@ -234,6 +251,7 @@ func initMySQL(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(),
 		Dispatcher:  outboxDispatcher,
 		Janitor:     janitor,
 		Revocations: revocations,
+		Operators:   administration,
 	}
 	return app, func() {
 		cleanup3()
@@ -246,7 +264,7 @@ func initMySQL(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(),
 
 // useCases lists the application's constructors and binds each to the inbound
 // port the HTTP adapter calls.
-var useCases = wire.NewSet(wire.Struct(new(application.Stores), "*"), wire.Struct(new(application.Env), "*"), application.NewSessionIssuer, application.NewAbuseGuard, application.NewRevocations, application.NewEmailVerification, application.NewRegistration, application.NewLogin, application.NewAuthenticator, application.NewProfile, application.NewRefresh, application.NewLogout, application.NewPasswordChange, application.NewDeactivation, application.NewSessions, application.NewOutboxDispatcher, application.NewJanitor, application.NewPasswordReset, wire.Bind(new(ports.Registration), new(*application.Registration)), wire.Bind(new(ports.EmailVerification), new(*application.EmailVerification)), wire.Bind(new(ports.Login), new(*application.Login)), wire.Bind(new(ports.Authenticator), new(*application.Authenticator)), wire.Bind(new(ports.Profile), new(*application.Profile)), wire.Bind(new(ports.Refresh), new(*application.Refresh)), wire.Bind(new(ports.Logout), new(*application.Logout)), wire.Bind(new(ports.PasswordChange), new(*application.PasswordChange)), wire.Bind(new(ports.Deactivation), new(*application.Deactivation)), wire.Bind(new(ports.Sessions), new(*application.Sessions)), wire.Bind(new(ports.PasswordReset), new(*application.PasswordReset)), wire.Bind(new(ports.MailDispatcher), new(*application.OutboxDispatcher)), wire.Bind(new(ports.Janitor), new(*application.Janitor)), wire.Bind(new(ports.RevocationSeeder), new(*application.Revocations)))
+var useCases = wire.NewSet(wire.Struct(new(application.Stores), "*"), wire.Struct(new(application.Env), "*"), application.NewSessionIssuer, application.NewAbuseGuard, application.NewRevocations, application.NewEmailVerification, application.NewRegistration, application.NewLogin, application.NewAuthenticator, application.NewProfile, application.NewRefresh, application.NewLogout, application.NewPasswordChange, application.NewDeactivation, application.NewSessions, application.NewOutboxDispatcher, application.NewJanitor, application.NewPasswordReset, application.NewEmailChange, application.NewAccountHistory, application.NewAdministration, wire.Bind(new(ports.EmailChange), new(*application.EmailChange)), wire.Bind(new(ports.AccountHistory), new(*application.AccountHistory)), wire.Bind(new(ports.Administration), new(*application.Administration)), wire.Bind(new(ports.Operators), new(*application.Administration)), wire.Bind(new(ports.Registration), new(*application.Registration)), wire.Bind(new(ports.EmailVerification), new(*application.EmailVerification)), wire.Bind(new(ports.Login), new(*application.Login)), wire.Bind(new(ports.Authenticator), new(*application.Authenticator)), wire.Bind(new(ports.Profile), new(*application.Profile)), wire.Bind(new(ports.Refresh), new(*application.Refresh)), wire.Bind(new(ports.Logout), new(*application.Logout)), wire.Bind(new(ports.PasswordChange), new(*application.PasswordChange)), wire.Bind(new(ports.Deactivation), new(*application.Deactivation)), wire.Bind(new(ports.Sessions), new(*application.Sessions)), wire.Bind(new(ports.PasswordReset), new(*application.PasswordReset)), wire.Bind(new(ports.MailDispatcher), new(*application.OutboxDispatcher)), wire.Bind(new(ports.Janitor), new(*application.Janitor)), wire.Bind(new(ports.RevocationSeeder), new(*application.Revocations)))
 
 // coreSet is everything that does not depend on the storage choice.
 var coreSet = wire.NewSet(

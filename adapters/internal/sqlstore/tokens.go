@@ -33,9 +33,10 @@ type tokenRow struct {
 	ExpiresAt int64         `db:"expires_at"`
 	UsedAt    sql.NullInt64 `db:"used_at"`
 	Attempts  int           `db:"attempts"`
+	Payload   string        `db:"payload"`
 }
 
-const tokenColumns = `id, hash, purpose, user_id, created_at, expires_at, used_at, attempts`
+const tokenColumns = `id, hash, purpose, user_id, created_at, expires_at, used_at, attempts, payload`
 
 func (r tokenRow) token() *domain.OneTimeToken {
 	return &domain.OneTimeToken{
@@ -47,13 +48,14 @@ func (r tokenRow) token() *domain.OneTimeToken {
 		ExpiresAt: fromMS(r.ExpiresAt),
 		UsedAt:    fromNullMS(r.UsedAt),
 		Attempts:  r.Attempts,
+		Payload:   r.Payload,
 	}
 }
 
 // Create stores a new token.
 func (r *OneTimeTokenRepository) Create(ctx context.Context, t *domain.OneTimeToken) error {
-	_, err := r.db.exec(ctx, "create one-time token", `INSERT INTO one_time_tokens (`+tokenColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		t.ID, t.Hash, string(t.Purpose), string(t.UserID), ms(t.CreatedAt), ms(t.ExpiresAt), nullMS(t.UsedAt), t.Attempts)
+	_, err := r.db.exec(ctx, "create one-time token", `INSERT INTO one_time_tokens (`+tokenColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		t.ID, t.Hash, string(t.Purpose), string(t.UserID), ms(t.CreatedAt), ms(t.ExpiresAt), nullMS(t.UsedAt), t.Attempts, t.Payload)
 	return err
 }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -32,12 +34,13 @@ type userRow struct {
 	Role          string        `db:"role"`
 	EmailVerified bool          `db:"email_verified"`
 	DeactivatedAt sql.NullInt64 `db:"deactivated_at"`
+	LastLoginAt   sql.NullInt64 `db:"last_login_at"`
 	CreatedAt     int64         `db:"created_at"`
 	UpdatedAt     int64         `db:"updated_at"`
 }
 
 const userColumns = `id, email, password_hash, first_name, last_name, phone, gender, profile_image,
-	role, email_verified, deactivated_at, created_at, updated_at`
+	role, email_verified, deactivated_at, last_login_at, created_at, updated_at`
 
 // user rebuilds the account as stored; stored data is trusted, not validated
 // again (a rule tightened later must not make existing accounts unreadable).
@@ -53,6 +56,7 @@ func (r userRow) user() *domain.User {
 		Role:          domain.Role(r.Role),
 		EmailVerified: r.EmailVerified,
 		DeactivatedAt: fromNullMS(r.DeactivatedAt),
+		LastLoginAt:   fromNullMS(r.LastLoginAt),
 		CreatedAt:     fromMS(r.CreatedAt),
 		UpdatedAt:     fromMS(r.UpdatedAt),
 	}
@@ -64,10 +68,10 @@ func (r *UserRepository) Create(ctx context.Context, u *domain.User) error {
 		return errors.New("create user: email is required")
 	}
 	_, err := r.db.exec(ctx, "create user", `INSERT INTO users (`+userColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		string(u.ID), u.Email.String(), u.PasswordHash,
 		u.Profile.FirstName, u.Profile.LastName, u.Profile.Phone, u.Profile.Gender, u.Profile.ProfileImage,
-		string(u.Role), u.EmailVerified, nullMS(u.DeactivatedAt), ms(u.CreatedAt), ms(u.UpdatedAt))
+		string(u.Role), u.EmailVerified, nullMS(u.DeactivatedAt), nullMS(u.LastLoginAt), ms(u.CreatedAt), ms(u.UpdatedAt))
 	if r.db.d.UniqueViolation(err, "users", "email") {
 		return domain.ErrEmailTaken
 	}
@@ -125,4 +129,69 @@ func (r *UserRepository) Update(ctx context.Context, id domain.UserID, fn func(*
 		}
 		return r.db.fail(ctx, "update user", err)
 	})
+}
+
+// RecordLogin notes the time of the user's latest login.
+func (r *UserRepository) RecordLogin(ctx context.Context, id domain.UserID, at time.Time) error {
+	_, err := r.db.exec(ctx, "record login", `UPDATE users SET last_login_at = ? WHERE id = ?`, ms(at), string(id))
+	return err
+}
+
+// List returns one page of the admin list, oldest first (ids are time-ordered).
+func (r *UserRepository) List(ctx context.Context, f ports.UserFilter, after domain.UserID, limit int) ([]domain.User, error) {
+	where, args := []string{"id > ?"}, []any{string(after)}
+	if f.EmailPrefix != "" {
+		where, args = append(where, `email LIKE ? ESCAPE '!'`), append(args, likePrefix(f.EmailPrefix))
+	}
+	if f.Role != "" {
+		where, args = append(where, "role = ?"), append(args, string(f.Role))
+	}
+	switch f.Status {
+	case ports.StatusActive:
+		where = append(where, "deactivated_at IS NULL AND email_verified = ?")
+		args = append(args, true)
+	case ports.StatusUnverified:
+		where = append(where, "deactivated_at IS NULL AND email_verified = ?")
+		args = append(args, false)
+	case ports.StatusDeactivated:
+		where = append(where, "deactivated_at IS NOT NULL")
+	}
+	args = append(args, limit)
+	var rows []userRow
+	if err := r.db.sel(ctx, r.db.reader(ctx), &rows, `SELECT `+userColumns+` FROM users WHERE `+strings.Join(where, " AND ")+
+		` ORDER BY id LIMIT ?`, args...); err != nil {
+		return nil, r.db.fail(ctx, "list users", err)
+	}
+	out := make([]domain.User, len(rows))
+	for i, row := range rows {
+		out[i] = *row.user()
+	}
+	return out, nil
+}
+
+// likePrefix escapes LIKE's wildcards in p and matches what starts with it.
+func likePrefix(p string) string {
+	return strings.NewReplacer("!", "!!", "%", "!%", "_", "!_").Replace(p) + "%"
+}
+
+// LockActiveWithRoles reads (and, in a transaction, locks with the dialect's
+// row lock) the active holders of roles.
+func (r *UserRepository) LockActiveWithRoles(ctx context.Context, roles []domain.Role) ([]domain.UserID, error) {
+	if len(roles) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(roles))
+	for i, role := range roles {
+		args[i] = string(role)
+	}
+	lock := ""
+	if r.db.tx(ctx) != nil {
+		lock = r.db.d.LockRows
+	}
+	var ids []domain.UserID
+	if err := r.db.sel(ctx, r.db.reader(ctx), &ids, `SELECT id FROM users WHERE deactivated_at IS NULL AND role IN (`+
+		placeholders(len(roles))+`) ORDER BY id`+lock, args...); err != nil {
+		return nil, r.db.fail(ctx, "lock role holders", err)
+	}
+	return ids, nil
 }

@@ -18,6 +18,7 @@ type Store struct {
 	Tokens   ports.OneTimeTokenRepository
 	Outbox   ports.Outbox
 	Attempts ports.AttemptLog
+	Events   ports.SecurityEventLog
 }
 
 // NewStore builds every repository on db.
@@ -31,8 +32,9 @@ func NewStore(db *DB) *Store {
 		Tokens:   NewOneTimeTokenRepository(db),
 		Outbox:   NewOutbox(db),
 		Attempts: NewAttemptLog(db),
+		Events:   NewSecurityEventLog(db),
 	}
 }
 
 // ProviderSet hands the ports of the *Store that an engine's Open returns to wire.
-var ProviderSet = wire.NewSet(wire.FieldsOf(new(*Store), "Tx", "Pinger", "Users", "Sessions", "Tokens", "Outbox", "Attempts"))
+var ProviderSet = wire.NewSet(wire.FieldsOf(new(*Store), "Tx", "Pinger", "Users", "Sessions", "Tokens", "Outbox", "Attempts", "Events"))
