@@ -13,7 +13,7 @@ import (
 
 func newFakeStore(*testing.T) contract.Store {
 	st := fakes.NewStore()
-	return contract.Store{Tx: st, Users: st.Users(), Sessions: st.Sessions(), Tokens: st.Tokens(), Outbox: st.Outbox(), Attempts: st.Attempts()}
+	return contract.Store{Tx: st, Users: st.Users(), Sessions: st.Sessions(), Tokens: st.Tokens(), Outbox: st.Outbox(), Attempts: st.Attempts(), Events: st.Events()}
 }
 
 func TestFakeUsers(t *testing.T)         { contract.Users(t, newFakeStore) }
@@ -23,6 +23,7 @@ func TestFakeOutbox(t *testing.T)        { contract.Outbox(t, newFakeStore) }
 func TestFakeTransactor(t *testing.T)    { contract.Transactor(t, newFakeStore) }
 func TestFakeTokenAttempts(t *testing.T) { contract.TokenAttempts(t, newFakeStore) }
 func TestFakeAttemptLog(t *testing.T)    { contract.AttemptLog(t, newFakeStore) }
+func TestFakeAccounts(t *testing.T)      { contract.Accounts(t, newFakeStore) }
 
 func TestFakeDenylist(t *testing.T) {
 	contract.TokenDenylist(t, func(t *testing.T) contract.DenylistHarness {

@@ -52,6 +52,7 @@ func TestMySQLTransactor(t *testing.T)    { contract.Transactor(t, newMySQLStore
 func TestMySQLTokenAttempts(t *testing.T) { contract.TokenAttempts(t, newMySQLStore) }
 func TestMySQLAttemptLog(t *testing.T)    { contract.AttemptLog(t, newMySQLStore) }
 func TestMySQLSchema(t *testing.T)        { contract.Schema(t, newMySQLStore) }
+func TestMySQLAccounts(t *testing.T)      { contract.Accounts(t, newMySQLStore) }
 
 func TestMySQLOpen(t *testing.T) {
 	const secret = "hunter2-secret"

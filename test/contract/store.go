@@ -23,6 +23,7 @@ type Store struct {
 	Tokens   ports.OneTimeTokenRepository
 	Outbox   ports.Outbox
 	Attempts ports.AttemptLog
+	Events   ports.SecurityEventLog
 	// SQL is the database under a SQL store, for the schema suite's looks at
 	// stored rows; nil for stores that are no database.
 	SQL *sqlx.DB
