@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/jmoiron/sqlx"
 	"github.com/pressly/goose/v3"
@@ -77,7 +79,7 @@ func Open(ctx context.Context, cfg Config) (*Store, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	pool := sqlx.NewDb(stdlib.OpenDB(*cc), "pgx")
+	pool := sqlx.NewDb(sql.OpenDB(quietConnector{stdlib.GetConnector(*cc)}), "pgx")
 	// At least two: migrations hold one connection for their lock and run on another.
 	pool.SetMaxOpenConns(max(orInt(cfg.MaxOpenConns, defaultMaxOpenConns), 2))
 	pool.SetMaxIdleConns(orInt(cfg.MaxIdleConns, defaultMaxIdleConns))
@@ -129,6 +131,56 @@ func connConfig(dsn string) (*pgx.ConnConfig, error) {
 		cc.RuntimeParams["application_name"] = "authd"
 	}
 	return cc, nil
+}
+
+// quietConnector is pgx's connector with connection errors that do not name
+// the user and database: those errors reach logs through the repositories,
+// which must never show the DSN (Open names the server itself, without the
+// password).
+type quietConnector struct{ driver.Connector }
+
+// Connect opens a connection; its error keeps pgx's chain for errors.As.
+func (c quietConnector) Connect(ctx context.Context) (driver.Conn, error) {
+	conn, err := c.Connector.Connect(ctx)
+	if err != nil {
+		return nil, &connectError{err: err}
+	}
+	return conn, nil
+}
+
+// connectError is a failed connection attempt, told without pgx's prefix
+// ("failed to connect to `user=... database=...`: host:port (ip): ").
+type connectError struct{ err error }
+
+func (e *connectError) Error() string {
+	ce, ok := errors.AsType[*pgconn.ConnectError](e.err)
+	if !ok {
+		return "connect: " + e.err.Error()
+	}
+	cause := errors.Unwrap(ce) // one attempt's error, or several joined
+	if cause == nil {
+		return "connect failed"
+	}
+	var causes []string
+	if many, ok := cause.(interface{ Unwrap() []error }); ok {
+		for _, c := range many.Unwrap() {
+			causes = append(causes, attemptCause(c))
+		}
+	} else {
+		causes = append(causes, attemptCause(cause))
+	}
+	return "connect: " + strings.Join(causes, "; ")
+}
+
+func (e *connectError) Unwrap() error { return e.err }
+
+// attemptCause is what went wrong in one connection attempt, without the
+// attempt's host prefix.
+func attemptCause(err error) string {
+	if inner := errors.Unwrap(err); inner != nil {
+		return inner.Error()
+	}
+	return err.Error()
 }
 
 // waitForServer pings until the server answers, backing off between tries,
