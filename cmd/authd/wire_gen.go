@@ -11,6 +11,7 @@ import (
 	"authd/adapters/jwt"
 	"authd/adapters/mysql"
 	"authd/adapters/password"
+	"authd/adapters/postgres"
 	"authd/adapters/sqlite"
 	"authd/adapters/system"
 	"authd/application"
@@ -124,6 +125,103 @@ func initMySQL(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(),
 	config := httpConfig(cfg)
 	config2 := mysqlConfig(cfg)
 	store, cleanup, err := mysql.Open(ctx, config2)
+	if err != nil {
+		return nil, nil, err
+	}
+	transactor := store.Tx
+	userRepository := store.Users
+	config3 := passwordConfig(cfg)
+	hasher := password.NewHasher(config3)
+	oneTimeTokenRepository := store.Tokens
+	outbox := store.Outbox
+	attemptLog := store.Attempts
+	clock := system.NewClock()
+	abuseCounters, cleanup2, err := provideCounters(cfg, clock)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	random := system.NewRandom()
+	applicationSettings, err := settings(cfg)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	abuseGuard := application.NewAbuseGuard(abuseCounters, outbox, random, clock, applicationSettings, log)
+	emailVerification := application.NewEmailVerification(transactor, userRepository, oneTimeTokenRepository, outbox, attemptLog, abuseGuard, random, clock, applicationSettings, log)
+	sessionRepository := store.Sessions
+	config4 := jwtConfig(cfg)
+	issuer, err := jwt.New(config4)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	sessionIssuer := application.NewSessionIssuer(sessionRepository, issuer, random, clock, applicationSettings)
+	registration := application.NewRegistration(transactor, userRepository, hasher, emailVerification, sessionIssuer, abuseGuard, random, clock, applicationSettings, log)
+	login := application.NewLogin(userRepository, hasher, sessionIssuer, abuseGuard, clock, applicationSettings, log)
+	tokenDenylist, cleanup3, err := provideDenylist(cfg, clock, log)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	revocations := application.NewRevocations(sessionRepository, tokenDenylist, clock, applicationSettings, log)
+	authenticator := application.NewAuthenticator(issuer, revocations, clock)
+	profile := application.NewProfile(userRepository, clock)
+	refresh := application.NewRefresh(userRepository, sessionRepository, sessionIssuer, revocations, random, clock, applicationSettings, log)
+	logout := application.NewLogout(sessionRepository, revocations, clock, log)
+	passwordChange := application.NewPasswordChange(transactor, userRepository, sessionRepository, hasher, outbox, random, sessionIssuer, revocations, clock, applicationSettings, log)
+	passwordReset := application.NewPasswordReset(transactor, userRepository, sessionRepository, oneTimeTokenRepository, attemptLog, outbox, hasher, revocations, abuseGuard, random, clock, applicationSettings, log)
+	deactivation := application.NewDeactivation(transactor, userRepository, sessionRepository, oneTimeTokenRepository, hasher, revocations, clock, log)
+	sessions := application.NewSessions(sessionRepository, revocations, clock, log)
+	pinger := store.Pinger
+	v := readiness(cfg, pinger, tokenDenylist, abuseCounters)
+	services := httpapi.Services{
+		Registration:      registration,
+		EmailVerification: emailVerification,
+		Login:             login,
+		Authenticator:     authenticator,
+		Profile:           profile,
+		Refresh:           refresh,
+		Logout:            logout,
+		PasswordChange:    passwordChange,
+		PasswordReset:     passwordReset,
+		Deactivation:      deactivation,
+		Sessions:          sessions,
+		Keys:              issuer,
+		Readiness:         v,
+	}
+	server := httpapi.NewServer(config, services, log)
+	mailer, err := provideMailer(cfg, log)
+	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	applicationDispatcherConfig := dispatcherConfig(cfg)
+	outboxDispatcher := application.NewOutboxDispatcher(outbox, mailer, clock, applicationDispatcherConfig, log)
+	janitor := application.NewJanitor(sessionRepository, oneTimeTokenRepository, attemptLog, clock, applicationSettings, log)
+	app := &App{
+		Server:      server,
+		Dispatcher:  outboxDispatcher,
+		Janitor:     janitor,
+		Revocations: revocations,
+	}
+	return app, func() {
+		cleanup3()
+		cleanup2()
+		cleanup()
+	}, nil
+}
+
+// initPostgres assembles authd on PostgreSQL, the other scaled-out store.
+func initPostgres(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(), error) {
+	config := httpConfig(cfg)
+	config2 := postgresConfig(cfg)
+	store, cleanup, err := postgres.Open(ctx, config2)
 	if err != nil {
 		return nil, nil, err
 	}
