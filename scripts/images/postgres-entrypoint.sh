@@ -42,5 +42,14 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
   fi
 fi
 [ "${1:-}" != postgres ] || shift
-exec setpriv --reuid=postgres --regid=postgres --init-groups "$bin/postgres" -D "$PGDATA" \
-  -c listen_addresses='*' -c port=5432 -c unix_socket_directories=/run/postgresql "$@"
+# docker stop sends SIGTERM, which postgres takes for a "smart" shutdown that waits until every
+# client has left; the official image sets STOPSIGNAL SIGINT (a fast shutdown), which docker import
+# cannot, so the shell stays in front and turns TERM into INT.
+setpriv --reuid=postgres --regid=postgres --init-groups "$bin/postgres" -D "$PGDATA" \
+  -c listen_addresses='*' -c port=5432 -c unix_socket_directories=/run/postgresql "$@" &
+pid=$!
+trap 'kill -INT "$pid" 2>/dev/null' TERM INT
+set +e
+wait "$pid"; status=$?
+while kill -0 "$pid" 2>/dev/null; do wait "$pid"; status=$?; done
+exit "$status"
