@@ -357,3 +357,79 @@ func deadlockRetry(t *testing.T, st contract.Store) {
 		}
 	}
 }
+
+func TestPostgresSerializationRetry(t *testing.T) {
+	t.Run("a transaction that fails to serialize runs again and both changes land", func(t *testing.T) {
+		// At SERIALIZABLE (an operator's default_transaction_isolation), a row
+		// locked and changed by a transaction that commits while another waits
+		// for it makes the waiter fail with a serialization failure (40001).
+		dsn := freshPostgresDSN(t)
+		raw := rawPostgres(t, dsn)
+		if _, err := raw.Exec(`ALTER DATABASE ` + postgresDatabase(t, dsn) + ` SET default_transaction_isolation TO 'serializable'`); err != nil {
+			t.Fatal(err)
+		}
+		st := contractOf(openPostgres(t, dsn))
+		u := &domain.User{ID: "00000000-0000-4000-8000-00000000000c", Email: domain.MustEmail("c@example.com"), PasswordHash: "h", Role: "customer"}
+		if err := st.Users.Create(t.Context(), u); err != nil {
+			t.Fatal(err)
+		}
+		appendTo := func(s string) func(*domain.User) error {
+			return func(u *domain.User) error { u.Profile.LastName += s; return nil }
+		}
+		locked, release := make(chan struct{}), make(chan struct{})
+		var runsB atomic.Int32
+		errs := make([]error, 2)
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			errs[0] = st.Tx.WithinTx(t.Context(), func(ctx context.Context) error {
+				if err := st.Users.Update(ctx, u.ID, appendTo("A")); err != nil {
+					return err
+				}
+				close(locked)
+				<-release
+				return nil
+			})
+		})
+		<-locked
+		wg.Go(func() {
+			errs[1] = st.Tx.WithinTx(t.Context(), func(ctx context.Context) error {
+				runsB.Add(1)
+				return st.Users.Update(ctx, u.ID, appendTo("B"))
+			})
+		})
+		// Release A only once B waits for the row lock, so that B must fail to serialize.
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			var waiting int
+			if err := raw.QueryRow(`SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting); err != nil {
+				t.Fatal(err)
+			}
+			if waiting > 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				close(release)
+				wg.Wait()
+				t.Fatal("the second transaction never waited for the row lock")
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		close(release)
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Fatalf("transaction %d: %v", i, err)
+			}
+		}
+		if runsB.Load() < 2 {
+			t.Fatalf("the waiting transaction ran %d times: no serialization failure to test", runsB.Load())
+		}
+		got, err := st.Users.ByID(t.Context(), u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Profile.LastName != "AB" {
+			t.Fatalf("last name %q, want AB (each change once, in order)", got.Profile.LastName)
+		}
+	})
+}
