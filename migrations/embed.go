@@ -17,3 +17,9 @@ var SQLite embed.FS
 //
 //go:embed mysql/*.sql
 var MySQL embed.FS
+
+// Postgres is the goose migration set of the PostgreSQL store (files under
+// postgres/, one per table with the same versions as the other dialects).
+//
+//go:embed postgres/*.sql
+var Postgres embed.FS

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Runs the whole test suite under the race detector, then the HTTP tests of
-# cmd/authd a second time on MySQL + memcached in containers (when a Docker
-# engine answers), and ends with one line that counts every test of both runs:
+# cmd/authd a second time on MySQL + memcached and a third time on PostgreSQL +
+# memcached in containers (when a Docker engine answers), and ends with one line
+# that counts every test of all runs:
 # "tests: N passed, N failed, N skipped".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 pkgs=("$@"); [ ${#pkgs[@]} -gt 0 ] || pkgs=(./...)
-json=$(mktemp); json2=$(mktemp); trap 'rm -f "$json" "$json2"' EXIT
+json=$(mktemp); json2=$(mktemp); json3=$(mktemp); trap 'rm -f "$json" "$json2" "$json3"' EXIT
 
 go tool gotestsum --format pkgname-and-test-fails --jsonfile "$json" -- -race -count=1 "${pkgs[@]}"
 status=$?
@@ -16,14 +17,17 @@ if [ "${pkgs[*]}" = "./..." ]; then
     echo "== the HTTP tests again, on MySQL + memcached (AUTH_TEST_BACKEND=mysql)"
     AUTH_TEST_BACKEND=mysql go tool gotestsum --format pkgname-and-test-fails --jsonfile "$json2" -- -race -count=1 ./cmd/authd
     s2=$?; [ "$status" -ne 0 ] || status=$s2
+    echo "== the HTTP tests again, on PostgreSQL + memcached (AUTH_TEST_BACKEND=postgres)"
+    AUTH_TEST_BACKEND=postgres go tool gotestsum --format pkgname-and-test-fails --jsonfile "$json3" -- -race -count=1 ./cmd/authd
+    s3=$?; [ "$status" -ne 0 ] || status=$s3
   elif [ "${AUTH_REQUIRE_CONTAINERS:-}" = 1 ]; then
-    echo "no Docker engine: the MySQL + memcached run of the HTTP tests cannot run (AUTH_REQUIRE_CONTAINERS=1)"; status=1
+    echo "no Docker engine: the MySQL and PostgreSQL + memcached runs of the HTTP tests cannot run (AUTH_REQUIRE_CONTAINERS=1)"; status=1
   else
     echo "SKIPPED LOUDLY: no Docker engine, so the HTTP tests ran on the embedded default only (scripts/test-infra.sh sets one up)"
   fi
 fi
 
-count() { cat "$json" "$json2" | grep -c "\"Action\":\"$1\",\"Package\":\"[^\"]*\",\"Test\":" || true; }
+count() { cat "$json" "$json2" "$json3" | grep -c "\"Action\":\"$1\",\"Package\":\"[^\"]*\",\"Test\":" || true; }
 passed=$(count pass); failed=$(count fail); skipped=$(count skip)
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; echo "(a package failed to build or exited early)"; fi
 echo "tests: ${passed} passed, ${failed} failed, ${skipped} skipped"

@@ -9,8 +9,8 @@ import (
 	"github.com/testcontainers/testcontainers-go"
 )
 
-// productionEnv is the scaled-out configuration: MySQL, memcached, a shared
-// signing key and HMAC key.
+// productionEnv is the scaled-out configuration: MySQL (or the engine that
+// extra's AUTH_DB_DRIVER names), memcached, a shared signing key and HMAC key.
 func productionEnv(t *testing.T, dsn, memcachedAddr string, extra map[string]string) map[string]string {
 	env := map[string]string{
 		"AUTH_DB_DRIVER": "mysql", "AUTH_DB_DSN": dsn,
@@ -24,11 +24,16 @@ func productionEnv(t *testing.T, dsn, memcachedAddr string, extra map[string]str
 	return env
 }
 
-// TestTwoInstances runs two authd processes on one MySQL and one memcached: what
-// one instance revokes, the other refuses at once.
+// TestTwoInstances runs two authd processes on one database server (MySQL,
+// then PostgreSQL) and one memcached: what one instance revokes, the other
+// refuses at once.
 func TestTwoInstances(t *testing.T) {
 	requireDocker(t)
-	env := productionEnv(t, freshMySQLDSN(t), sharedMemcached(t), map[string]string{"AUTH_REFRESH_REUSE_GRACE": "0s"})
+	eachEngine(t, testTwoInstances)
+}
+
+func testTwoInstances(t *testing.T, e sqlEngine) {
+	env := e.env(t, e.freshDSN(t), sharedMemcached(t), map[string]string{"AUTH_REFRESH_REUSE_GRACE": "0s"})
 	a, b := startInstance(t, env), startInstance(t, env)
 
 	a.call("POST", "/api/v1/auth/register", map[string]any{"email": "jane@example.com", "password": "correct horse battery"}, "").expect(t, 201)
@@ -58,14 +63,19 @@ func TestTwoInstances(t *testing.T) {
 	})
 }
 
-// TestMySQLOutage stops the database under a running authd: 503 (never 500,
-// never driver text) while it is down, and it works again without a restart.
-func TestMySQLOutage(t *testing.T) {
+// TestDatabaseOutage stops the database (MySQL, then PostgreSQL) under a
+// running authd: 503 (never 500, never driver text) while it is down, and it
+// works again without a restart.
+func TestDatabaseOutage(t *testing.T) {
 	requireDocker(t)
+	eachEngine(t, testDatabaseOutage)
+}
+
+func testDatabaseOutage(t *testing.T, e sqlEngine) {
 	port := freePort(t)
-	db, dsn := startMySQL(t, port)
+	db, dsn := e.start(t, port)
 	t.Cleanup(func() { _ = testcontainers.TerminateContainer(db) })
-	in := startInstance(t, productionEnv(t, dsn, sharedMemcached(t), map[string]string{"AUTH_REQUEST_TIMEOUT": "3s"}))
+	in := startInstance(t, e.env(t, dsn, sharedMemcached(t), map[string]string{"AUTH_REQUEST_TIMEOUT": "3s"}))
 	in.call("POST", "/api/v1/auth/register", map[string]any{"email": "jane@example.com", "password": "correct horse battery"}, "").expect(t, 201)
 
 	stopContainer(t, db)
@@ -75,7 +85,7 @@ func TestMySQLOutage(t *testing.T) {
 		in.call("GET", "/readyz", nil, ""),
 	} {
 		r.expect(t, 503, "dependency_unavailable")
-		for _, leak := range []string{"mysql", "dial", "tcp", "sql", "connection"} {
+		for _, leak := range []string{"mysql", "postgres", "pgx", "dial", "tcp", "sql", "connection"} {
 			if containsFold(r.str("message"), leak) {
 				t.Fatalf("503 leaks %q: %s", leak, r.raw)
 			}

@@ -19,8 +19,9 @@ import (
 )
 
 // The HTTP tests of this package run on the embedded default, and again on
-// MySQL + memcached in containers when AUTH_TEST_BACKEND=mysql (make test runs
-// both): the same tests, green on either set of adapters.
+// MySQL + memcached in containers when AUTH_TEST_BACKEND=mysql, and on
+// PostgreSQL + memcached when AUTH_TEST_BACKEND=postgres (make test runs all
+// three): the same tests, green on every set of adapters.
 
 // backend holds the production dependencies of a mysql run.
 var backend struct {
@@ -29,12 +30,17 @@ var backend struct {
 }
 
 func TestMain(m *testing.M) {
-	if os.Getenv("AUTH_TEST_BACKEND") != "mysql" {
+	start := startBackend
+	switch os.Getenv("AUTH_TEST_BACKEND") {
+	case "mysql":
+	case "postgres":
+		start = startPostgresBackend
+	default:
 		os.Exit(m.Run())
 	}
-	stop, err := startBackend()
+	stop, err := start()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "AUTH_TEST_BACKEND=mysql: "+err.Error())
+		fmt.Fprintln(os.Stderr, "AUTH_TEST_BACKEND="+os.Getenv("AUTH_TEST_BACKEND")+": "+err.Error())
 		os.Exit(1)
 	}
 	code := m.Run()
@@ -87,6 +93,10 @@ func startBackend() (func(), error) {
 // backendEnv adds the production adapters to a test instance's environment
 // when this run uses them: a fresh database per instance, the shared memcached.
 func backendEnv(t testing.TB, env map[string]string) {
+	if postgresRoot != "" {
+		postgresBackendEnv(t, env)
+		return
+	}
 	if backend.mysqlRoot == "" {
 		return
 	}

@@ -113,11 +113,13 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	c.HTTPAddr = r.str("AUTH_HTTP_ADDR", ":3000")
 	c.PublicURL = strings.TrimRight(r.url("AUTH_PUBLIC_URL", "http://localhost:3000"), "/")
 	c.DataDir = r.str("AUTH_DATA_DIR", "./data")
-	c.DBDriver = r.oneOf("AUTH_DB_DRIVER", "sqlite", "sqlite", "mysql")
+	c.DBDriver = r.oneOf("AUTH_DB_DRIVER", "sqlite", "sqlite", "mysql", "postgres")
 	c.DBDSN = r.str("AUTH_DB_DSN", "")
 	switch {
 	case c.DBDSN == "" && c.DBDriver == "mysql":
 		r.fail("AUTH_DB_DSN", "is required with AUTH_DB_DRIVER=mysql, e.g. user:pass@tcp(host:3306)/auth?parseTime=true")
+	case c.DBDSN == "" && c.DBDriver == "postgres":
+		r.fail("AUTH_DB_DSN", "is required with AUTH_DB_DRIVER=postgres, e.g. postgres://user:pass@host:5432/auth?sslmode=disable")
 	case c.DBDSN == "":
 		c.DBDSN = "file:" + filepath.Join(c.DataDir, "auth.db")
 	}

@@ -24,7 +24,7 @@ func TestConfig(t *testing.T) {
 		}
 	})
 	bad := map[string]map[string]string{
-		"AUTH_DB_DRIVER":           {"AUTH_DB_DRIVER": "postgres"},
+		"AUTH_DB_DRIVER":           {"AUTH_DB_DRIVER": "oracle"},
 		"AUTH_JWT_SECRET":          {"AUTH_JWT_ALG": "HS256", "AUTH_JWT_SECRET": "short"},
 		"AUTH_ACCESS_TOKEN_TTL":    {"AUTH_ACCESS_TOKEN_TTL": "fifteen"},
 		"AUTH_COOKIE_SECURE":       {"AUTH_COOKIE_SECURE": "maybe"},

@@ -13,6 +13,7 @@ import (
 	"authd/adapters/memory"
 	"authd/adapters/mysql"
 	"authd/adapters/password"
+	"authd/adapters/postgres"
 	"authd/adapters/smtp"
 	"authd/adapters/sqlite"
 	"authd/application"
@@ -94,6 +95,10 @@ func mysqlConfig(cfg Config) mysql.Config {
 	return mysql.Config{DSN: cfg.DBDSN, StartupTimeout: cfg.StartupTimeout}
 }
 
+func postgresConfig(cfg Config) postgres.Config {
+	return postgres.Config{DSN: cfg.DBDSN, StartupTimeout: cfg.StartupTimeout}
+}
+
 // readiness lists what /readyz asks: the database, the denylist and, when they
 // live in memcached, the abuse counters.
 func readiness(cfg Config, db ports.Pinger, denylist ports.TokenDenylist, counters ports.AbuseCounters) []httpapi.Check {
@@ -155,6 +160,9 @@ func provideMailer(cfg Config, log *slog.Logger) (ports.Mailer, error) {
 func buildApp(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(), error) {
 	if cfg.DBDriver == "mysql" {
 		return initMySQL(ctx, cfg, log)
+	}
+	if cfg.DBDriver == "postgres" {
+		return initPostgres(ctx, cfg, log)
 	}
 	return initSQLite(ctx, cfg, log)
 }

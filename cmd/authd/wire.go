@@ -12,6 +12,7 @@ import (
 	"authd/adapters/jwt"
 	"authd/adapters/mysql"
 	"authd/adapters/password"
+	"authd/adapters/postgres"
 	"authd/adapters/sqlite"
 	"authd/adapters/system"
 	"authd/application"
@@ -90,5 +91,11 @@ func initSQLite(ctx context.Context, cfg Config, log *slog.Logger) (*App, func()
 // initMySQL assembles authd on MySQL (or MariaDB), the scaled-out store.
 func initMySQL(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(), error) {
 	wire.Build(coreSet, mysql.ProviderSet, mysqlConfig)
+	return nil, nil, nil
+}
+
+// initPostgres assembles authd on PostgreSQL, the other scaled-out store.
+func initPostgres(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(), error) {
+	wire.Build(coreSet, postgres.ProviderSet, postgresConfig)
 	return nil, nil, nil
 }

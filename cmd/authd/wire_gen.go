@@ -11,6 +11,7 @@ import (
 	"authd/adapters/jwt"
 	"authd/adapters/mysql"
 	"authd/adapters/password"
+	"authd/adapters/postgres"
 	"authd/adapters/sqlite"
 	"authd/adapters/system"
 	"authd/application"
@@ -146,6 +147,125 @@ func initMySQL(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(),
 	config := httpConfig(cfg)
 	config2 := mysqlConfig(cfg)
 	store, cleanup, err := mysql.Open(ctx, config2)
+	if err != nil {
+		return nil, nil, err
+	}
+	transactor := store.Tx
+	userRepository := store.Users
+	sessionRepository := store.Sessions
+	oneTimeTokenRepository := store.Tokens
+	outbox := store.Outbox
+	attemptLog := store.Attempts
+	securityEventLog := store.Events
+	stores := application.Stores{
+		Tx:       transactor,
+		Users:    userRepository,
+		Sessions: sessionRepository,
+		Tokens:   oneTimeTokenRepository,
+		Outbox:   outbox,
+		Attempts: attemptLog,
+		Events:   securityEventLog,
+	}
+	clock := system.NewClock()
+	random := system.NewRandom()
+	applicationSettings, err := settings(cfg)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	env := application.Env{
+		Clock:    clock,
+		Random:   random,
+		Settings: applicationSettings,
+		Log:      log,
+	}
+	config3 := passwordConfig(cfg)
+	hasher := password.NewHasher(config3)
+	abuseCounters, cleanup2, err := provideCounters(cfg, clock)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	abuseGuard := application.NewAbuseGuard(abuseCounters, stores, env)
+	emailVerification := application.NewEmailVerification(stores, env, abuseGuard)
+	config4 := jwtConfig(cfg)
+	issuer, err := jwt.New(config4)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	sessionIssuer := application.NewSessionIssuer(stores, env, issuer)
+	registration := application.NewRegistration(stores, env, hasher, emailVerification, sessionIssuer, abuseGuard)
+	login := application.NewLogin(stores, env, hasher, sessionIssuer, abuseGuard)
+	tokenDenylist, cleanup3, err := provideDenylist(cfg, clock, log)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	revocations := application.NewRevocations(sessionRepository, tokenDenylist, clock, applicationSettings, log)
+	authenticator := application.NewAuthenticator(issuer, revocations, clock)
+	profile := application.NewProfile(userRepository, clock)
+	refresh := application.NewRefresh(stores, env, sessionIssuer, revocations)
+	logout := application.NewLogout(stores, env, revocations)
+	passwordChange := application.NewPasswordChange(stores, env, hasher, sessionIssuer, revocations)
+	passwordReset := application.NewPasswordReset(stores, env, hasher, revocations, abuseGuard)
+	deactivation := application.NewDeactivation(stores, env, hasher, revocations)
+	sessions := application.NewSessions(stores, env, revocations)
+	emailChange := application.NewEmailChange(stores, env, hasher, abuseGuard, revocations)
+	accountHistory := application.NewAccountHistory(stores)
+	administration := application.NewAdministration(stores, env, hasher, passwordReset, revocations)
+	pinger := store.Pinger
+	v := readiness(cfg, pinger, tokenDenylist, abuseCounters)
+	services := httpapi.Services{
+		Registration:      registration,
+		EmailVerification: emailVerification,
+		Login:             login,
+		Authenticator:     authenticator,
+		Profile:           profile,
+		Refresh:           refresh,
+		Logout:            logout,
+		PasswordChange:    passwordChange,
+		PasswordReset:     passwordReset,
+		Deactivation:      deactivation,
+		Sessions:          sessions,
+		EmailChange:       emailChange,
+		History:           accountHistory,
+		Admin:             administration,
+		Keys:              issuer,
+		Readiness:         v,
+	}
+	server := httpapi.NewServer(config, services, log)
+	mailer, err := provideMailer(cfg, log)
+	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	applicationDispatcherConfig := dispatcherConfig(cfg)
+	outboxDispatcher := application.NewOutboxDispatcher(outbox, mailer, clock, applicationDispatcherConfig, log)
+	janitor := application.NewJanitor(stores, env)
+	app := &App{
+		Server:      server,
+		Dispatcher:  outboxDispatcher,
+		Janitor:     janitor,
+		Revocations: revocations,
+		Operators:   administration,
+	}
+	return app, func() {
+		cleanup3()
+		cleanup2()
+		cleanup()
+	}, nil
+}
+
+// initPostgres assembles authd on PostgreSQL, the other scaled-out store.
+func initPostgres(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(), error) {
+	config := httpConfig(cfg)
+	config2 := postgresConfig(cfg)
+	store, cleanup, err := postgres.Open(ctx, config2)
 	if err != nil {
 		return nil, nil, err
 	}
