@@ -9,6 +9,9 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -73,24 +76,7 @@ func TestVerifierAgainstAuthd(t *testing.T) {
 		_ = json.NewEncoder(w).Encode(map[string]string{"sub": c.Subject, "role": c.Role})
 	})))
 	t.Cleanup(svc.Close)
-	get := func(token string) (int, map[string]any) {
-		t.Helper()
-		req, _ := http.NewRequest("GET", svc.URL+"/things", nil)
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		var body map[string]any
-		raw, _ := io.ReadAll(res.Body)
-		if err := json.Unmarshal(raw, &body); err != nil {
-			t.Fatalf("%d %q: %v", res.StatusCode, raw, err)
-		}
-		return res.StatusCode, body
-	}
+	get := func(token string) (int, map[string]any) { t.Helper(); return getJSON(t, svc.URL+"/things", token) }
 	if status, body := get(keep); status != 200 || body["sub"] != me.str("id") || body["role"] != "retailer" {
 		t.Fatalf("middleware: %d %v", status, body)
 	}
@@ -109,6 +95,16 @@ func TestVerifierAgainstAuthd(t *testing.T) {
 	}
 	if _, err := plain.Verify(ctx, out); err != nil {
 		t.Fatalf("plain verifier after logout (valid until exp): %v", err)
+	}
+	example := startDownstream(t, jwksURL, mcAddr)
+	if status, body := getJSON(t, example+"/api/v1/orders", keep); status != 200 || body["user"] != me.str("id") || body["email"] != email {
+		t.Fatalf("examples/downstream: %d %v", status, body)
+	}
+	if status, body := getJSON(t, example+"/api/v1/orders", out); status != 401 || body["code"] != "token_revoked" {
+		t.Fatalf("examples/downstream after logout: %d %v", status, body)
+	}
+	if status, body := getJSON(t, example+"/api/v1/orders", ""); status != 401 || body["code"] != "unauthenticated" {
+		t.Fatalf("examples/downstream without a token: %d %v", status, body)
 	}
 	if _, err := revoking.Verify(ctx, keep); err != nil {
 		t.Fatalf("the other session: %v", err)
@@ -160,4 +156,66 @@ func newVerifier(t *testing.T, cfg verifier.Config) *verifier.Verifier {
 		t.Fatal(err)
 	}
 	return v
+}
+
+// getJSON GETs url with an optional bearer token and decodes the JSON answer.
+func getJSON(t *testing.T, url, token string) (int, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := noRedirects.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var body map[string]any
+	raw, _ := io.ReadAll(res.Body)
+	if err := json.Unmarshal(raw, &body); err != nil {
+		t.Fatalf("%d %q: %v", res.StatusCode, raw, err)
+	}
+	return res.StatusCode, body
+}
+
+// startDownstream builds examples/downstream (its own module) and runs it
+// against authd's JWKS and memcached; it returns its base URL.
+func startDownstream(t *testing.T, jwksURL, memcachedAddr string) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "downstream")
+	build := exec.Command("go", "build", "-C", filepath.Join(repoRoot(t), "examples", "downstream"), "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build examples/downstream: %v\n%s", err, out)
+	}
+	addr := "127.0.0.1:" + freePort(t)
+	cmd := exec.Command(bin)
+	cmd.Env = append(os.Environ(), "ADDR="+addr, "AUTHD_JWKS_URL="+jwksURL, "AUTHD_MEMCACHED_SERVERS="+memcachedAddr)
+	out := &lockedBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		<-exited
+		if t.Failed() {
+			t.Logf("output of examples/downstream:\n%s", out.String())
+		}
+	})
+	eventually(t, 30*time.Second, func() string {
+		select {
+		case <-exited:
+			t.Fatalf("examples/downstream exited:\n%s", out.String())
+		default:
+		}
+		res, err := http.Get("http://" + addr + "/healthz")
+		if err != nil {
+			return "examples/downstream does not answer: " + err.Error()
+		}
+		res.Body.Close()
+		return ""
+	})
+	return "http://" + addr
 }
