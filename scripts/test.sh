@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
 # Runs the whole test suite under the race detector, then the HTTP tests of
 # cmd/authd a second time on MySQL + memcached in containers (when a Docker
-# engine answers), and ends with one line that counts every test of both runs:
+# engine answers), and the tests of the verifier modules (verifier/, verifier/fiberverifier),
+# and ends with one line that counts every test of both runs:
 # "tests: N passed, N failed, N skipped".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 pkgs=("$@"); [ ${#pkgs[@]} -gt 0 ] || pkgs=(./...)
-json=$(mktemp); json2=$(mktemp); trap 'rm -f "$json" "$json2"' EXIT
+json=$(mktemp); json2=$(mktemp); json3=$(mktemp); trap 'rm -f "$json" "$json2" "$json3"' EXIT
 
 go tool gotestsum --format pkgname-and-test-fails --jsonfile "$json" -- -race -count=1 "${pkgs[@]}"
 status=$?
 
 if [ "${pkgs[*]}" = "./..." ]; then
+  # The verifier's own modules (./... of the root module stops at their go.mod).
+  for mod in verifier verifier/fiberverifier; do
+    go tool gotestsum --format pkgname-and-test-fails --jsonfile "$json3.part" --raw-command -- go test -C "$mod" -json -race -count=1 ./...
+    s3=$?; [ "$status" -ne 0 ] || status=$s3; cat "$json3.part" >>"$json3"; rm -f "$json3.part"
+  done
   if docker info >/dev/null 2>&1; then
     echo "== the HTTP tests again, on MySQL + memcached (AUTH_TEST_BACKEND=mysql)"
     AUTH_TEST_BACKEND=mysql go tool gotestsum --format pkgname-and-test-fails --jsonfile "$json2" -- -race -count=1 ./cmd/authd
@@ -23,7 +29,7 @@ if [ "${pkgs[*]}" = "./..." ]; then
   fi
 fi
 
-count() { cat "$json" "$json2" | grep -c "\"Action\":\"$1\",\"Package\":\"[^\"]*\",\"Test\":" || true; }
+count() { cat "$json" "$json2" "$json3" | grep -c "\"Action\":\"$1\",\"Package\":\"[^\"]*\",\"Test\":" || true; }
 passed=$(count pass); failed=$(count fail); skipped=$(count skip)
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; echo "(a package failed to build or exited early)"; fi
 echo "tests: ${passed} passed, ${failed} failed, ${skipped} skipped"
