@@ -30,7 +30,10 @@ func TestVerifierAgainstAuthd(t *testing.T) {
 	requireDocker(t)
 	mc, mcAddr := startMemcached(t, "") // its own server: this test flushes it
 	t.Cleanup(func() { _ = testcontainers.TerminateContainer(mc) })
-	in := startInstance(t, map[string]string{"AUTH_DENYLIST": "memcached", "AUTH_MEMCACHED_SERVERS": mcAddr})
+	in := startInstance(t, map[string]string{"AUTH_DENYLIST": "memcached", "AUTH_MEMCACHED_SERVERS": mcAddr, "AUTH_JWKS_MAX_AGE": "2m"})
+	if r := in.call("GET", "/.well-known/jwks.json", nil, "").expect(t, 200); r.header.Get("Cache-Control") != "public, max-age=120" {
+		t.Fatalf("JWKS Cache-Control %q, want public, max-age=120", r.header.Get("Cache-Control"))
+	}
 
 	const email, password = "verifier@example.com", "correct horse battery"
 	in.call("POST", "/api/v1/auth/register", map[string]any{"email": email, "password": password, "role": "retailer"}, "").expect(t, 201)

@@ -83,6 +83,7 @@ func httpConfig(cfg Config) httpapi.Config {
 		VerifyRedirectURL: cfg.VerifyRedirectURL,
 		CORSOrigins:       cfg.CORSOrigins,
 		TrustedProxies:    cfg.TrustedProxies,
+		JWKSMaxAge:        cfg.JWKSMaxAge,
 	}
 }
 
