@@ -20,8 +20,9 @@ build: ## build bin/authd
 generate: ## regenerate cmd/authd/wire_gen.go
 	$(GO) tool wire ./cmd/authd
 
-vet: ## go vet and gofmt check
+vet: ## go vet (every module) and gofmt check
 	$(GO) vet ./...
+	@for m in verifier verifier/fiberverifier examples/downstream; do $(GO) vet -C $$m ./... || exit 1; done
 	@test -z "$$(gofmt -l .)" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
 
 lint: vet ## alias of vet

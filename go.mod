@@ -26,6 +26,7 @@ require (
 )
 
 require (
+	authd/verifier v0.0.0-00010101000000-000000000000
 	dario.cat/mergo v1.0.2 // indirect
 	filippo.io/edwards25519 v1.2.0 // indirect
 	github.com/Azure/go-ansiterm v0.0.0-20261006220739-8c912ac31dd4 // indirect
@@ -114,3 +115,5 @@ tool (
 	github.com/google/wire/cmd/wire
 	gotest.tools/gotestsum
 )
+
+replace authd/verifier => ./verifier

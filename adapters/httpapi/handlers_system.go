@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -63,8 +64,14 @@ func (s *Server) readyz(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"status": "ok", "checks": status})
 }
 
-// jwks publishes the public keys so other services can verify access tokens offline.
+// jwks publishes the public keys so other services can verify access tokens
+// offline, cacheable for JWKSMaxAge (verifiers refetch on an unknown kid).
 func (s *Server) jwks(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
+	maxAge := s.cfg.JWKSMaxAge
+	if maxAge <= 0 {
+		maxAge = 5 * time.Minute
+	}
+	c.Set(fiber.HeaderCacheControl, "public, max-age="+strconv.Itoa(int(maxAge/time.Second)))
 	return c.Send(append([]byte(nil), s.svc.Keys.JWKS()...))
 }

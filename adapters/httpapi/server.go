@@ -46,6 +46,8 @@ type Config struct {
 	CORSOrigins       []string      // browser origins allowed with credentials (AUTH_CORS_ORIGINS)
 	// TrustedProxies are the peers whose X-Forwarded-For is believed (AUTH_TRUSTED_PROXIES).
 	TrustedProxies []netip.Prefix
+	// JWKSMaxAge is the JWKS's Cache-Control max-age (AUTH_JWKS_MAX_AGE); 0 means 5m.
+	JWKSMaxAge time.Duration
 }
 
 // Check names one dependency that /readyz pings, so the 503 can say which one failed.

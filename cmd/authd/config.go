@@ -47,6 +47,7 @@ type Config struct {
 	MailMaxAge        time.Duration
 	StartupTimeout    time.Duration
 	RequestTimeout    time.Duration
+	JWKSMaxAge        time.Duration // AUTH_JWKS_MAX_AGE: Cache-Control max-age of the JWKS
 
 	RequireEmailVerification bool
 	VerifyTokenTTL           time.Duration
@@ -183,6 +184,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	c.MailMaxAge = r.duration("AUTH_MAIL_MAX_AGE", 24*time.Hour, time.Second)
 	c.StartupTimeout = r.duration("AUTH_STARTUP_TIMEOUT", 30*time.Second, 0)
 	c.RequestTimeout = r.duration("AUTH_REQUEST_TIMEOUT", 10*time.Second, 100*time.Millisecond)
+	c.JWKSMaxAge = r.duration("AUTH_JWKS_MAX_AGE", 5*time.Minute, time.Second)
 	c.RequireEmailVerification = r.bool("AUTH_REQUIRE_EMAIL_VERIFICATION", true)
 	c.VerifyTokenTTL = r.duration("AUTH_VERIFY_TOKEN_TTL", 24*time.Hour, time.Second)
 	c.ResetTokenTTL = r.duration("AUTH_RESET_TOKEN_TTL", time.Hour, time.Second)

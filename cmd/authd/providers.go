@@ -86,6 +86,7 @@ func httpConfig(cfg Config) httpapi.Config {
 		VerifyRedirectURL: cfg.VerifyRedirectURL,
 		CORSOrigins:       cfg.CORSOrigins,
 		TrustedProxies:    cfg.TrustedProxies,
+		JWKSMaxAge:        cfg.JWKSMaxAge,
 	}
 }
 
