@@ -20,12 +20,13 @@ import (
 // testApp is a real authd process in miniature: the wired app on a real
 // listener, with its log and its console mail captured.
 type testApp struct {
-	t    testing.TB
-	cfg  Config
-	base string
-	logs *syncBuffer
-	mail *syncBuffer
-	stop func()
+	t      testing.TB
+	getenv func(string) string // the environment it was started with
+	cfg    Config
+	base   string
+	logs   *syncBuffer
+	mail   *syncBuffer
+	stop   func()
 }
 
 // syncBuffer is a bytes.Buffer safe for the concurrent writes of a server.
@@ -74,7 +75,18 @@ func startApp(t testing.TB, dataDir string, extra map[string]string) *testApp {
 	}
 	cfg.PasswordHash = PasswordHashConfig{MemoryKiB: 64, Iterations: 1} // cheap on a 2-core machine; production params are tested apart
 	cfg.CounterPrefix = counterPrefix()                                 // the abuse counters of one test never meet another's in a shared memcached
-	return startWithConfig(t, cfg)
+	a := startWithConfig(t, cfg)
+	a.getenv = testEnv(dataDir, env)
+	return a
+}
+
+// command runs an authd subcommand with the instance's own configuration, as
+// an operator would next to it, and returns its exit code and output.
+func (a *testApp) command(stdin string, args ...string) (int, string, string) {
+	a.t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := cli(context.Background(), args, a.getenv, strings.NewReader(stdin), &stdout, &stderr)
+	return code, stdout.String(), stderr.String()
 }
 
 func startWithConfig(t testing.TB, cfg Config) *testApp {
