@@ -217,3 +217,18 @@ type Random interface {
 type Pinger interface {
 	Ping(ctx context.Context) error
 }
+
+// Sealer protects secrets at rest (the private keys of the key ring, TOTP
+// secrets) with AUTH_KEY_ENCRYPTION_KEY. Without a key it stores them in clear,
+// marked so, and Enabled is false. The context (which row a secret belongs to)
+// is bound to the sealed bytes, so a sealed value copied to another row does
+// not open there.
+type Sealer interface {
+	// Seal returns the stored form of plain.
+	Seal(plain []byte, context string) ([]byte, error)
+	// Open returns the plain secret of a stored form; an error when it was
+	// sealed with another key, changed, or sealed while no key is configured.
+	Open(stored []byte, context string) ([]byte, error)
+	// Enabled reports whether secrets are encrypted.
+	Enabled() bool
+}

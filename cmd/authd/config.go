@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"authd/adapters/seal"
 	"authd/application"
 	"authd/domain"
 )
@@ -44,6 +45,9 @@ type Config struct {
 	RefreshReuseGrace time.Duration
 	SessionMaxAge     time.Duration
 	HMACSecret        domain.Secret // "": generated into <data dir>/hmac.key
+	// KeyEncryptionKey (AUTH_KEY_ENCRYPTION_KEY, base64 of at least 32 bytes)
+	// encrypts the secrets kept in the store; "" keeps them in clear.
+	KeyEncryptionKey domain.Secret
 	MailMaxAge        time.Duration
 	StartupTimeout    time.Duration
 	RequestTimeout    time.Duration
@@ -180,6 +184,12 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 			r.fail("AUTH_HMAC_SECRET", "must be at least 32 bytes")
 		}
 		c.HMACSecret = domain.Secret(s)
+	}
+	c.KeyEncryptionKey = domain.Secret(r.str("AUTH_KEY_ENCRYPTION_KEY", ""))
+	if c.KeyEncryptionKey != "" {
+		if _, err := seal.New(c.KeyEncryptionKey.Reveal()); err != nil {
+			r.fail("AUTH_KEY_ENCRYPTION_KEY", strings.TrimPrefix(err.Error(), "AUTH_KEY_ENCRYPTION_KEY "))
+		}
 	}
 	c.MailMaxAge = r.duration("AUTH_MAIL_MAX_AGE", 24*time.Hour, time.Second)
 	c.StartupTimeout = r.duration("AUTH_STARTUP_TIMEOUT", 30*time.Second, 0)

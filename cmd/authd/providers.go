@@ -14,6 +14,7 @@ import (
 	"authd/adapters/mysql"
 	"authd/adapters/password"
 	"authd/adapters/postgres"
+	"authd/adapters/seal"
 	"authd/adapters/smtp"
 	"authd/adapters/sqlite"
 	"authd/application"
@@ -109,6 +110,10 @@ func readiness(cfg Config, db ports.Pinger, denylist ports.TokenDenylist, counte
 	}
 	return checks
 }
+
+// provideSealer encrypts stored secrets with AUTH_KEY_ENCRYPTION_KEY (checked
+// by LoadConfig), or keeps them in clear without it.
+func provideSealer(cfg Config) (ports.Sealer, error) { return seal.New(cfg.KeyEncryptionKey.Reveal()) }
 
 // provideCounters puts the abuse counters in memcached when servers are named
 // for them (by default the denylist's), else in process.
