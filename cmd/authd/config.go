@@ -48,10 +48,10 @@ type Config struct {
 	// KeyEncryptionKey (AUTH_KEY_ENCRYPTION_KEY, base64 of at least 32 bytes)
 	// encrypts the secrets kept in the store; "" keeps them in clear.
 	KeyEncryptionKey domain.Secret
-	MailMaxAge        time.Duration
-	StartupTimeout    time.Duration
-	RequestTimeout    time.Duration
-	JWKSMaxAge        time.Duration // AUTH_JWKS_MAX_AGE: Cache-Control max-age of the JWKS
+	MailMaxAge       time.Duration
+	StartupTimeout   time.Duration
+	RequestTimeout   time.Duration
+	JWKSMaxAge       time.Duration // AUTH_JWKS_MAX_AGE: Cache-Control max-age of the JWKS
 
 	RequireEmailVerification bool
 	VerifyTokenTTL           time.Duration
