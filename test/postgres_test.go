@@ -437,10 +437,13 @@ func TestPostgresSerializationRetry(t *testing.T) {
 	})
 }
 
-// postgresMigrationFiles counts the migration files the binary embeds.
-func postgresMigrationFiles(t *testing.T) int {
+// postgresMigrationFiles counts the PostgreSQL migration files the binary embeds.
+func postgresMigrationFiles(t *testing.T) int { return migrationFiles(t, migrations.Postgres, "postgres") }
+
+// migrationFiles counts the migration files of one dialect the binary embeds.
+func migrationFiles(t *testing.T, fsys fs.FS, dialect string) int {
 	t.Helper()
-	files, err := fs.Glob(migrations.Postgres, "postgres/*.sql")
+	files, err := fs.Glob(fsys, dialect+"/*.sql")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("embedded migrations: %v", err)
 	}
