@@ -438,7 +438,9 @@ func TestPostgresSerializationRetry(t *testing.T) {
 }
 
 // postgresMigrationFiles counts the PostgreSQL migration files the binary embeds.
-func postgresMigrationFiles(t *testing.T) int { return migrationFiles(t, migrations.Postgres, "postgres") }
+func postgresMigrationFiles(t *testing.T) int {
+	return migrationFiles(t, migrations.Postgres, "postgres")
+}
 
 // migrationFiles counts the migration files of one dialect the binary embeds.
 func migrationFiles(t *testing.T, fsys fs.FS, dialect string) int {
