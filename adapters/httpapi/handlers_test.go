@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"encoding/json"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -367,7 +368,14 @@ func TestShutdownLetsInFlightRequestsFinish(t *testing.T) {
 		defer cancel()
 		shutdown <- s.Shutdown(ctx)
 	}()
-	time.Sleep(50 * time.Millisecond) // let Shutdown close the listener first
+	// Let Shutdown close the listener first: poll until new connections are refused.
+	waitFor(t, func() bool {
+		c, err := net.Dial("tcp", ln.Addr().String())
+		if err == nil {
+			c.Close()
+		}
+		return err != nil
+	})
 	close(release)
 
 	if body := <-got; body != "done" {

@@ -15,13 +15,9 @@ import (
 	"authd/ports"
 )
 
-// ProviderSet lets wire give the core the real clock and randomness wherever it
-// asks for the Clock and Random ports.
-var ProviderSet = wire.NewSet(
-	NewClock, NewRandom,
-	wire.Bind(new(ports.Clock), new(Clock)),
-	wire.Bind(new(ports.Random), new(Random)),
-)
+// ProviderSet lets wire give the core real randomness wherever it asks for the
+// Random port; the composition root picks the clock (tests hand in their own).
+var ProviderSet = wire.NewSet(NewRandom, wire.Bind(new(ports.Random), new(Random)))
 
 // Clock is the wall clock in UTC, so stored and compared times never depend on
 // the host's time zone.

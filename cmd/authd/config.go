@@ -14,6 +14,7 @@ import (
 	"authd/adapters/seal"
 	"authd/application"
 	"authd/domain"
+	"authd/ports"
 )
 
 // Config is the whole configuration of one authd process, read from the
@@ -81,6 +82,9 @@ type Config struct {
 	MailBaseBackoff time.Duration
 	// ConsoleMailOutput receives the console mailer's messages (nil: standard error).
 	ConsoleMailOutput io.Writer
+	// Clock replaces the system clock (nil: the system clock), so tests can let
+	// time pass without waiting for it.
+	Clock ports.Clock
 	// CounterPrefix namespaces the abuse counters in a memcached that several
 	// test instances share ("" → the default namespace).
 	CounterPrefix string

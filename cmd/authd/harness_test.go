@@ -15,6 +15,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"authd/application/fakes"
+	"authd/ports"
 )
 
 // testApp is a real authd process in miniature: the wired app on a real
@@ -61,6 +64,19 @@ func testEnv(dataDir string, extra map[string]string) func(string) string {
 // environment variables, and stops it when the test ends.
 func startApp(t testing.TB, dataDir string, extra map[string]string) *testApp {
 	t.Helper()
+	return startAppAt(t, dataDir, nil, extra)
+}
+
+// startAppOnClock starts an instance whose time is clock's, so a test lets
+// lifetimes and windows pass by moving the clock instead of waiting.
+func startAppOnClock(t testing.TB, extra map[string]string) (*testApp, *fakes.Clock) {
+	t.Helper()
+	clock := fakes.NewClock(time.Now().UTC().Truncate(time.Millisecond))
+	return startAppAt(t, "", clock, extra), clock
+}
+
+func startAppAt(t testing.TB, dataDir string, clock ports.Clock, extra map[string]string) *testApp {
+	t.Helper()
 	if dataDir == "" {
 		dataDir = t.TempDir()
 	}
@@ -75,6 +91,7 @@ func startApp(t testing.TB, dataDir string, extra map[string]string) *testApp {
 	}
 	cfg.PasswordHash = PasswordHashConfig{MemoryKiB: 64, Iterations: 1} // cheap on a 2-core machine; production params are tested apart
 	cfg.CounterPrefix = counterPrefix()                                 // the abuse counters of one test never meet another's in a shared memcached
+	cfg.Clock = clock
 	a := startWithConfig(t, cfg)
 	a.getenv = testEnv(dataDir, env)
 	return a

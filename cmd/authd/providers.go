@@ -16,6 +16,7 @@ import (
 	"authd/adapters/postgres"
 	"authd/adapters/seal"
 	"authd/adapters/smtp"
+	"authd/adapters/system"
 	"authd/adapters/sqlite"
 	"authd/application"
 	"authd/domain"
@@ -109,6 +110,14 @@ func readiness(cfg Config, db ports.Pinger, denylist ports.TokenDenylist, counte
 		checks = append(checks, httpapi.Check{Name: "limiter", Pinger: counters})
 	}
 	return checks
+}
+
+// provideClock is the system clock, or the one a test handed in.
+func provideClock(cfg Config) ports.Clock {
+	if cfg.Clock != nil {
+		return cfg.Clock
+	}
+	return system.NewClock()
 }
 
 // provideSealer encrypts stored secrets with AUTH_KEY_ENCRYPTION_KEY (checked

@@ -78,6 +78,7 @@ var coreSet = wire.NewSet(
 	provideMailer,
 	provideDenylist,
 	provideCounters,
+	provideClock,
 	readiness,
 	wire.Struct(new(App), "*"),
 )

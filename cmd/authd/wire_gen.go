@@ -47,7 +47,7 @@ func initSQLite(ctx context.Context, cfg Config, log *slog.Logger) (*App, func()
 		Attempts: attemptLog,
 		Events:   securityEventLog,
 	}
-	clock := system.NewClock()
+	clock := provideClock(cfg)
 	random := system.NewRandom()
 	applicationSettings, err := settings(cfg)
 	if err != nil {
@@ -166,7 +166,7 @@ func initMySQL(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(),
 		Attempts: attemptLog,
 		Events:   securityEventLog,
 	}
-	clock := system.NewClock()
+	clock := provideClock(cfg)
 	random := system.NewRandom()
 	applicationSettings, err := settings(cfg)
 	if err != nil {
@@ -285,7 +285,7 @@ func initPostgres(ctx context.Context, cfg Config, log *slog.Logger) (*App, func
 		Attempts: attemptLog,
 		Events:   securityEventLog,
 	}
-	clock := system.NewClock()
+	clock := provideClock(cfg)
 	random := system.NewRandom()
 	applicationSettings, err := settings(cfg)
 	if err != nil {
@@ -396,5 +396,6 @@ var coreSet = wire.NewSet(
 	provideMailer,
 	provideDenylist,
 	provideCounters,
+	provideClock,
 	readiness, wire.Struct(new(App), "*"),
 )
