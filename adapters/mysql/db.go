@@ -42,7 +42,8 @@ const (
 type Config struct {
 	// DSN is a go-sql-driver DSN: user:password@tcp(host:3306)/dbname?param=value.
 	// The adapter forces parseTime=true, loc=UTC, multiStatements=false and
-	// clientFoundRows=false, sets sql_mode to TRADITIONAL (strict) unless the DSN
+	// clientFoundRows=false and READ COMMITTED isolation on every connection
+	// (see isolationLevel), sets sql_mode to TRADITIONAL (strict) unless the DSN
 	// sets one, and fills in timeout=5s, readTimeout=30s and writeTimeout=30s
 	// when the DSN leaves them out.
 	DSN string
@@ -81,7 +82,7 @@ func Open(ctx context.Context, cfg Config) (*DB, func(), error) {
 	if err != nil {
 		return nil, nil, redacted(fmt.Errorf("mysql: AUTH_DB_DSN: %w", err), dc.Passwd)
 	}
-	pool := sqlx.NewDb(sql.OpenDB(connector), "mysql")
+	pool := sqlx.NewDb(sql.OpenDB(sessionConnector{connector}), "mysql")
 	// At least two: migrations hold one connection for their lock and run on another.
 	pool.SetMaxOpenConns(max(orInt(cfg.MaxOpenConns, defaultMaxOpenConns), 2))
 	pool.SetMaxIdleConns(orInt(cfg.MaxIdleConns, defaultMaxIdleConns))

@@ -39,8 +39,8 @@ func (db *DB) read(ctx context.Context) sqlx.ExtContext {
 	return db.pool
 }
 
-// WithinTx runs fn in one transaction (at the server's isolation level,
-// REPEATABLE READ by default), so that a use case's writes and the mail it
+// WithinTx runs fn in one transaction (READ COMMITTED, set on every
+// connection by sessionConnector), so that a use case's writes and the mail it
 // enqueues commit or roll back together. A call with a context that already
 // carries this DB's transaction joins it. fn's error, or a panic, rolls back;
 // fn's error is returned as is.
