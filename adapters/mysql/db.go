@@ -44,8 +44,10 @@ type Config struct {
 	// The adapter forces parseTime=true, loc=UTC, multiStatements=false and
 	// clientFoundRows=false and READ COMMITTED isolation on every connection
 	// (see isolationLevel), sets sql_mode to TRADITIONAL (strict) unless the DSN
-	// sets one, and fills in timeout=5s, readTimeout=30s and writeTimeout=30s
-	// when the DSN leaves them out.
+	// sets one, turns on interpolateParams (one round trip per query instead of
+	// three) unless the DSN sets it or names a character set other than
+	// utf8mb4, utf8mb3, latin1 or ascii, and fills in timeout=5s,
+	// readTimeout=30s and writeTimeout=30s when the DSN leaves them out.
 	DSN string
 	// StartupTimeout bounds how long Open waits for the server to answer; 0 means 30s.
 	StartupTimeout time.Duration
@@ -154,6 +156,9 @@ func driverConfig(dsn string) (*gomysql.Config, error) {
 	}
 	if dc.WriteTimeout == 0 {
 		dc.WriteTimeout = defaultIOTimeout
+	}
+	if wantsInterpolation(dsn) {
+		dc.InterpolateParams = true
 	}
 	if _, ok := dc.Params["sql_mode"]; !ok {
 		if dc.Params == nil {

@@ -5,6 +5,8 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"net/url"
+	"strings"
 )
 
 // isolationLevel is the transaction isolation of every connection of the pool.
@@ -49,4 +51,34 @@ func (c sessionConnector) Connect(ctx context.Context) (driver.Conn, error) {
 		return nil, fmt.Errorf("set isolation level: %w", err)
 	}
 	return conn, nil
+}
+
+// interpolationSafeCharsets are connection character sets in which no
+// multi-byte character contains the byte of a quote or a backslash, so that
+// the driver's client-side escaping of parameters is exact (the driver itself
+// refuses interpolation with the unsafe collations, but not with an unsafe
+// charset named alone).
+var interpolationSafeCharsets = map[string]bool{"": true, "utf8mb4": true, "utf8mb3": true, "utf8": true, "latin1": true, "ascii": true}
+
+// wantsInterpolation reports whether the adapter turns on the driver's
+// client-side parameter interpolation for dsn: when the operator has not
+// decided (no interpolateParams in the DSN) and every character set the DSN
+// names is one where escaping is exact. Interpolation sends each query with
+// its values in one round trip, where a server-side prepared statement costs
+// three (prepare, execute, close), since database/sql prepares per call.
+func wantsInterpolation(dsn string) bool {
+	_, query, _ := strings.Cut(dsn, "?")
+	q, err := url.ParseQuery(query)
+	if err != nil {
+		return false
+	}
+	if _, set := q["interpolateParams"]; set {
+		return false
+	}
+	for _, cs := range strings.Split(q.Get("charset"), ",") {
+		if !interpolationSafeCharsets[strings.ToLower(strings.TrimSpace(cs))] {
+			return false
+		}
+	}
+	return true
 }
