@@ -50,7 +50,8 @@ func initSQLite(ctx context.Context, cfg Config, log *slog.Logger) (*App, func()
 		cleanup()
 		return nil, nil, err
 	}
-	sessionIssuer := application.NewSessionIssuer(sessionRepository, issuer, random, clock, applicationSettings)
+	cachedVerifier := jwt.NewCachedVerifier(issuer)
+	sessionIssuer := application.NewSessionIssuer(sessionRepository, cachedVerifier, random, clock, applicationSettings)
 	registration := application.NewRegistration(db, userRepository, hasher, emailVerification, sessionIssuer, random, clock, applicationSettings, log)
 	login := application.NewLogin(userRepository, hasher, sessionIssuer, clock, applicationSettings, log)
 	tokenDenylist, cleanup2, err := provideDenylist(cfg, clock, log)
@@ -59,7 +60,7 @@ func initSQLite(ctx context.Context, cfg Config, log *slog.Logger) (*App, func()
 		return nil, nil, err
 	}
 	revocations := application.NewRevocations(sessionRepository, tokenDenylist, clock, applicationSettings, log)
-	authenticator := application.NewAuthenticator(issuer, revocations, clock)
+	authenticator := application.NewAuthenticator(cachedVerifier, revocations, clock)
 	profile := application.NewProfile(userRepository, clock)
 	refresh := application.NewRefresh(userRepository, sessionRepository, sessionIssuer, revocations, random, clock, applicationSettings, log)
 	logout := application.NewLogout(sessionRepository, revocations, clock, log)
@@ -134,7 +135,8 @@ func initMySQL(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(),
 		cleanup()
 		return nil, nil, err
 	}
-	sessionIssuer := application.NewSessionIssuer(sessionRepository, issuer, random, clock, applicationSettings)
+	cachedVerifier := jwt.NewCachedVerifier(issuer)
+	sessionIssuer := application.NewSessionIssuer(sessionRepository, cachedVerifier, random, clock, applicationSettings)
 	registration := application.NewRegistration(db, userRepository, hasher, emailVerification, sessionIssuer, random, clock, applicationSettings, log)
 	login := application.NewLogin(userRepository, hasher, sessionIssuer, clock, applicationSettings, log)
 	tokenDenylist, cleanup2, err := provideDenylist(cfg, clock, log)
@@ -143,7 +145,7 @@ func initMySQL(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(),
 		return nil, nil, err
 	}
 	revocations := application.NewRevocations(sessionRepository, tokenDenylist, clock, applicationSettings, log)
-	authenticator := application.NewAuthenticator(issuer, revocations, clock)
+	authenticator := application.NewAuthenticator(cachedVerifier, revocations, clock)
 	profile := application.NewProfile(userRepository, clock)
 	refresh := application.NewRefresh(userRepository, sessionRepository, sessionIssuer, revocations, random, clock, applicationSettings, log)
 	logout := application.NewLogout(sessionRepository, revocations, clock, log)
