@@ -21,9 +21,12 @@ import (
 
 // The defaults of Config's zero values.
 const (
-	defaultStartupTimeout  = 30 * time.Second
-	defaultMaxOpenConns    = 20
-	defaultMaxIdleConns    = 10
+	defaultStartupTimeout = 30 * time.Second
+	defaultMaxOpenConns   = 20
+	// As many idle connections as open ones: with fewer, every burst above
+	// the idle bound closes connections on release and opens new ones (TCP,
+	// handshake, session settings) a moment later.
+	defaultMaxIdleConns    = defaultMaxOpenConns
 	defaultConnMaxLifetime = 5 * time.Minute
 
 	// Connection timeouts the adapter fills in when the DSN leaves them out, so
@@ -53,7 +56,8 @@ type Config struct {
 	StartupTimeout time.Duration
 	// MaxOpenConns bounds the pool; 0 means 20, and less than 2 means 2.
 	MaxOpenConns int
-	// MaxIdleConns bounds the idle connections kept; 0 means 10.
+	// MaxIdleConns bounds the idle connections kept; 0 means MaxOpenConns's
+	// default, 20.
 	MaxIdleConns int
 	// ConnMaxLifetime recycles connections (and so follows failovers and DNS
 	// changes); 0 means 5 minutes.

@@ -117,10 +117,10 @@ func (s *server) peakRSS() int64 {
 // containers runs the MySQL-compatible and memcached servers, each published
 // on a loopback port only, labelled with this process's id.
 type containers struct {
-	ids       []string
-	mysqlAddr string
-	memcached string
-	rootDSN   string
+	ids          []string
+	mysqlAddr    string
+	memcached    string
+	rootPassword string
 }
 
 const (
@@ -177,37 +177,48 @@ func startContainers(ctx context.Context, mysqlImage, memcachedImage string) (*c
 	removeLeftovers(ctx)
 	c := &containers{}
 	label := fmt.Sprintf("%s=%d", containerLabel, os.Getpid())
-	id, err := docker(ctx, "run", "-d", "--rm", "--label", label, "-p", "127.0.0.1::3306",
-		"-e", "MYSQL_ROOT_PASSWORD="+mysqlPassword, "-e", "MYSQL_DATABASE=authd", mysqlImage)
+	// On the host's network, bound to loopback: a published port would put
+	// docker's userland proxy, a copying process, in the path of every query.
+	mysqlAddr, err := freeAddr()
+	if err != nil {
+		return c, err
+	}
+	memcachedAddr, err := freeAddr()
+	if err != nil {
+		return c, err
+	}
+	_, mysqlPort, _ := net.SplitHostPort(mysqlAddr)
+	_, memcachedPort, _ := net.SplitHostPort(memcachedAddr)
+	id, err := docker(ctx, "run", "-d", "--rm", "--label", label, "--network", "host",
+		"-e", "MYSQL_ROOT_PASSWORD="+mysqlPassword, "-e", "MYSQL_DATABASE=authd", mysqlImage,
+		"--bind-address=127.0.0.1", "--port="+mysqlPort)
 	if err != nil {
 		return c, err
 	}
 	c.ids = append(c.ids, id)
-	if id, err = docker(ctx, "run", "-d", "--rm", "--label", label, "-p", "127.0.0.1::11211", memcachedImage); err != nil {
+	if id, err = docker(ctx, "run", "-d", "--rm", "--label", label, "--network", "host", memcachedImage,
+		"-l", "127.0.0.1", "-p", memcachedPort, "-U", "0", "-M"); err != nil {
 		return c, err
 	}
 	c.ids = append(c.ids, id)
-	if c.mysqlAddr, err = publishedPort(ctx, c.ids[0], "3306/tcp"); err != nil {
-		return c, err
-	}
-	if c.memcached, err = publishedPort(ctx, c.ids[1], "11211/tcp"); err != nil {
-		return c, err
-	}
-	c.rootDSN = fmt.Sprintf("root:%s@tcp(%s)/authd", mysqlPassword, c.mysqlAddr)
+	c.mysqlAddr, c.memcached = mysqlAddr, memcachedAddr
 	// The driver logs every refused connection while the server starts.
 	_ = gomysql.SetLogger(log.New(io.Discard, "", 0))
-	db, err := sql.Open("mysql", c.rootDSN)
-	if err != nil {
-		return c, err
-	}
-	defer db.Close()
+	// Over TCP from 127.0.0.1, MariaDB's installer leaves root@127.0.0.1
+	// without a password, which the image's root@'%' does not override; the
+	// official images have no such account. Whichever the server accepts.
 	deadline := time.Now().Add(2 * time.Minute)
 	for {
-		pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		err = db.PingContext(pctx)
-		cancel()
-		if err == nil {
-			return c, nil
+		var err error
+		for _, pw := range []string{mysqlPassword, ""} {
+			c.rootPassword = pw
+			if err = c.ping(ctx); err == nil {
+				return c, nil
+			}
+			var me *gomysql.MySQLError
+			if !errors.As(err, &me) || me.Number != 1045 {
+				break
+			}
 		}
 		if ctx.Err() != nil {
 			return c, ctx.Err()
@@ -219,23 +230,26 @@ func startContainers(ctx context.Context, mysqlImage, memcachedImage string) (*c
 	}
 }
 
-// publishedPort returns the loopback address docker published port on.
-func publishedPort(ctx context.Context, id, port string) (string, error) {
-	out, err := docker(ctx, "port", id, port)
+// dsn is root's DSN of database name.
+func (c *containers) dsn(name string) string {
+	return fmt.Sprintf("root:%s@tcp(%s)/%s", c.rootPassword, c.mysqlAddr, name)
+}
+
+// ping asks the server once.
+func (c *containers) ping(ctx context.Context) error {
+	db, err := sql.Open("mysql", c.dsn("authd"))
 	if err != nil {
-		return "", err
+		return err
 	}
-	for _, line := range strings.Split(out, "\n") {
-		if strings.HasPrefix(line, "127.0.0.1:") {
-			return strings.TrimSpace(line), nil
-		}
-	}
-	return "", fmt.Errorf("docker port %s %s: no loopback address in %q", id, port, out)
+	defer db.Close()
+	pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	return db.PingContext(pctx)
 }
 
 // database creates a database on the MySQL server and returns its DSN.
 func (c *containers) database(ctx context.Context, name string) (string, error) {
-	db, err := sql.Open("mysql", c.rootDSN)
+	db, err := sql.Open("mysql", c.dsn("authd"))
 	if err != nil {
 		return "", err
 	}
@@ -243,7 +257,7 @@ func (c *containers) database(ctx context.Context, name string) (string, error) 
 	if _, err := db.ExecContext(ctx, "CREATE DATABASE `"+name+"`"); err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("root:%s@tcp(%s)/%s", mysqlPassword, c.mysqlAddr, name), nil
+	return c.dsn(name), nil
 }
 
 // stop removes the containers, even when ctx has ended.
