@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 // threadTimes returns the user CPU ticks of every thread of the process by
@@ -49,6 +51,23 @@ func TestHashingThreads(t *testing.T) {
 		}
 	})
 
+	t.Run("runs each hash on a locked thread of the lowest priority", func(t *testing.T) {
+		for range 4 {
+			nice := -1
+			if err := h.compute(ctx, func() {
+				// getpriority(2) returns 20 - nice.
+				if p, err := unix.Getpriority(unix.PRIO_PROCESS, unix.Gettid()); err == nil {
+					nice = 20 - p
+				}
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if nice != lowestPriority {
+				t.Fatalf("a hash ran at nice %d", nice)
+			}
+		}
+	})
+
 	t.Run("hashes on the threads of the lowest priority", func(t *testing.T) {
 		before := threadTimes(t)
 		for range 12 {
@@ -65,7 +84,10 @@ func TestHashingThreads(t *testing.T) {
 				low += d
 			}
 		}
-		if all == 0 || low*10 < all*8 {
+		// With x/crypto's goroutines about 3% of the ticks ran there; with the
+		// copy most do (under the race detector, with other tests' processes
+		// competing, as few as 40%: the runtime's own threads do the rest).
+		if all == 0 || low*3 < all {
 			t.Fatalf("%d of %d CPU ticks of hashing ran at nice %d: the work escaped the hashing threads", low, all, lowestPriority)
 		}
 	})
