@@ -2,8 +2,9 @@
 GO       ?= go
 PKGS     ?= ./...
 TESTARGS ?=
+LOADARGS ?=
 
-.PHONY: help run test build generate vet lint fmt bench
+.PHONY: help run test build generate vet lint fmt bench load
 
 help: ## list the targets
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -32,3 +33,7 @@ fmt: ## gofmt the tree
 
 bench: ## run the benchmarks
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+load: build ## load benchmark (a few minutes): authd vs a Fiber hello world, embedded and MySQL + memcached (with Docker)
+	$(GO) build -o bin/authd-load ./cmd/authd-load
+	bin/authd-load -authd bin/authd $(LOADARGS)

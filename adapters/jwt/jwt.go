@@ -23,10 +23,11 @@ import (
 	"authd/ports"
 )
 
-// ProviderSet lets wire hand one issuer to the core (TokenIssuer) and to the JWKS
-// endpoint (KeySet), so both always use the same key.
-var ProviderSet = wire.NewSet(New,
-	wire.Bind(new(ports.TokenIssuer), new(*Issuer)),
+// ProviderSet lets wire hand one issuer to the core (TokenIssuer, behind the
+// verified-token cache) and to the JWKS endpoint (KeySet), so both always use
+// the same key.
+var ProviderSet = wire.NewSet(New, NewCachedVerifier,
+	wire.Bind(new(ports.TokenIssuer), new(*CachedVerifier)),
 	wire.Bind(new(ports.KeySet), new(*Issuer)))
 
 // The algorithms authd signs with, named as in the JWT alg header so configuration

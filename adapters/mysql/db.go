@@ -21,9 +21,12 @@ import (
 
 // The defaults of Config's zero values.
 const (
-	defaultStartupTimeout  = 30 * time.Second
-	defaultMaxOpenConns    = 20
-	defaultMaxIdleConns    = 10
+	defaultStartupTimeout = 30 * time.Second
+	defaultMaxOpenConns   = 20
+	// As many idle connections as open ones: with fewer, every burst above
+	// the idle bound closes connections on release and opens new ones (TCP,
+	// handshake, session settings) a moment later.
+	defaultMaxIdleConns    = defaultMaxOpenConns
 	defaultConnMaxLifetime = 5 * time.Minute
 
 	// Connection timeouts the adapter fills in when the DSN leaves them out, so
@@ -42,15 +45,19 @@ const (
 type Config struct {
 	// DSN is a go-sql-driver DSN: user:password@tcp(host:3306)/dbname?param=value.
 	// The adapter forces parseTime=true, loc=UTC, multiStatements=false and
-	// clientFoundRows=false, sets sql_mode to TRADITIONAL (strict) unless the DSN
-	// sets one, and fills in timeout=5s, readTimeout=30s and writeTimeout=30s
-	// when the DSN leaves them out.
+	// clientFoundRows=false and READ COMMITTED isolation on every connection
+	// (see isolationLevel), sets sql_mode to TRADITIONAL (strict) unless the DSN
+	// sets one, turns on interpolateParams (one round trip per query instead of
+	// three) unless the DSN sets it or names a character set other than
+	// utf8mb4, utf8mb3, latin1 or ascii, and fills in timeout=5s,
+	// readTimeout=30s and writeTimeout=30s when the DSN leaves them out.
 	DSN string
 	// StartupTimeout bounds how long Open waits for the server to answer; 0 means 30s.
 	StartupTimeout time.Duration
 	// MaxOpenConns bounds the pool; 0 means 20, and less than 2 means 2.
 	MaxOpenConns int
-	// MaxIdleConns bounds the idle connections kept; 0 means 10.
+	// MaxIdleConns bounds the idle connections kept; 0 means MaxOpenConns's
+	// default, 20.
 	MaxIdleConns int
 	// ConnMaxLifetime recycles connections (and so follows failovers and DNS
 	// changes); 0 means 5 minutes.
@@ -70,7 +77,7 @@ func Open(ctx context.Context, cfg Config) (*Store, func(), error) {
 	if err != nil {
 		return nil, nil, redacted(fmt.Errorf("mysql: AUTH_DB_DSN: %w", err), dc.Passwd)
 	}
-	pool := sqlx.NewDb(sql.OpenDB(connector), "mysql")
+	pool := sqlx.NewDb(sql.OpenDB(sessionConnector{connector}), "mysql")
 	// At least two: migrations hold one connection for their lock and run on another.
 	pool.SetMaxOpenConns(max(orInt(cfg.MaxOpenConns, defaultMaxOpenConns), 2))
 	pool.SetMaxIdleConns(orInt(cfg.MaxIdleConns, defaultMaxIdleConns))
@@ -133,6 +140,9 @@ func driverConfig(dsn string) (*gomysql.Config, error) {
 	}
 	if dc.WriteTimeout == 0 {
 		dc.WriteTimeout = defaultIOTimeout
+	}
+	if wantsInterpolation(dsn) {
+		dc.InterpolateParams = true
 	}
 	if _, ok := dc.Params["sql_mode"]; !ok {
 		if dc.Params == nil {

@@ -8,10 +8,11 @@
 // dialect-only functions, no JSON. Times are BIGINT unix milliseconds in UTC,
 // as in SQLite.
 //
-// Concurrency model: many connections and InnoDB row locks at the server's
-// isolation level (REPEATABLE READ by default). The concurrency rules rest on
-// conditional UPDATEs judged by rows affected (a single-use token is spent by
-// UPDATE ... WHERE used_at IS NULL, a refresh token rotated by UPDATE ... WHERE
+// Concurrency model: many connections and InnoDB row locks, every connection
+// at READ COMMITTED (no gap locks on searches; see isolationLevel for why),
+// whatever the server's default. The concurrency rules rest on conditional
+// UPDATEs judged by rows affected (a single-use token is spent by UPDATE ...
+// WHERE used_at IS NULL, a refresh token rotated by UPDATE ... WHERE
 // rotated_at IS NULL, a try counted by UPDATE ... WHERE attempts < max), which
 // InnoDB evaluates on the latest committed row under its lock, so of
 // concurrent callers exactly one wins; a value that must be returned as well is

@@ -13,10 +13,10 @@ import (
 	"strings"
 
 	"github.com/google/wire"
-	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/bcrypt"
 	"golang.org/x/text/unicode/norm"
 
+	"authd/adapters/password/internal/argon2"
 	"authd/domain"
 	"authd/ports"
 )
@@ -112,11 +112,12 @@ func (h *Hasher) Hash(ctx context.Context, secret domain.Secret) (string, error)
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("password: salt: %w", err)
 	}
-	if err := h.acquire(ctx); err != nil {
+	var key []byte
+	if err := h.compute(ctx, func() {
+		key = argon2.IDKey([]byte(password), salt, h.params.Iterations, h.params.Memory, h.params.Parallelism, h.params.KeyLen)
+	}); err != nil {
 		return "", err
 	}
-	key := argon2.IDKey([]byte(password), salt, h.params.Iterations, h.params.Memory, h.params.Parallelism, h.params.KeyLen)
-	h.release()
 	return encode(h.params, salt, key), nil
 }
 
@@ -166,11 +167,12 @@ func (h *Hasher) verifyArgon2(ctx context.Context, hash, password string) (bool,
 	if err != nil {
 		return false, false, err
 	}
-	if err := h.acquire(ctx); err != nil {
+	var got []byte
+	if err := h.compute(ctx, func() {
+		got = argon2.IDKey([]byte(password), salt, p.Iterations, p.Memory, p.Parallelism, p.KeyLen)
+	}); err != nil {
 		return false, false, err
 	}
-	got := argon2.IDKey([]byte(password), salt, p.Iterations, p.Memory, p.Parallelism, p.KeyLen)
-	h.release()
 	if subtle.ConstantTimeCompare(got, key) != 1 {
 		return false, false, nil
 	}
@@ -186,13 +188,11 @@ func (h *Hasher) verifyBcrypt(ctx context.Context, hash, password string) (bool,
 	if cost > maxBcryptCost {
 		return false, false, fmt.Errorf("password: bcrypt cost %d above the limit %d", cost, maxBcryptCost)
 	}
-	if err := h.acquire(ctx); err != nil {
-		return false, false, err
-	}
 	// bcrypt reads only the first 72 bytes of the password, as every bcrypt
 	// implementation did when the hash was made, so legacy users keep logging in.
-	err = bcrypt.CompareHashAndPassword([]byte(hash), []byte(password))
-	h.release()
+	if cerr := h.compute(ctx, func() { err = bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) }); cerr != nil {
+		return false, false, cerr
+	}
 	switch {
 	case err == nil:
 		return true, true, nil

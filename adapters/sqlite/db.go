@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -13,7 +14,6 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"github.com/pressly/goose/v3"
-	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 
 	"authd/adapters/internal/sqlstore"
 	"authd/migrations"
@@ -68,7 +68,7 @@ func Open(ctx context.Context, cfg Config) (*Store, func(), error) {
 		}
 	}
 
-	w, err := sqlx.Open(driverName, writerDSN)
+	w, err := openPool(writerDSN)
 	if err != nil {
 		return nil, nil, fmt.Errorf("sqlite: open: %w", err)
 	}
@@ -82,7 +82,7 @@ func Open(ctx context.Context, cfg Config) (*Store, func(), error) {
 		return nil, nil, sqlstore.New(dialect, w, nil).Fail(ctx, "open", err)
 	}
 
-	r, err := sqlx.Open(driverName, readerDSN)
+	r, err := openPool(readerDSN)
 	if err != nil {
 		_ = w.Close()
 		return nil, nil, fmt.Errorf("sqlite: open reader: %w", err)
@@ -105,6 +105,16 @@ func Open(ctx context.Context, cfg Config) (*Store, func(), error) {
 		return nil, nil, err
 	}
 	return sqlstore.NewStore(db), cleanup, nil
+}
+
+// openPool returns a pool on dsn whose connections keep their prepared
+// statements (see cachingConnector).
+func openPool(dsn string) (*sqlx.DB, error) {
+	c, err := newCachingConnector(dsn)
+	if err != nil {
+		return nil, err
+	}
+	return sqlx.NewDb(sql.OpenDB(c), driverName), nil
 }
 
 // migrate applies every pending migration of migrations.SQLite on the writer.

@@ -8,6 +8,8 @@
 // concurrent requests wait for the writer instead of failing with SQLITE_BUSY, and
 // readers never wait for writers. Concurrency rules (single-use tokens, rotation,
 // outbox leases) are carried by conditional UPDATEs, never by read-then-write.
+// Every connection keeps its prepared statements (a bounded cache per
+// connection), so SQLite parses each query once, not on every call.
 //
 // Times are stored as INTEGER unix milliseconds in UTC and returned in UTC.
 package sqlite

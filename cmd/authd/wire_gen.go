@@ -76,7 +76,8 @@ func initSQLite(ctx context.Context, cfg Config, log *slog.Logger) (*App, func()
 		cleanup()
 		return nil, nil, err
 	}
-	sessionIssuer := application.NewSessionIssuer(stores, env, issuer)
+	cachedVerifier := jwt.NewCachedVerifier(issuer)
+	sessionIssuer := application.NewSessionIssuer(stores, env, cachedVerifier)
 	registration := application.NewRegistration(stores, env, hasher, emailVerification, sessionIssuer, abuseGuard)
 	login := application.NewLogin(stores, env, hasher, sessionIssuer, abuseGuard)
 	tokenDenylist, cleanup3, err := provideDenylist(cfg, clock, log)
@@ -86,7 +87,7 @@ func initSQLite(ctx context.Context, cfg Config, log *slog.Logger) (*App, func()
 		return nil, nil, err
 	}
 	revocations := application.NewRevocations(sessionRepository, tokenDenylist, clock, applicationSettings, log)
-	authenticator := application.NewAuthenticator(issuer, revocations, clock)
+	authenticator := application.NewAuthenticator(cachedVerifier, revocations, clock)
 	profile := application.NewProfile(userRepository, clock)
 	refresh := application.NewRefresh(stores, env, sessionIssuer, revocations)
 	logout := application.NewLogout(stores, env, revocations)
@@ -195,7 +196,8 @@ func initMySQL(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(),
 		cleanup()
 		return nil, nil, err
 	}
-	sessionIssuer := application.NewSessionIssuer(stores, env, issuer)
+	cachedVerifier := jwt.NewCachedVerifier(issuer)
+	sessionIssuer := application.NewSessionIssuer(stores, env, cachedVerifier)
 	registration := application.NewRegistration(stores, env, hasher, emailVerification, sessionIssuer, abuseGuard)
 	login := application.NewLogin(stores, env, hasher, sessionIssuer, abuseGuard)
 	tokenDenylist, cleanup3, err := provideDenylist(cfg, clock, log)
@@ -205,7 +207,7 @@ func initMySQL(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(),
 		return nil, nil, err
 	}
 	revocations := application.NewRevocations(sessionRepository, tokenDenylist, clock, applicationSettings, log)
-	authenticator := application.NewAuthenticator(issuer, revocations, clock)
+	authenticator := application.NewAuthenticator(cachedVerifier, revocations, clock)
 	profile := application.NewProfile(userRepository, clock)
 	refresh := application.NewRefresh(stores, env, sessionIssuer, revocations)
 	logout := application.NewLogout(stores, env, revocations)
@@ -314,7 +316,8 @@ func initPostgres(ctx context.Context, cfg Config, log *slog.Logger) (*App, func
 		cleanup()
 		return nil, nil, err
 	}
-	sessionIssuer := application.NewSessionIssuer(stores, env, issuer)
+	cachedVerifier := jwt.NewCachedVerifier(issuer)
+	sessionIssuer := application.NewSessionIssuer(stores, env, cachedVerifier)
 	registration := application.NewRegistration(stores, env, hasher, emailVerification, sessionIssuer, abuseGuard)
 	login := application.NewLogin(stores, env, hasher, sessionIssuer, abuseGuard)
 	tokenDenylist, cleanup3, err := provideDenylist(cfg, clock, log)
@@ -324,7 +327,7 @@ func initPostgres(ctx context.Context, cfg Config, log *slog.Logger) (*App, func
 		return nil, nil, err
 	}
 	revocations := application.NewRevocations(sessionRepository, tokenDenylist, clock, applicationSettings, log)
-	authenticator := application.NewAuthenticator(issuer, revocations, clock)
+	authenticator := application.NewAuthenticator(cachedVerifier, revocations, clock)
 	profile := application.NewProfile(userRepository, clock)
 	refresh := application.NewRefresh(stores, env, sessionIssuer, revocations)
 	logout := application.NewLogout(stores, env, revocations)

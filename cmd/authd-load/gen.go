@@ -1,0 +1,71 @@
+package main
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"time"
+)
+
+// cell is the outcome of one closed-loop run.
+type cell struct {
+	requests int
+	errors   int
+	elapsed  time.Duration
+	p50, p99 time.Duration
+}
+
+// rps is the rate of answered requests, errors included.
+func (c cell) rps() float64 {
+	if c.elapsed <= 0 {
+		return 0
+	}
+	return float64(c.requests) / c.elapsed.Seconds()
+}
+
+// closedLoop runs c workers, each sending one request at a time (do(w), which
+// reports whether the answer was the expected one) for warmup, unrecorded, and
+// then for d, recorded.
+func closedLoop(ctx context.Context, c int, warmup, d time.Duration, do func(w int) bool) cell {
+	start := time.Now()
+	recordFrom := start.Add(warmup)
+	stop := recordFrom.Add(d)
+	lats := make([][]time.Duration, c)
+	errs := make([]int, c)
+	var wg sync.WaitGroup
+	for w := range c {
+		wg.Go(func() {
+			lat := make([]time.Duration, 0, 4096)
+			for ctx.Err() == nil {
+				t0 := time.Now()
+				if !t0.Before(stop) {
+					break
+				}
+				ok := do(w)
+				if t0.Before(recordFrom) {
+					continue
+				}
+				lat = append(lat, time.Since(t0))
+				if !ok {
+					errs[w]++
+				}
+			}
+			lats[w] = lat
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(recordFrom)
+	var all []time.Duration
+	out := cell{elapsed: elapsed}
+	for w := range c {
+		all = append(all, lats[w]...)
+		out.errors += errs[w]
+	}
+	out.requests = len(all)
+	if len(all) > 0 {
+		slices.Sort(all)
+		out.p50 = all[len(all)*50/100]
+		out.p99 = all[min(len(all)-1, len(all)*99/100)]
+	}
+	return out
+}
