@@ -18,7 +18,7 @@ func repoRoot(t *testing.T) string {
 }
 
 // TestDependencyRule fails when an import arrow points the wrong way (see
-// shared/docs/architecture.md, "The dependency rule").
+// docs/architecture.md, "The dependency rule").
 func TestDependencyRule(t *testing.T) {
 	cmd := exec.Command("go", "list", "-deps", "-test", "-f", "{{.ImportPath}}|{{.Standard}}|{{join .Imports \" \"}}", "./...")
 	cmd.Dir = repoRoot(t)

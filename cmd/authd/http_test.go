@@ -8,7 +8,7 @@ import (
 )
 
 // Tests of the foundation endpoints through the wired app on SQLite, checked
-// against the contract (shared/docs/api.md) field by field.
+// against the contract (docs/api.md) field by field.
 
 func TestRegisterEndpoint(t *testing.T) {
 	a := startApp(t, "", nil)
