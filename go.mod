@@ -21,11 +21,12 @@ require (
 	github.com/valyala/fasthttp v1.51.0
 	github.com/wneessen/go-mail v0.8.1
 	golang.org/x/crypto v0.58.0
-	golang.org/x/sys v0.49.0
 	golang.org/x/term v0.47.0
 	golang.org/x/text v0.43.0
 	modernc.org/sqlite v1.61.1
 )
+
+require golang.org/x/sys v0.49.0 // indirect
 
 require (
 	authd/verifier v0.0.0-00010101000000-000000000000

@@ -13,10 +13,10 @@ import (
 	"strings"
 
 	"github.com/google/wire"
+	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/bcrypt"
 	"golang.org/x/text/unicode/norm"
 
-	"authd/adapters/password/internal/argon2"
 	"authd/domain"
 	"authd/ports"
 )
