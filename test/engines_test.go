@@ -1,6 +1,7 @@
 package test
 
 import (
+	"database/sql"
 	"maps"
 	"testing"
 
@@ -15,12 +16,13 @@ type sqlEngine struct {
 	name     string // AUTH_DB_DRIVER, and the subtest's name
 	freshDSN func(t *testing.T) string
 	start    func(t *testing.T, hostPort string) (testcontainers.Container, string)
+	raw      func(t *testing.T, dsn string) *sql.DB // a plain connection, for looking at rows
 }
 
 // sqlEngines are the server engines, each run the same way.
 var sqlEngines = []sqlEngine{
-	{name: "mysql", freshDSN: freshMySQLDSN, start: startMySQL},
-	{name: "postgres", freshDSN: freshPostgresDSN, start: startPostgres},
+	{name: "mysql", freshDSN: freshMySQLDSN, start: startMySQL, raw: rawMySQL},
+	{name: "postgres", freshDSN: freshPostgresDSN, start: startPostgres, raw: rawPostgres},
 }
 
 // env is productionEnv on this engine.

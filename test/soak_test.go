@@ -38,6 +38,11 @@ import (
 // requests.
 func TestSoak(t *testing.T) {
 	requireDocker(t)
+	eachEngine(t, soak)
+}
+
+// soak is the soak on one server engine.
+func soak(t *testing.T, e sqlEngine) {
 	duration := 60 * time.Second
 	if v := os.Getenv("AUTH_SOAK_DURATION"); v != "" {
 		d, err := time.ParseDuration(v)
@@ -48,11 +53,11 @@ func TestSoak(t *testing.T) {
 	}
 	const clients = 64
 
-	dsn := freshMySQLDSN(t)
+	dsn := e.freshDSN(t)
 	srv := newMailServer(t)
 	srv.start()
 	port := strings.TrimPrefix(srv.addr, "127.0.0.1:")
-	env := productionEnv(t, dsn, sharedMemcached(t), map[string]string{
+	env := e.env(t, dsn, sharedMemcached(t), map[string]string{
 		"AUTH_MAILER": "smtp", "AUTH_SMTP_HOST": "127.0.0.1", "AUTH_SMTP_PORT": port, "AUTH_SMTP_TLS": "none",
 		"AUTH_SMTP_FROM": "authd <no-reply@example.com>", "AUTH_LOG_LEVEL": "warn",
 		// The abuse limits (once they exist) would refuse a soak's worth of
@@ -92,7 +97,7 @@ func TestSoak(t *testing.T) {
 		t.Errorf("the soak did too little to mean anything: %v", ledger.ok)
 	}
 
-	db := rawMySQL(t, dsn)
+	db := e.raw(t, dsn)
 	checkSoakMail(t, db, srv, ledger)
 	checkSoakCounts(t, db, ledger)
 	checkSoakSessions(t, db, instances, httpc, ledger)
