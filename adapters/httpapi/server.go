@@ -160,6 +160,7 @@ func (s *Server) routes() {
 	system.get("/reset-password", staticFile("reset-password.html", "text/html; charset=utf-8"))
 	system.get("/reset-password.js", staticFile("reset-password.js", "text/javascript; charset=utf-8"))
 	system.get("/reset-password.css", staticFile("reset-password.css", "text/css; charset=utf-8"))
+	system.get(openAPIPath, openAPI)
 
 	v1 := app.Group("/api/v1")
 
