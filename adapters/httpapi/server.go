@@ -75,6 +75,7 @@ type Services struct {
 	Admin             ports.Administration    // /admin/*
 	Keys              ports.KeySet            // /.well-known/jwks.json
 	Readiness         []Check                 // /readyz, pinged concurrently
+	Metrics           ports.Metrics           // every answered request, by route pattern; nil reports nothing
 }
 
 // Server is the HTTP face of authd; it wraps a configured *fiber.App so callers

@@ -12,6 +12,7 @@ import (
 	"authd/adapters/mysql"
 	"authd/adapters/password"
 	"authd/adapters/postgres"
+	"authd/adapters/prometheus"
 	"authd/adapters/sqlite"
 	"authd/adapters/system"
 	"authd/application"
@@ -54,13 +55,16 @@ func initSQLite(ctx context.Context, cfg Config, log *slog.Logger) (*App, func()
 		cleanup()
 		return nil, nil, err
 	}
+	prometheusConfig := metricsConfig(cfg)
+	metrics := prometheus.New(prometheusConfig)
 	env := application.Env{
 		Clock:    clock,
 		Random:   random,
 		Settings: applicationSettings,
 		Log:      log,
+		Metrics:  metrics,
 	}
-	config3 := passwordConfig(cfg)
+	config3 := passwordConfig(cfg, metrics)
 	hasher := password.NewHasher(config3)
 	abuseCounters, cleanup2, err := provideCounters(cfg, clock)
 	if err != nil {
@@ -79,7 +83,7 @@ func initSQLite(ctx context.Context, cfg Config, log *slog.Logger) (*App, func()
 	sessionIssuer := application.NewSessionIssuer(stores, env, issuer)
 	registration := application.NewRegistration(stores, env, hasher, emailVerification, sessionIssuer, abuseGuard)
 	login := application.NewLogin(stores, env, hasher, sessionIssuer, abuseGuard)
-	tokenDenylist, cleanup3, err := provideDenylist(cfg, clock, log)
+	tokenDenylist, cleanup3, err := provideDenylist(cfg, clock, log, metrics)
 	if err != nil {
 		cleanup2()
 		cleanup()
@@ -116,6 +120,7 @@ func initSQLite(ctx context.Context, cfg Config, log *slog.Logger) (*App, func()
 		Admin:             administration,
 		Keys:              issuer,
 		Readiness:         v,
+		Metrics:           metrics,
 	}
 	server := httpapi.NewServer(config, services, log)
 	mailer, err := provideMailer(cfg, log)
@@ -125,7 +130,7 @@ func initSQLite(ctx context.Context, cfg Config, log *slog.Logger) (*App, func()
 		cleanup()
 		return nil, nil, err
 	}
-	applicationDispatcherConfig := dispatcherConfig(cfg)
+	applicationDispatcherConfig := dispatcherConfig(cfg, metrics)
 	outboxDispatcher := application.NewOutboxDispatcher(outbox, mailer, clock, applicationDispatcherConfig, log)
 	janitor := application.NewJanitor(stores, env)
 	app := &App{
@@ -134,6 +139,7 @@ func initSQLite(ctx context.Context, cfg Config, log *slog.Logger) (*App, func()
 		Janitor:     janitor,
 		Revocations: revocations,
 		Operators:   administration,
+		Metrics:     metrics,
 	}
 	return app, func() {
 		cleanup3()
@@ -173,13 +179,16 @@ func initMySQL(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(),
 		cleanup()
 		return nil, nil, err
 	}
+	prometheusConfig := metricsConfig(cfg)
+	metrics := prometheus.New(prometheusConfig)
 	env := application.Env{
 		Clock:    clock,
 		Random:   random,
 		Settings: applicationSettings,
 		Log:      log,
+		Metrics:  metrics,
 	}
-	config3 := passwordConfig(cfg)
+	config3 := passwordConfig(cfg, metrics)
 	hasher := password.NewHasher(config3)
 	abuseCounters, cleanup2, err := provideCounters(cfg, clock)
 	if err != nil {
@@ -198,7 +207,7 @@ func initMySQL(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(),
 	sessionIssuer := application.NewSessionIssuer(stores, env, issuer)
 	registration := application.NewRegistration(stores, env, hasher, emailVerification, sessionIssuer, abuseGuard)
 	login := application.NewLogin(stores, env, hasher, sessionIssuer, abuseGuard)
-	tokenDenylist, cleanup3, err := provideDenylist(cfg, clock, log)
+	tokenDenylist, cleanup3, err := provideDenylist(cfg, clock, log, metrics)
 	if err != nil {
 		cleanup2()
 		cleanup()
@@ -235,6 +244,7 @@ func initMySQL(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(),
 		Admin:             administration,
 		Keys:              issuer,
 		Readiness:         v,
+		Metrics:           metrics,
 	}
 	server := httpapi.NewServer(config, services, log)
 	mailer, err := provideMailer(cfg, log)
@@ -244,7 +254,7 @@ func initMySQL(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(),
 		cleanup()
 		return nil, nil, err
 	}
-	applicationDispatcherConfig := dispatcherConfig(cfg)
+	applicationDispatcherConfig := dispatcherConfig(cfg, metrics)
 	outboxDispatcher := application.NewOutboxDispatcher(outbox, mailer, clock, applicationDispatcherConfig, log)
 	janitor := application.NewJanitor(stores, env)
 	app := &App{
@@ -253,6 +263,7 @@ func initMySQL(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(),
 		Janitor:     janitor,
 		Revocations: revocations,
 		Operators:   administration,
+		Metrics:     metrics,
 	}
 	return app, func() {
 		cleanup3()
@@ -292,13 +303,16 @@ func initPostgres(ctx context.Context, cfg Config, log *slog.Logger) (*App, func
 		cleanup()
 		return nil, nil, err
 	}
+	prometheusConfig := metricsConfig(cfg)
+	metrics := prometheus.New(prometheusConfig)
 	env := application.Env{
 		Clock:    clock,
 		Random:   random,
 		Settings: applicationSettings,
 		Log:      log,
+		Metrics:  metrics,
 	}
-	config3 := passwordConfig(cfg)
+	config3 := passwordConfig(cfg, metrics)
 	hasher := password.NewHasher(config3)
 	abuseCounters, cleanup2, err := provideCounters(cfg, clock)
 	if err != nil {
@@ -317,7 +331,7 @@ func initPostgres(ctx context.Context, cfg Config, log *slog.Logger) (*App, func
 	sessionIssuer := application.NewSessionIssuer(stores, env, issuer)
 	registration := application.NewRegistration(stores, env, hasher, emailVerification, sessionIssuer, abuseGuard)
 	login := application.NewLogin(stores, env, hasher, sessionIssuer, abuseGuard)
-	tokenDenylist, cleanup3, err := provideDenylist(cfg, clock, log)
+	tokenDenylist, cleanup3, err := provideDenylist(cfg, clock, log, metrics)
 	if err != nil {
 		cleanup2()
 		cleanup()
@@ -354,6 +368,7 @@ func initPostgres(ctx context.Context, cfg Config, log *slog.Logger) (*App, func
 		Admin:             administration,
 		Keys:              issuer,
 		Readiness:         v,
+		Metrics:           metrics,
 	}
 	server := httpapi.NewServer(config, services, log)
 	mailer, err := provideMailer(cfg, log)
@@ -363,7 +378,7 @@ func initPostgres(ctx context.Context, cfg Config, log *slog.Logger) (*App, func
 		cleanup()
 		return nil, nil, err
 	}
-	applicationDispatcherConfig := dispatcherConfig(cfg)
+	applicationDispatcherConfig := dispatcherConfig(cfg, metrics)
 	outboxDispatcher := application.NewOutboxDispatcher(outbox, mailer, clock, applicationDispatcherConfig, log)
 	janitor := application.NewJanitor(stores, env)
 	app := &App{
@@ -372,6 +387,7 @@ func initPostgres(ctx context.Context, cfg Config, log *slog.Logger) (*App, func
 		Janitor:     janitor,
 		Revocations: revocations,
 		Operators:   administration,
+		Metrics:     metrics,
 	}
 	return app, func() {
 		cleanup3()
@@ -388,7 +404,8 @@ var useCases = wire.NewSet(wire.Struct(new(application.Stores), "*"), wire.Struc
 
 // coreSet is everything that does not depend on the storage choice.
 var coreSet = wire.NewSet(
-	useCases, password.ProviderSet, jwt.ProviderSet, system.ProviderSet, httpapi.ProviderSet, settings,
+	useCases, password.ProviderSet, jwt.ProviderSet, system.ProviderSet, httpapi.ProviderSet, prometheus.ProviderSet, metricsConfig,
+	settings,
 	dispatcherConfig,
 	passwordConfig,
 	jwtConfig,
