@@ -52,12 +52,13 @@ type AbuseGuard struct {
 	clock    ports.Clock
 	limits   AbuseLimits
 	log      *slog.Logger
+	metrics  ports.Metrics
 }
 
 // NewAbuseGuard builds the guard on the shared counters; the outbox carries the
 // "unusual sign-in attempts" notice.
 func NewAbuseGuard(counters ports.AbuseCounters, st Stores, env Env) *AbuseGuard {
-	return &AbuseGuard{counters: counters, events: newRecorder(st, env), outbox: st.Outbox, random: env.Random, clock: env.Clock, limits: env.Settings.Abuse, log: env.Log}
+	return &AbuseGuard{counters: counters, events: newRecorder(st, env), outbox: st.Outbox, random: env.Random, clock: env.Clock, limits: env.Settings.Abuse, log: env.Log, metrics: orNop(env.Metrics)}
 }
 
 // attempt is one guess counted against its limits before it is judged.
@@ -159,6 +160,7 @@ func (a *attempt) hitRule(ctx context.Context, r rule, name string) (ports.Windo
 	}
 	a.undo(ctx)
 	a.g.log.InfoContext(ctx, "rate_limited", "rule", name)
+	a.g.metrics.RateLimited(name)
 	return w, &domain.Error{Kind: domain.RateLimited, Code: domain.ErrRateLimited.Code, Message: domain.ErrRateLimited.Message,
 		RetryAfter: w.RetryAfter(r.limit, a.at)}
 }

@@ -26,4 +26,5 @@ type Env struct {
 	Random   ports.Random
 	Settings Settings
 	Log      *slog.Logger
+	Metrics  ports.Metrics // operational counters; nil reports nothing
 }

@@ -24,6 +24,7 @@ type Login struct {
 	clock    ports.Clock
 	settings Settings
 	log      *slog.Logger
+	metrics  ports.Metrics
 
 	dummyMu   sync.Mutex
 	dummyHash string
@@ -33,11 +34,12 @@ var _ ports.Login = (*Login)(nil)
 
 // NewLogin builds the login use case.
 func NewLogin(st Stores, env Env, hasher ports.PasswordHasher, issuer *SessionIssuer, guard *AbuseGuard) *Login {
-	return &Login{tx: st.Tx, users: st.Users, events: newRecorder(st, env), hasher: hasher, issuer: issuer, guard: guard, clock: env.Clock, settings: env.Settings, log: env.Log}
+	return &Login{tx: st.Tx, users: st.Users, events: newRecorder(st, env), hasher: hasher, issuer: issuer, guard: guard, clock: env.Clock, settings: env.Settings, log: env.Log, metrics: orNop(env.Metrics)}
 }
 
 // Login exchanges credentials for a session; see ports.Login.
-func (l *Login) Login(ctx context.Context, in ports.LoginInput) (ports.SessionTokens, error) {
+func (l *Login) Login(ctx context.Context, in ports.LoginInput) (tokens ports.SessionTokens, err error) {
+	defer func() { l.metrics.Login(loginResult(err)) }()
 	var missing []domain.FieldError
 	if in.Email == "" {
 		missing = append(missing, domain.FieldError{Field: "email", Message: "is required"})

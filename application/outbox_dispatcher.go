@@ -18,6 +18,7 @@ type DispatcherConfig struct {
 	BaseBackoff  time.Duration // delay after the first failure, doubled each time (5s)
 	MaxBackoff   time.Duration // ceiling of the delay (15m)
 	MaxAge       time.Duration // after this long since enqueueing a message is dead (AUTH_MAIL_MAX_AGE, 24h)
+	Metrics      ports.Metrics // delivery counts and the pending gauge; nil reports nothing
 }
 
 func (c DispatcherConfig) withDefaults() DispatcherConfig {
@@ -35,6 +36,7 @@ func (c DispatcherConfig) withDefaults() DispatcherConfig {
 	if c.BatchSize <= 0 {
 		c.BatchSize = 20
 	}
+	c.Metrics = orNop(c.Metrics)
 	return c
 }
 
@@ -89,6 +91,7 @@ func (d *OutboxDispatcher) DispatchOnce(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	d.cfg.Metrics.OutboxPending(len(msgs))
 	for _, m := range msgs {
 		// Detach from ctx: once claimed, an attempt runs to its end and is recorded.
 		d.deliver(context.WithoutCancel(ctx), m)
@@ -105,10 +108,12 @@ func (d *OutboxDispatcher) deliver(ctx context.Context, m domain.OutboxMessage) 
 	switch {
 	case sendErr == nil:
 		err = d.outbox.MarkSent(ctx, m.ID, now)
+		d.cfg.Metrics.MailSent("sent")
 		if err == nil {
 			d.log.InfoContext(ctx, "mail_delivered", "message_id", m.ID, "attempts", m.Attempts+1)
 		}
 	case now.Sub(m.CreatedAt) >= d.cfg.MaxAge:
+		d.cfg.Metrics.MailSent("dead")
 		err = d.outbox.MarkDead(ctx, m.ID, now, sendErr.Error())
 		if err == nil {
 			d.log.ErrorContext(ctx, "mail_dead", "message_id", m.ID, "attempts", m.Attempts+1, "error", sendErr)
@@ -116,6 +121,7 @@ func (d *OutboxDispatcher) deliver(ctx context.Context, m domain.OutboxMessage) 
 	default:
 		attempts := m.Attempts + 1
 		next := now.Add(d.backoff(attempts))
+		d.cfg.Metrics.MailSent("retry")
 		err = d.outbox.Retry(ctx, m.ID, attempts, next, sendErr.Error())
 		if err == nil {
 			d.log.WarnContext(ctx, "mail_retry", "message_id", m.ID, "attempts", attempts, "next_attempt_at", next, "error", sendErr)

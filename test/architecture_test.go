@@ -58,7 +58,7 @@ func TestDependencyRule(t *testing.T) {
 		own := strings.HasPrefix(to, "authd/")
 		lf, lt := layer(from), layer(to)
 		switch {
-		case lf == "domain" || lf == "migrations":
+		case lf == "domain" || lf == "migrations" || lf == "api":
 			return own && lt == lf
 		case lf == "ports":
 			return own && (lt == "domain" || lt == "ports")
@@ -69,7 +69,7 @@ func TestDependencyRule(t *testing.T) {
 			// driver can leak into the others.
 			return !own && !isDriver(to) || lt == "domain" || lt == "ports" || lt == "migrations" || lt == lf
 		case strings.HasPrefix(lf, "adapters/"):
-			return !own || lt == "domain" || lt == "ports" || lt == "migrations" || lt == lf ||
+			return !own || lt == "domain" || lt == "ports" || lt == "migrations" || lt == "api" || lt == lf ||
 				strings.HasPrefix(lt, "adapters/internal/")
 		}
 		return true // cmd and test may import anything

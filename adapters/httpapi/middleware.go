@@ -85,6 +85,7 @@ func (s *Server) logRequest(c *fiber.Ctx, st *requestState) {
 	if route == "" {
 		route = routeUnmatched
 	}
+	s.observe(c, route, st.start)
 	s.log.LogAttrs(c.UserContext(), slog.LevelInfo, "request",
 		slog.String("request_id", st.id),
 		slog.String("method", c.Method()),

@@ -75,6 +75,7 @@ type Services struct {
 	Admin             ports.Administration    // /admin/*
 	Keys              ports.KeySet            // /.well-known/jwks.json
 	Readiness         []Check                 // /readyz, pinged concurrently
+	Metrics           ports.Metrics           // every answered request, by route pattern; nil reports nothing
 }
 
 // Server is the HTTP face of authd; it wraps a configured *fiber.App so callers
@@ -160,6 +161,7 @@ func (s *Server) routes() {
 	system.get("/reset-password", staticFile("reset-password.html", "text/html; charset=utf-8"))
 	system.get("/reset-password.js", staticFile("reset-password.js", "text/javascript; charset=utf-8"))
 	system.get("/reset-password.css", staticFile("reset-password.css", "text/css; charset=utf-8"))
+	system.get(openAPIPath, openAPI)
 
 	v1 := app.Group("/api/v1")
 

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/google/wire"
 	"golang.org/x/crypto/argon2"
@@ -57,6 +58,8 @@ const maxBcryptCost = 16
 type Config struct {
 	Params        Params
 	MaxConcurrent int // hashes running at once; 0: runtime.GOMAXPROCS(0)
+	// Metrics sees each hash's wait for a slot and its run; nil reports nothing.
+	Metrics ports.Metrics
 }
 
 // Hasher is the PasswordHasher: argon2id for new hashes, argon2id and bcrypt for
@@ -64,6 +67,8 @@ type Config struct {
 type Hasher struct {
 	params Params
 	slots  chan struct{}
+	// metrics, when set, sees each hash's wait for a slot and its run.
+	metrics ports.Metrics
 	// observe, when set by tests before use, sees +1 when a hash has taken a slot
 	// and -1 just before it gives the slot back.
 	observe func(delta int32)
@@ -97,7 +102,7 @@ func NewHasher(cfg Config) *Hasher {
 	if n <= 0 {
 		n = runtime.GOMAXPROCS(0)
 	}
-	return &Hasher{params: p, slots: make(chan struct{}, n)}
+	return &Hasher{params: p, slots: make(chan struct{}, n), metrics: cfg.Metrics}
 }
 
 // Params returns the parameters new hashes get, so callers and tests can check
@@ -112,12 +117,12 @@ func (h *Hasher) Hash(ctx context.Context, secret domain.Secret) (string, error)
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("password: salt: %w", err)
 	}
-	var key []byte
-	if err := h.compute(ctx, func() {
-		key = argon2.IDKey([]byte(password), salt, h.params.Iterations, h.params.Memory, h.params.Parallelism, h.params.KeyLen)
-	}); err != nil {
+	done, err := h.acquire(ctx)
+	if err != nil {
 		return "", err
 	}
+	key := argon2.IDKey([]byte(password), salt, h.params.Iterations, h.params.Memory, h.params.Parallelism, h.params.KeyLen)
+	h.release(done)
 	return encode(h.params, salt, key), nil
 }
 
@@ -167,12 +172,12 @@ func (h *Hasher) verifyArgon2(ctx context.Context, hash, password string) (bool,
 	if err != nil {
 		return false, false, err
 	}
-	var got []byte
-	if err := h.compute(ctx, func() {
-		got = argon2.IDKey([]byte(password), salt, p.Iterations, p.Memory, p.Parallelism, p.KeyLen)
-	}); err != nil {
+	done, err := h.acquire(ctx)
+	if err != nil {
 		return false, false, err
 	}
+	got := argon2.IDKey([]byte(password), salt, p.Iterations, p.Memory, p.Parallelism, p.KeyLen)
+	h.release(done)
 	if subtle.ConstantTimeCompare(got, key) != 1 {
 		return false, false, nil
 	}
@@ -188,11 +193,14 @@ func (h *Hasher) verifyBcrypt(ctx context.Context, hash, password string) (bool,
 	if cost > maxBcryptCost {
 		return false, false, fmt.Errorf("password: bcrypt cost %d above the limit %d", cost, maxBcryptCost)
 	}
+	done, err := h.acquire(ctx)
+	if err != nil {
+		return false, false, err
+	}
 	// bcrypt reads only the first 72 bytes of the password, as every bcrypt
 	// implementation did when the hash was made, so legacy users keep logging in.
-	if cerr := h.compute(ctx, func() { err = bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) }); cerr != nil {
-		return false, false, cerr
-	}
+	err = bcrypt.CompareHashAndPassword([]byte(hash), []byte(password))
+	h.release(done)
 	switch {
 	case err == nil:
 		return true, true, nil
@@ -204,26 +212,33 @@ func (h *Hasher) verifyBcrypt(ctx context.Context, hash, password string) (bool,
 }
 
 // acquire takes a hashing slot, or gives up as unavailable once ctx is done, so
-// a queue of hashes never outlives the requests waiting for them.
-func (h *Hasher) acquire(ctx context.Context) error {
+// a queue of hashes never outlives the requests waiting for them. The returned
+// func, handed to release, ends the hash's report to the metrics.
+func (h *Hasher) acquire(ctx context.Context) (func(), error) {
 	if err := ctx.Err(); err != nil {
-		return domain.WrapUnavailable(fmt.Errorf("password: %w", err))
+		return nil, domain.WrapUnavailable(fmt.Errorf("password: %w", err))
 	}
+	start := time.Now()
 	select {
 	case h.slots <- struct{}{}:
+		done := func() {}
+		if h.metrics != nil {
+			done = h.metrics.PasswordHash(time.Since(start))
+		}
 		if h.observe != nil {
 			h.observe(1)
 		}
-		return nil
+		return done, nil
 	case <-ctx.Done():
-		return domain.WrapUnavailable(fmt.Errorf("password: %w", ctx.Err()))
+		return nil, domain.WrapUnavailable(fmt.Errorf("password: %w", ctx.Err()))
 	}
 }
 
-func (h *Hasher) release() {
+func (h *Hasher) release(done func()) {
 	if h.observe != nil {
 		h.observe(-1)
 	}
+	done()
 	<-h.slots
 }
 

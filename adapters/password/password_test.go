@@ -185,10 +185,11 @@ func TestPool(t *testing.T) {
 	full := func(t *testing.T) *Hasher {
 		t.Helper()
 		h := NewHasher(Config{Params: cheap, MaxConcurrent: 1})
-		if err := h.acquire(ctx); err != nil { // hold the only slot
+		done, err := h.acquire(ctx) // hold the only slot
+		if err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(h.release)
+		t.Cleanup(func() { h.release(done) })
 		return h
 	}
 	calls := []struct {

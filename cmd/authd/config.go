@@ -21,6 +21,7 @@ import (
 // environment variables named in the contract.
 type Config struct {
 	HTTPAddr         string
+	MetricsAddr      string // AUTH_METRICS_ADDR: the Prometheus listener
 	PublicURL        string
 	DataDir          string
 	DBDriver         string
@@ -120,6 +121,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	r := envReader{getenv: getenv}
 	var c Config
 	c.HTTPAddr = r.str("AUTH_HTTP_ADDR", ":3000")
+	c.MetricsAddr = r.str("AUTH_METRICS_ADDR", "127.0.0.1:9464")
 	c.PublicURL = strings.TrimRight(r.url("AUTH_PUBLIC_URL", "http://localhost:3000"), "/")
 	c.DataDir = r.str("AUTH_DATA_DIR", "./data")
 	c.DBDriver = r.oneOf("AUTH_DB_DRIVER", "sqlite", "sqlite", "mysql", "postgres")

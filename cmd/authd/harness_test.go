@@ -175,13 +175,15 @@ func withCookie(name, value string) opt {
 func (a *testApp) do(method, path string, body any, opts ...opt) *resp {
 	a.t.Helper()
 	var rd io.Reader
+	var sent []byte
 	switch b := body.(type) {
 	case nil:
 	case string:
+		sent = []byte(b)
 		rd = strings.NewReader(b)
 	default:
-		j, _ := json.Marshal(b)
-		rd = bytes.NewReader(j)
+		sent, _ = json.Marshal(b)
+		rd = bytes.NewReader(sent)
 	}
 	req, err := http.NewRequest(method, a.base+path, rd)
 	if err != nil {
@@ -199,6 +201,9 @@ func (a *testApp) do(method, path string, body any, opts ...opt) *resp {
 	}
 	defer res.Body.Close()
 	raw, _ := io.ReadAll(res.Body)
+	if err := checkExchange(req, sent, res.StatusCode, res.Header, raw); err != nil {
+		a.t.Errorf("api/openapi.yaml: %v", err) // contract_test.go
+	}
 	r := &resp{status: res.StatusCode, header: res.Header, raw: string(raw), cookie: map[string]*http.Cookie{}}
 	_ = json.Unmarshal(raw, &r.body)
 	for _, c := range res.Cookies() {

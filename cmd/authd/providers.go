@@ -14,6 +14,7 @@ import (
 	"authd/adapters/mysql"
 	"authd/adapters/password"
 	"authd/adapters/postgres"
+	"authd/adapters/prometheus"
 	"authd/adapters/seal"
 	"authd/adapters/smtp"
 	"authd/adapters/sqlite"
@@ -31,6 +32,7 @@ type App struct {
 	Janitor     ports.Janitor
 	Revocations ports.RevocationSeeder
 	Operators   ports.Operators
+	Metrics     *prometheus.Metrics // served on AUTH_METRICS_ADDR
 }
 
 // Small providers that turn Config into each part's own configuration, so no
@@ -60,11 +62,11 @@ func settings(cfg Config) (application.Settings, error) {
 	}, nil
 }
 
-func dispatcherConfig(cfg Config) application.DispatcherConfig {
-	return application.DispatcherConfig{PollInterval: cfg.MailPollEvery, BaseBackoff: cfg.MailBaseBackoff, MaxAge: cfg.MailMaxAge}
+func dispatcherConfig(cfg Config, m ports.Metrics) application.DispatcherConfig {
+	return application.DispatcherConfig{PollInterval: cfg.MailPollEvery, BaseBackoff: cfg.MailBaseBackoff, MaxAge: cfg.MailMaxAge, Metrics: m}
 }
 
-func passwordConfig(cfg Config) password.Config {
+func passwordConfig(cfg Config, m ports.Metrics) password.Config {
 	p := password.DefaultParams
 	if cfg.PasswordHash.MemoryKiB != 0 {
 		p.Memory = cfg.PasswordHash.MemoryKiB
@@ -72,7 +74,7 @@ func passwordConfig(cfg Config) password.Config {
 	if cfg.PasswordHash.Iterations != 0 {
 		p.Iterations = cfg.PasswordHash.Iterations
 	}
-	return password.Config{Params: p}
+	return password.Config{Params: p, Metrics: m}
 }
 
 func jwtConfig(cfg Config) jwt.Config {
@@ -138,18 +140,18 @@ func provideCounters(cfg Config, clock ports.Clock) (ports.AbuseCounters, func()
 }
 
 // provideDenylist picks the denylist named by AUTH_DENYLIST.
-func provideDenylist(cfg Config, clock ports.Clock, log *slog.Logger) (ports.TokenDenylist, func(), error) {
+func provideDenylist(cfg Config, clock ports.Clock, log *slog.Logger, m ports.Metrics) (ports.TokenDenylist, func(), error) {
 	if cfg.Denylist == "memcached" {
 		d, err := memcached.NewDenylist(memcached.Config{Servers: cfg.MemcachedServers}, clock)
 		if err != nil {
 			return nil, nil, err
 		}
-		return d, func() { _ = d.Close() }, nil
+		return prometheus.CountDenylistErrors(d, m), func() { _ = d.Close() }, nil
 	}
 	if cfg.DBDriver != "sqlite" {
 		log.Warn("AUTH_DENYLIST=memory with a shared database: revocations are not shared between instances; run one instance or use memcached")
 	}
-	return memory.NewDenylist(clock), func() {}, nil
+	return prometheus.CountDenylistErrors(memory.NewDenylist(clock), m), func() {}, nil
 }
 
 // provideMailer picks the mailer named by AUTH_MAILER.

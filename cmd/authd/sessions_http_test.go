@@ -1,6 +1,7 @@
 package main
 
 import (
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -59,7 +60,11 @@ func concurrentRefresh(a *testApp, token string, n int) map[int]int {
 				a.t.Error(err)
 				return
 			}
+			raw, _ := io.ReadAll(res.Body)
 			res.Body.Close()
+			if err := checkExchange(req, nil, res.StatusCode, res.Header, raw); err != nil {
+				a.t.Errorf("api/openapi.yaml: %v", err)
+			}
 			mu.Lock()
 			statuses[res.StatusCode]++
 			mu.Unlock()

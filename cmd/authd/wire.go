@@ -13,6 +13,7 @@ import (
 	"authd/adapters/mysql"
 	"authd/adapters/password"
 	"authd/adapters/postgres"
+	"authd/adapters/prometheus"
 	"authd/adapters/sqlite"
 	"authd/adapters/system"
 	"authd/application"
@@ -70,6 +71,8 @@ var coreSet = wire.NewSet(
 	jwt.ProviderSet,
 	system.ProviderSet,
 	httpapi.ProviderSet,
+	prometheus.ProviderSet,
+	metricsConfig,
 	settings,
 	dispatcherConfig,
 	passwordConfig,

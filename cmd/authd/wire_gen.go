@@ -12,6 +12,7 @@ import (
 	"authd/adapters/mysql"
 	"authd/adapters/password"
 	"authd/adapters/postgres"
+	"authd/adapters/prometheus"
 	"authd/adapters/sqlite"
 	"authd/adapters/system"
 	"authd/application"
@@ -54,13 +55,16 @@ func initSQLite(ctx context.Context, cfg Config, log *slog.Logger) (*App, func()
 		cleanup()
 		return nil, nil, err
 	}
+	prometheusConfig := metricsConfig(cfg)
+	metrics := prometheus.New(prometheusConfig)
 	env := application.Env{
 		Clock:    clock,
 		Random:   random,
 		Settings: applicationSettings,
 		Log:      log,
+		Metrics:  metrics,
 	}
-	config3 := passwordConfig(cfg)
+	config3 := passwordConfig(cfg, metrics)
 	hasher := password.NewHasher(config3)
 	abuseCounters, cleanup2, err := provideCounters(cfg, clock)
 	if err != nil {
@@ -80,7 +84,7 @@ func initSQLite(ctx context.Context, cfg Config, log *slog.Logger) (*App, func()
 	sessionIssuer := application.NewSessionIssuer(stores, env, cachedVerifier)
 	registration := application.NewRegistration(stores, env, hasher, emailVerification, sessionIssuer, abuseGuard)
 	login := application.NewLogin(stores, env, hasher, sessionIssuer, abuseGuard)
-	tokenDenylist, cleanup3, err := provideDenylist(cfg, clock, log)
+	tokenDenylist, cleanup3, err := provideDenylist(cfg, clock, log, metrics)
 	if err != nil {
 		cleanup2()
 		cleanup()
@@ -117,6 +121,7 @@ func initSQLite(ctx context.Context, cfg Config, log *slog.Logger) (*App, func()
 		Admin:             administration,
 		Keys:              issuer,
 		Readiness:         v,
+		Metrics:           metrics,
 	}
 	server := httpapi.NewServer(config, services, log)
 	mailer, err := provideMailer(cfg, log)
@@ -126,7 +131,7 @@ func initSQLite(ctx context.Context, cfg Config, log *slog.Logger) (*App, func()
 		cleanup()
 		return nil, nil, err
 	}
-	applicationDispatcherConfig := dispatcherConfig(cfg)
+	applicationDispatcherConfig := dispatcherConfig(cfg, metrics)
 	outboxDispatcher := application.NewOutboxDispatcher(outbox, mailer, clock, applicationDispatcherConfig, log)
 	janitor := application.NewJanitor(stores, env)
 	app := &App{
@@ -135,6 +140,7 @@ func initSQLite(ctx context.Context, cfg Config, log *slog.Logger) (*App, func()
 		Janitor:     janitor,
 		Revocations: revocations,
 		Operators:   administration,
+		Metrics:     metrics,
 	}
 	return app, func() {
 		cleanup3()
@@ -174,13 +180,16 @@ func initMySQL(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(),
 		cleanup()
 		return nil, nil, err
 	}
+	prometheusConfig := metricsConfig(cfg)
+	metrics := prometheus.New(prometheusConfig)
 	env := application.Env{
 		Clock:    clock,
 		Random:   random,
 		Settings: applicationSettings,
 		Log:      log,
+		Metrics:  metrics,
 	}
-	config3 := passwordConfig(cfg)
+	config3 := passwordConfig(cfg, metrics)
 	hasher := password.NewHasher(config3)
 	abuseCounters, cleanup2, err := provideCounters(cfg, clock)
 	if err != nil {
@@ -200,7 +209,7 @@ func initMySQL(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(),
 	sessionIssuer := application.NewSessionIssuer(stores, env, cachedVerifier)
 	registration := application.NewRegistration(stores, env, hasher, emailVerification, sessionIssuer, abuseGuard)
 	login := application.NewLogin(stores, env, hasher, sessionIssuer, abuseGuard)
-	tokenDenylist, cleanup3, err := provideDenylist(cfg, clock, log)
+	tokenDenylist, cleanup3, err := provideDenylist(cfg, clock, log, metrics)
 	if err != nil {
 		cleanup2()
 		cleanup()
@@ -237,6 +246,7 @@ func initMySQL(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(),
 		Admin:             administration,
 		Keys:              issuer,
 		Readiness:         v,
+		Metrics:           metrics,
 	}
 	server := httpapi.NewServer(config, services, log)
 	mailer, err := provideMailer(cfg, log)
@@ -246,7 +256,7 @@ func initMySQL(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(),
 		cleanup()
 		return nil, nil, err
 	}
-	applicationDispatcherConfig := dispatcherConfig(cfg)
+	applicationDispatcherConfig := dispatcherConfig(cfg, metrics)
 	outboxDispatcher := application.NewOutboxDispatcher(outbox, mailer, clock, applicationDispatcherConfig, log)
 	janitor := application.NewJanitor(stores, env)
 	app := &App{
@@ -255,6 +265,7 @@ func initMySQL(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(),
 		Janitor:     janitor,
 		Revocations: revocations,
 		Operators:   administration,
+		Metrics:     metrics,
 	}
 	return app, func() {
 		cleanup3()
@@ -294,13 +305,16 @@ func initPostgres(ctx context.Context, cfg Config, log *slog.Logger) (*App, func
 		cleanup()
 		return nil, nil, err
 	}
+	prometheusConfig := metricsConfig(cfg)
+	metrics := prometheus.New(prometheusConfig)
 	env := application.Env{
 		Clock:    clock,
 		Random:   random,
 		Settings: applicationSettings,
 		Log:      log,
+		Metrics:  metrics,
 	}
-	config3 := passwordConfig(cfg)
+	config3 := passwordConfig(cfg, metrics)
 	hasher := password.NewHasher(config3)
 	abuseCounters, cleanup2, err := provideCounters(cfg, clock)
 	if err != nil {
@@ -320,7 +334,7 @@ func initPostgres(ctx context.Context, cfg Config, log *slog.Logger) (*App, func
 	sessionIssuer := application.NewSessionIssuer(stores, env, cachedVerifier)
 	registration := application.NewRegistration(stores, env, hasher, emailVerification, sessionIssuer, abuseGuard)
 	login := application.NewLogin(stores, env, hasher, sessionIssuer, abuseGuard)
-	tokenDenylist, cleanup3, err := provideDenylist(cfg, clock, log)
+	tokenDenylist, cleanup3, err := provideDenylist(cfg, clock, log, metrics)
 	if err != nil {
 		cleanup2()
 		cleanup()
@@ -357,6 +371,7 @@ func initPostgres(ctx context.Context, cfg Config, log *slog.Logger) (*App, func
 		Admin:             administration,
 		Keys:              issuer,
 		Readiness:         v,
+		Metrics:           metrics,
 	}
 	server := httpapi.NewServer(config, services, log)
 	mailer, err := provideMailer(cfg, log)
@@ -366,7 +381,7 @@ func initPostgres(ctx context.Context, cfg Config, log *slog.Logger) (*App, func
 		cleanup()
 		return nil, nil, err
 	}
-	applicationDispatcherConfig := dispatcherConfig(cfg)
+	applicationDispatcherConfig := dispatcherConfig(cfg, metrics)
 	outboxDispatcher := application.NewOutboxDispatcher(outbox, mailer, clock, applicationDispatcherConfig, log)
 	janitor := application.NewJanitor(stores, env)
 	app := &App{
@@ -375,6 +390,7 @@ func initPostgres(ctx context.Context, cfg Config, log *slog.Logger) (*App, func
 		Janitor:     janitor,
 		Revocations: revocations,
 		Operators:   administration,
+		Metrics:     metrics,
 	}
 	return app, func() {
 		cleanup3()
@@ -391,7 +407,8 @@ var useCases = wire.NewSet(wire.Struct(new(application.Stores), "*"), wire.Struc
 
 // coreSet is everything that does not depend on the storage choice.
 var coreSet = wire.NewSet(
-	useCases, password.ProviderSet, jwt.ProviderSet, system.ProviderSet, httpapi.ProviderSet, settings,
+	useCases, password.ProviderSet, jwt.ProviderSet, system.ProviderSet, httpapi.ProviderSet, prometheus.ProviderSet, metricsConfig,
+	settings,
 	dispatcherConfig,
 	passwordConfig,
 	jwtConfig,
