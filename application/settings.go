@@ -30,6 +30,8 @@ type Settings struct {
 	Abuse AbuseLimits
 	// EventRetention is how long security events are kept (AUTH_EVENT_RETENTION).
 	EventRetention time.Duration
+	// MFAIssuer is the issuer label of otpauth:// URIs (AUTH_MFA_ISSUER).
+	MFAIssuer string
 }
 
 // DefaultSettings are the contract's defaults.
@@ -49,5 +51,6 @@ func DefaultSettings() Settings {
 		RolePolicy:               domain.DefaultRolePolicy,
 		Abuse:                    DefaultAbuseLimits,
 		EventRetention:           2160 * time.Hour,
+		MFAIssuer:                "authd",
 	}
 }

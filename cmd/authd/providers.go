@@ -55,6 +55,7 @@ func settings(cfg Config) (application.Settings, error) {
 		PasswordPolicy:           domain.PasswordPolicy{MinLength: cfg.PasswordMinLength, Text: password.Text{}, Common: password.CommonPasswords()},
 		RolePolicy:               domain.RolePolicy{Roles: cfg.Roles, SignupRoles: cfg.SignupRoles, Default: cfg.DefaultRole, AdminRoles: cfg.AdminRoles},
 		EventRetention:           cfg.EventRetention,
+		MFAIssuer:                cfg.MFAIssuer,
 		Abuse:                    cfg.Abuse,
 	}, nil
 }

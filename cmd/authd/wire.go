@@ -15,6 +15,7 @@ import (
 	"authd/adapters/postgres"
 	"authd/adapters/sqlite"
 	"authd/adapters/system"
+	"authd/adapters/totp"
 	"authd/application"
 	"authd/ports"
 )
@@ -43,6 +44,12 @@ var useCases = wire.NewSet(
 	application.NewEmailChange,
 	application.NewAccountHistory,
 	application.NewAdministration,
+	application.NewMFA,
+	application.NewMFALogin,
+	application.NewMFAAdministration,
+	wire.Bind(new(ports.MFA), new(*application.MFA)),
+	wire.Bind(new(ports.MFALogin), new(*application.MFALogin)),
+	wire.Bind(new(ports.MFAAdministration), new(*application.MFAAdministration)),
 	wire.Bind(new(ports.EmailChange), new(*application.EmailChange)),
 	wire.Bind(new(ports.AccountHistory), new(*application.AccountHistory)),
 	wire.Bind(new(ports.Administration), new(*application.Administration)),
@@ -69,6 +76,7 @@ var coreSet = wire.NewSet(
 	password.ProviderSet,
 	jwt.ProviderSet,
 	system.ProviderSet,
+	totp.ProviderSet,
 	httpapi.ProviderSet,
 	settings,
 	dispatcherConfig,
@@ -78,6 +86,7 @@ var coreSet = wire.NewSet(
 	provideMailer,
 	provideDenylist,
 	provideCounters,
+	provideSealer,
 	readiness,
 	wire.Struct(new(App), "*"),
 )
