@@ -20,8 +20,12 @@ func (l *Login) challenge(ctx context.Context, u *domain.User) (ports.SessionTok
 		return ports.SessionTokens{}, err
 	}
 	now := l.clock.Now()
+	ttl := l.settings.MFATokenTTL
+	if ttl <= 0 {
+		ttl = domain.MFATokenTTL
+	}
 	if err := l.tokens.Create(ctx, &domain.OneTimeToken{ID: l.random.NewID(), Hash: tok.Hash(), Purpose: domain.PurposeMFALogin,
-		UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(domain.MFATokenTTL)}); err != nil {
+		UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(ttl)}); err != nil {
 		return ports.SessionTokens{}, err
 	}
 	l.log.InfoContext(ctx, "login_mfa_required", "user_id", u.ID)

@@ -32,6 +32,9 @@ type Settings struct {
 	EventRetention time.Duration
 	// MFAIssuer is the issuer label of otpauth:// URIs (AUTH_MFA_ISSUER).
 	MFAIssuer string
+	// MFATokenTTL is how long the token between password and code lives; 0
+	// means the contract's domain.MFATokenTTL (tests shorten it).
+	MFATokenTTL time.Duration
 }
 
 // DefaultSettings are the contract's defaults.

@@ -86,6 +86,9 @@ type Config struct {
 	// CounterPrefix namespaces the abuse counters in a memcached that several
 	// test instances share ("" → the default namespace).
 	CounterPrefix string
+	// MFATokenTTL shortens the MFA login token's life so that a test sees it
+	// expire (0: the contract's 5 minutes).
+	MFATokenTTL time.Duration
 }
 
 // SMTPConfig is where mail goes with AUTH_MAILER=smtp.

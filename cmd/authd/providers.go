@@ -56,6 +56,7 @@ func settings(cfg Config) (application.Settings, error) {
 		RolePolicy:               domain.RolePolicy{Roles: cfg.Roles, SignupRoles: cfg.SignupRoles, Default: cfg.DefaultRole, AdminRoles: cfg.AdminRoles},
 		EventRetention:           cfg.EventRetention,
 		MFAIssuer:                cfg.MFAIssuer,
+		MFATokenTTL:              cfg.MFATokenTTL,
 		Abuse:                    cfg.Abuse,
 	}, nil
 }
