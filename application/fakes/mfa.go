@@ -3,6 +3,9 @@ package fakes
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
 	"time"
 
 	"authd/domain"
@@ -148,4 +151,49 @@ func (r Tokens) Find(ctx context.Context, p domain.TokenPurpose, hash []byte, no
 		return domain.ErrTokenNotFound
 	})
 	return out, err
+}
+
+// Sealer seals by wrapping the secret with its context, so tests can see that
+// what is stored is sealed and bound to its row.
+type Sealer struct{}
+
+var _ ports.Sealer = Sealer{}
+
+// Seal wraps plain with the context.
+func (Sealer) Seal(plain []byte, context string) ([]byte, error) {
+	return append([]byte("sealed("+context+"):"), plain...), nil
+}
+
+// Open unwraps a value sealed with the same context.
+func (Sealer) Open(stored []byte, context string) ([]byte, error) {
+	p := []byte("sealed(" + context + "):")
+	if !bytes.HasPrefix(stored, p) {
+		return nil, errString("fake sealer: sealed for another context")
+	}
+	return bytes.Clone(stored[len(p):]), nil
+}
+
+// Enabled is true: the fake always seals.
+func (Sealer) Enabled() bool { return true }
+
+// TOTPCodes is a ports.TOTPCodes whose codes anyone can compute with TOTPCode.
+type TOTPCodes struct{}
+
+var _ ports.TOTPCodes = TOTPCodes{}
+
+// TOTPCode is the fake code of secret for a time step.
+func TOTPCode(secret domain.Secret, step int64) domain.Secret {
+	h := sha256.Sum256([]byte(fmt.Sprintf("%s/%d", secret.Reveal(), step)))
+	return domain.Secret(fmt.Sprintf("%06d", binary.BigEndian.Uint32(h[:4])%1_000_000))
+}
+
+// Match accepts the codes of the previous, current and next step at now.
+func (TOTPCodes) Match(secret, code domain.Secret, now time.Time) (int64, bool) {
+	cur := now.Unix() / int64(domain.TOTPPeriod/time.Second)
+	for s := cur + 1; s >= cur-1; s-- {
+		if TOTPCode(secret, s).Equal(code) {
+			return s, true
+		}
+	}
+	return 0, false
 }
