@@ -16,6 +16,9 @@ type Stores struct {
 	Outbox   ports.Outbox
 	Attempts ports.AttemptLog
 	Events   ports.SecurityEventLog
+	// TOTP and RecoveryCodes hold the second factors of multi-factor sign-in.
+	TOTP          ports.TOTPRepository
+	RecoveryCodes ports.RecoveryCodeRepository
 }
 
 // Env is what every use case runs with: one clock (every time a use case

@@ -17,6 +17,8 @@ import (
 type Login struct {
 	tx       ports.Transactor
 	users    ports.UserRepository
+	tokens   ports.OneTimeTokenRepository
+	random   ports.Random
 	events   recorder
 	hasher   ports.PasswordHasher
 	issuer   *SessionIssuer
@@ -34,7 +36,8 @@ var _ ports.Login = (*Login)(nil)
 
 // NewLogin builds the login use case.
 func NewLogin(st Stores, env Env, hasher ports.PasswordHasher, issuer *SessionIssuer, guard *AbuseGuard) *Login {
-	return &Login{tx: st.Tx, users: st.Users, events: newRecorder(st, env), hasher: hasher, issuer: issuer, guard: guard, clock: env.Clock, settings: env.Settings, log: env.Log, metrics: orNop(env.Metrics)}
+	return &Login{tx: st.Tx, users: st.Users, tokens: st.Tokens, random: env.Random, events: newRecorder(st, env), hasher: hasher, issuer: issuer,
+		guard: guard, clock: env.Clock, settings: env.Settings, log: env.Log, metrics: orNop(env.Metrics)}
 }
 
 // Login exchanges credentials for a session; see ports.Login.
@@ -65,7 +68,8 @@ func (l *Login) Login(ctx context.Context, in ports.LoginInput) (tokens ports.Se
 	switch {
 	case errors.Is(err, domain.ErrInvalidCredentials):
 		att.failedLogin(ctx, u)
-	case err != nil:
+	case err != nil, tokens.MFA != nil:
+		// A right password of an MFA account clears nothing: its codes are guesses too.
 		att.undo(ctx) // right password (not verified, deactivated) or a failure of ours: no guess
 	default:
 		att.passed(ctx)
@@ -106,6 +110,9 @@ func (l *Login) check(ctx context.Context, email domain.Email, in ports.LoginInp
 		return ports.SessionTokens{}, u, domain.ErrAccountDeactivated
 	case !u.EmailVerified && l.settings.RequireEmailVerification:
 		return ports.SessionTokens{}, u, domain.ErrEmailNotVerified
+	case u.MFAEnabled:
+		tokens, err := l.challenge(ctx, u)
+		return tokens, u, err
 	}
 	var tokens ports.SessionTokens
 	err = l.tx.WithinTx(ctx, func(ctx context.Context) error {

@@ -27,6 +27,8 @@ type mailData struct {
 	Code    string
 	Valid   string
 	Address string // another email address the message speaks of
+	// Remaining is how many of something are left (unused recovery codes).
+	Remaining int
 }
 
 // renderMail builds a message from the text and HTML templates named name.

@@ -30,6 +30,11 @@ type Settings struct {
 	Abuse AbuseLimits
 	// EventRetention is how long security events are kept (AUTH_EVENT_RETENTION).
 	EventRetention time.Duration
+	// MFAIssuer is the issuer label of otpauth:// URIs (AUTH_MFA_ISSUER).
+	MFAIssuer string
+	// MFATokenTTL is how long the token between password and code lives; 0
+	// means the contract's domain.MFATokenTTL (tests shorten it).
+	MFATokenTTL time.Duration
 }
 
 // DefaultSettings are the contract's defaults.
@@ -49,5 +54,6 @@ func DefaultSettings() Settings {
 		RolePolicy:               domain.DefaultRolePolicy,
 		Abuse:                    DefaultAbuseLimits,
 		EventRetention:           2160 * time.Hour,
+		MFAIssuer:                "authd",
 	}
 }

@@ -20,8 +20,11 @@ type User struct {
 	EmailVerified bool
 	DeactivatedAt *time.Time
 	LastLoginAt   *time.Time
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	// MFAEnabled says that login needs a second factor since MFAEnabledAt.
+	MFAEnabled   bool
+	MFAEnabledAt *time.Time
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 }
 
 // Deactivated reports whether the account was closed (by its owner or an admin).

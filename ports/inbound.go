@@ -25,6 +25,9 @@ type SessionTokens struct {
 	RefreshToken     domain.Secret
 	RefreshExpiresAt time.Time
 	User             *domain.User
+	// MFA, when set, means the password was right but the account needs a
+	// second factor: no session was started and the other fields are empty.
+	MFA *MFAChallenge
 }
 
 // Principal is the caller proven by a valid, unrevoked access token.

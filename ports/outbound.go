@@ -109,6 +109,10 @@ type OneTimeTokenRepository interface {
 	// in one conditional update, and returns it; domain.ErrTokenNotFound when no
 	// such token can be used (unknown, used, voided or expired).
 	Consume(ctx context.Context, purpose domain.TokenPurpose, hash []byte, now time.Time) (*domain.OneTimeToken, error)
+	// Find returns the usable (unused, unexpired at now) token of purpose with
+	// hash without spending it, for tokens tried several times (the MFA login
+	// token); domain.ErrTokenNotFound otherwise.
+	Find(ctx context.Context, purpose domain.TokenPurpose, hash []byte, now time.Time) (*domain.OneTimeToken, error)
 	// Latest returns the user's newest token of purpose that is still usable at now;
 	// domain.ErrTokenNotFound when there is none.
 	Latest(ctx context.Context, userID domain.UserID, purpose domain.TokenPurpose, now time.Time) (*domain.OneTimeToken, error)

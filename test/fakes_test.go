@@ -13,7 +13,8 @@ import (
 
 func newFakeStore(*testing.T) contract.Store {
 	st := fakes.NewStore()
-	return contract.Store{Tx: st, Users: st.Users(), Sessions: st.Sessions(), Tokens: st.Tokens(), Outbox: st.Outbox(), Attempts: st.Attempts(), Events: st.Events()}
+	return contract.Store{Tx: st, Users: st.Users(), Sessions: st.Sessions(), Tokens: st.Tokens(), Outbox: st.Outbox(), Attempts: st.Attempts(), Events: st.Events(),
+		TOTP: st.TOTP(), RecoveryCodes: st.RecoveryCodes()}
 }
 
 func TestFakeUsers(t *testing.T)         { contract.Users(t, newFakeStore) }

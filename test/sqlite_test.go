@@ -23,7 +23,7 @@ func newSQLiteStore(t *testing.T) contract.Store {
 // returns the same Store type (the shared SQL core), so this serves them all.
 func contractOf(st *sqlite.Store) contract.Store {
 	return contract.Store{Tx: st.Tx, Users: st.Users, Sessions: st.Sessions, Tokens: st.Tokens, Outbox: st.Outbox,
-		Attempts: st.Attempts, Events: st.Events, SQL: st.Writer()}
+		Attempts: st.Attempts, Events: st.Events, TOTP: st.TOTP, RecoveryCodes: st.RecoveryCodes, SQL: st.Writer()}
 }
 
 func TestSQLiteUsers(t *testing.T)         { contract.Users(t, newSQLiteStore) }

@@ -30,6 +30,7 @@ type userResponse struct {
 	ProfileImage  *string `json:"profileImage"`
 	Role          string  `json:"role"`
 	EmailVerified bool    `json:"emailVerified"`
+	MFAEnabled    bool    `json:"mfaEnabled"`
 	CreatedAt     string  `json:"createdAt"`
 	UpdatedAt     string  `json:"updatedAt"`
 }
@@ -45,6 +46,7 @@ func newUserResponse(u *domain.User) userResponse {
 		ProfileImage:  nullIfEmpty(u.Profile.ProfileImage),
 		Role:          string(u.Role),
 		EmailVerified: u.EmailVerified,
+		MFAEnabled:    u.MFAEnabled,
 		CreatedAt:     formatTime(u.CreatedAt),
 		UpdatedAt:     formatTime(u.UpdatedAt),
 	}

@@ -86,6 +86,9 @@ func (s *Server) login(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if tokens.MFA != nil {
+		return s.sendChallenge(c, tokens.MFA)
+	}
 	return s.sendSession(c, tokens)
 }
 

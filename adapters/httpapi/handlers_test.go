@@ -34,7 +34,7 @@ func (r stubRegistration) Register(_ context.Context, in ports.RegisterInput) (p
 func TestUserResponse(t *testing.T) {
 	got, _ := json.Marshal(newUserResponse(testUser))
 	want := `{"id":"0193a1b2-0000-7000-8000-000000000001","email":"jane@example.com","firstName":"Jane","lastName":null,` +
-		`"phone":"+14155550100","gender":null,"profileImage":null,"role":"customer","emailVerified":true,` +
+		`"phone":"+14155550100","gender":null,"profileImage":null,"role":"customer","emailVerified":true,"mfaEnabled":false,` +
 		`"createdAt":"2025-01-02T02:04:05Z","updatedAt":"2025-01-02T03:04:05.123Z"}`
 	if string(got) != want {
 		t.Fatalf("got  %s\nwant %s", got, want)

@@ -73,6 +73,9 @@ type Services struct {
 	EmailChange       ports.EmailChange       // /users/me/email and /auth/email/change
 	History           ports.AccountHistory    // /users/me/events
 	Admin             ports.Administration    // /admin/*
+	MFA               ports.MFA               // /users/me/mfa/*
+	MFALogin          ports.MFALogin          // POST /auth/login/mfa
+	MFAAdmin          ports.MFAAdministration // DELETE /admin/users/:id/mfa
 	Keys              ports.KeySet            // /.well-known/jwks.json
 	Readiness         []Check                 // /readyz, pinged concurrently
 	Metrics           ports.Metrics           // every answered request, by route pattern; nil reports nothing
@@ -168,6 +171,7 @@ func (s *Server) routes() {
 	auth := router{v1.Group("/auth", noStore)}
 	auth.post("/register", s.register)
 	auth.post("/login", s.login)
+	auth.post("/login/mfa", s.loginMFA)
 	auth.get("/email/verify/:token", s.verifyEmailLink)
 	auth.post("/email/verify", s.verifyEmail)
 	auth.post("/email/resend", s.resendVerification)
@@ -185,6 +189,10 @@ func (s *Server) routes() {
 	users.delete("/me/sessions/:id", s.requireAuth, s.revokeSession)
 	users.post("/me/email", s.requireAuth, s.requestEmailChange)
 	users.get("/me/events", s.requireAuth, s.myEvents)
+	users.post("/me/mfa/totp", s.requireAuth, s.startTOTP)
+	users.post("/me/mfa/totp/confirm", s.requireAuth, s.confirmTOTP)
+	users.delete("/me/mfa/totp", s.requireAuth, s.disableTOTP)
+	users.post("/me/mfa/recovery-codes", s.requireAuth, s.regenerateRecoveryCodes)
 
 	auth.get("/email/change/:token", s.confirmEmailChangeLink)
 	auth.post("/email/change", s.confirmEmailChange)
@@ -199,6 +207,7 @@ func (s *Server) routes() {
 	admin.post("/users/:id/reactivate", s.requireAuth, s.adminReactivate)
 	admin.delete("/users/:id/sessions", s.requireAuth, s.adminRevokeSessions)
 	admin.get("/users/:id/events", s.requireAuth, s.adminUserEvents)
+	admin.delete("/users/:id/mfa", s.requireAuth, s.adminResetMFA)
 }
 
 // router registers endpoints with a first handler that records the matched route

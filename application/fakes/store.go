@@ -36,6 +36,8 @@ type state struct {
 	outbox   []outboxEntry
 	events   map[string][]time.Time
 	history  []domain.SecurityEvent
+	totp     map[domain.UserID]domain.TOTPEnrolment
+	recovery map[string]domain.RecoveryCode
 }
 
 type outboxEntry struct {
@@ -50,13 +52,15 @@ func (s *state) clone() *state {
 		events[k] = slices.Clone(v)
 	}
 	return &state{users: maps.Clone(s.users), sessions: maps.Clone(s.sessions), refresh: maps.Clone(s.refresh),
-		tokens: maps.Clone(s.tokens), outbox: slices.Clone(s.outbox), events: events, history: slices.Clone(s.history)}
+		tokens: maps.Clone(s.tokens), outbox: slices.Clone(s.outbox), events: events, history: slices.Clone(s.history),
+		totp: maps.Clone(s.totp), recovery: maps.Clone(s.recovery)}
 }
 
 // NewStore returns an empty store.
 func NewStore() *Store {
 	return &Store{committed: &state{users: map[domain.UserID]domain.User{}, sessions: map[domain.SessionID]domain.Session{},
-		refresh: map[string]domain.RefreshToken{}, tokens: map[string]domain.OneTimeToken{}, events: map[string][]time.Time{}}}
+		refresh: map[string]domain.RefreshToken{}, tokens: map[string]domain.OneTimeToken{}, events: map[string][]time.Time{},
+		totp: map[domain.UserID]domain.TOTPEnrolment{}, recovery: map[string]domain.RecoveryCode{}}}
 }
 
 var (

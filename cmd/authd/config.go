@@ -68,6 +68,8 @@ type Config struct {
 	AdminRoles        []domain.Role
 	EventRetention    time.Duration
 	PasswordMinLength int
+	// MFAIssuer is the issuer label of otpauth:// URIs (AUTH_MFA_ISSUER).
+	MFAIssuer string
 
 	CookieSecure bool
 	CookieDomain string
@@ -89,6 +91,9 @@ type Config struct {
 	// CounterPrefix namespaces the abuse counters in a memcached that several
 	// test instances share ("" → the default namespace).
 	CounterPrefix string
+	// MFATokenTTL shortens the MFA login token's life so that a test sees it
+	// expire (0: the contract's 5 minutes).
+	MFATokenTTL time.Duration
 }
 
 // SMTPConfig is where mail goes with AUTH_MAILER=smtp.
@@ -231,6 +236,10 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		r.fail("AUTH_DEFAULT_ROLE", fmt.Sprintf("%q is not in AUTH_SIGNUP_ROLES", c.DefaultRole))
 	}
 	c.EventRetention = r.duration("AUTH_EVENT_RETENTION", 2160*time.Hour, time.Hour)
+	c.MFAIssuer = r.str("AUTH_MFA_ISSUER", "authd")
+	if strings.TrimSpace(c.MFAIssuer) == "" || strings.ContainsAny(c.MFAIssuer, ":\r\n") {
+		r.fail("AUTH_MFA_ISSUER", "must be a non-empty label without a colon")
+	}
 	c.PasswordMinLength = r.int("AUTH_PASSWORD_MIN_LENGTH", 8, 1, domain.MaxPasswordLength)
 	c.CookieSecure = r.bool("AUTH_COOKIE_SECURE", true)
 	c.CookieDomain = r.str("AUTH_COOKIE_DOMAIN", "")

@@ -58,6 +58,8 @@ func settings(cfg Config) (application.Settings, error) {
 		PasswordPolicy:           domain.PasswordPolicy{MinLength: cfg.PasswordMinLength, Text: password.Text{}, Common: password.CommonPasswords()},
 		RolePolicy:               domain.RolePolicy{Roles: cfg.Roles, SignupRoles: cfg.SignupRoles, Default: cfg.DefaultRole, AdminRoles: cfg.AdminRoles},
 		EventRetention:           cfg.EventRetention,
+		MFAIssuer:                cfg.MFAIssuer,
+		MFATokenTTL:              cfg.MFATokenTTL,
 		Abuse:                    cfg.Abuse,
 	}, nil
 }

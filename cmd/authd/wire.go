@@ -16,6 +16,7 @@ import (
 	"authd/adapters/prometheus"
 	"authd/adapters/sqlite"
 	"authd/adapters/system"
+	"authd/adapters/totp"
 	"authd/application"
 	"authd/ports"
 )
@@ -44,6 +45,12 @@ var useCases = wire.NewSet(
 	application.NewEmailChange,
 	application.NewAccountHistory,
 	application.NewAdministration,
+	application.NewMFA,
+	application.NewMFALogin,
+	application.NewMFAAdministration,
+	wire.Bind(new(ports.MFA), new(*application.MFA)),
+	wire.Bind(new(ports.MFALogin), new(*application.MFALogin)),
+	wire.Bind(new(ports.MFAAdministration), new(*application.MFAAdministration)),
 	wire.Bind(new(ports.EmailChange), new(*application.EmailChange)),
 	wire.Bind(new(ports.AccountHistory), new(*application.AccountHistory)),
 	wire.Bind(new(ports.Administration), new(*application.Administration)),
@@ -70,6 +77,7 @@ var coreSet = wire.NewSet(
 	password.ProviderSet,
 	jwt.ProviderSet,
 	system.ProviderSet,
+	totp.ProviderSet,
 	httpapi.ProviderSet,
 	prometheus.ProviderSet,
 	metricsConfig,
@@ -82,6 +90,7 @@ var coreSet = wire.NewSet(
 	provideDenylist,
 	provideCounters,
 	provideClock,
+	provideSealer,
 	readiness,
 	wire.Struct(new(App), "*"),
 )

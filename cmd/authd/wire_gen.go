@@ -15,6 +15,7 @@ import (
 	"authd/adapters/prometheus"
 	"authd/adapters/sqlite"
 	"authd/adapters/system"
+	"authd/adapters/totp"
 	"authd/application"
 	"authd/ports"
 	"context"
@@ -39,14 +40,18 @@ func initSQLite(ctx context.Context, cfg Config, log *slog.Logger) (*App, func()
 	outbox := store.Outbox
 	attemptLog := store.Attempts
 	securityEventLog := store.Events
+	totpRepository := store.TOTP
+	recoveryCodeRepository := store.RecoveryCodes
 	stores := application.Stores{
-		Tx:       transactor,
-		Users:    userRepository,
-		Sessions: sessionRepository,
-		Tokens:   oneTimeTokenRepository,
-		Outbox:   outbox,
-		Attempts: attemptLog,
-		Events:   securityEventLog,
+		Tx:            transactor,
+		Users:         userRepository,
+		Sessions:      sessionRepository,
+		Tokens:        oneTimeTokenRepository,
+		Outbox:        outbox,
+		Attempts:      attemptLog,
+		Events:        securityEventLog,
+		TOTP:          totpRepository,
+		RecoveryCodes: recoveryCodeRepository,
 	}
 	clock := provideClock(cfg)
 	random := system.NewRandom()
@@ -102,6 +107,17 @@ func initSQLite(ctx context.Context, cfg Config, log *slog.Logger) (*App, func()
 	emailChange := application.NewEmailChange(stores, env, hasher, abuseGuard, revocations)
 	accountHistory := application.NewAccountHistory(stores)
 	administration := application.NewAdministration(stores, env, hasher, passwordReset, revocations)
+	sealer, err := provideSealer(cfg)
+	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	codes := totp.New()
+	mfa := application.NewMFA(stores, env, hasher, sealer, codes)
+	mfaLogin := application.NewMFALogin(stores, env, sealer, codes, sessionIssuer, abuseGuard)
+	mfaAdministration := application.NewMFAAdministration(administration, mfa)
 	pinger := store.Pinger
 	v := readiness(cfg, pinger, tokenDenylist, abuseCounters)
 	services := httpapi.Services{
@@ -119,6 +135,9 @@ func initSQLite(ctx context.Context, cfg Config, log *slog.Logger) (*App, func()
 		EmailChange:       emailChange,
 		History:           accountHistory,
 		Admin:             administration,
+		MFA:               mfa,
+		MFALogin:          mfaLogin,
+		MFAAdmin:          mfaAdministration,
 		Keys:              issuer,
 		Readiness:         v,
 		Metrics:           metrics,
@@ -164,14 +183,18 @@ func initMySQL(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(),
 	outbox := store.Outbox
 	attemptLog := store.Attempts
 	securityEventLog := store.Events
+	totpRepository := store.TOTP
+	recoveryCodeRepository := store.RecoveryCodes
 	stores := application.Stores{
-		Tx:       transactor,
-		Users:    userRepository,
-		Sessions: sessionRepository,
-		Tokens:   oneTimeTokenRepository,
-		Outbox:   outbox,
-		Attempts: attemptLog,
-		Events:   securityEventLog,
+		Tx:            transactor,
+		Users:         userRepository,
+		Sessions:      sessionRepository,
+		Tokens:        oneTimeTokenRepository,
+		Outbox:        outbox,
+		Attempts:      attemptLog,
+		Events:        securityEventLog,
+		TOTP:          totpRepository,
+		RecoveryCodes: recoveryCodeRepository,
 	}
 	clock := provideClock(cfg)
 	random := system.NewRandom()
@@ -227,6 +250,17 @@ func initMySQL(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(),
 	emailChange := application.NewEmailChange(stores, env, hasher, abuseGuard, revocations)
 	accountHistory := application.NewAccountHistory(stores)
 	administration := application.NewAdministration(stores, env, hasher, passwordReset, revocations)
+	sealer, err := provideSealer(cfg)
+	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	codes := totp.New()
+	mfa := application.NewMFA(stores, env, hasher, sealer, codes)
+	mfaLogin := application.NewMFALogin(stores, env, sealer, codes, sessionIssuer, abuseGuard)
+	mfaAdministration := application.NewMFAAdministration(administration, mfa)
 	pinger := store.Pinger
 	v := readiness(cfg, pinger, tokenDenylist, abuseCounters)
 	services := httpapi.Services{
@@ -244,6 +278,9 @@ func initMySQL(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(),
 		EmailChange:       emailChange,
 		History:           accountHistory,
 		Admin:             administration,
+		MFA:               mfa,
+		MFALogin:          mfaLogin,
+		MFAAdmin:          mfaAdministration,
 		Keys:              issuer,
 		Readiness:         v,
 		Metrics:           metrics,
@@ -289,14 +326,18 @@ func initPostgres(ctx context.Context, cfg Config, log *slog.Logger) (*App, func
 	outbox := store.Outbox
 	attemptLog := store.Attempts
 	securityEventLog := store.Events
+	totpRepository := store.TOTP
+	recoveryCodeRepository := store.RecoveryCodes
 	stores := application.Stores{
-		Tx:       transactor,
-		Users:    userRepository,
-		Sessions: sessionRepository,
-		Tokens:   oneTimeTokenRepository,
-		Outbox:   outbox,
-		Attempts: attemptLog,
-		Events:   securityEventLog,
+		Tx:            transactor,
+		Users:         userRepository,
+		Sessions:      sessionRepository,
+		Tokens:        oneTimeTokenRepository,
+		Outbox:        outbox,
+		Attempts:      attemptLog,
+		Events:        securityEventLog,
+		TOTP:          totpRepository,
+		RecoveryCodes: recoveryCodeRepository,
 	}
 	clock := provideClock(cfg)
 	random := system.NewRandom()
@@ -352,6 +393,17 @@ func initPostgres(ctx context.Context, cfg Config, log *slog.Logger) (*App, func
 	emailChange := application.NewEmailChange(stores, env, hasher, abuseGuard, revocations)
 	accountHistory := application.NewAccountHistory(stores)
 	administration := application.NewAdministration(stores, env, hasher, passwordReset, revocations)
+	sealer, err := provideSealer(cfg)
+	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	codes := totp.New()
+	mfa := application.NewMFA(stores, env, hasher, sealer, codes)
+	mfaLogin := application.NewMFALogin(stores, env, sealer, codes, sessionIssuer, abuseGuard)
+	mfaAdministration := application.NewMFAAdministration(administration, mfa)
 	pinger := store.Pinger
 	v := readiness(cfg, pinger, tokenDenylist, abuseCounters)
 	services := httpapi.Services{
@@ -369,6 +421,9 @@ func initPostgres(ctx context.Context, cfg Config, log *slog.Logger) (*App, func
 		EmailChange:       emailChange,
 		History:           accountHistory,
 		Admin:             administration,
+		MFA:               mfa,
+		MFALogin:          mfaLogin,
+		MFAAdmin:          mfaAdministration,
 		Keys:              issuer,
 		Readiness:         v,
 		Metrics:           metrics,
@@ -403,11 +458,11 @@ func initPostgres(ctx context.Context, cfg Config, log *slog.Logger) (*App, func
 
 // useCases lists the application's constructors and binds each to the inbound
 // port the HTTP adapter calls.
-var useCases = wire.NewSet(wire.Struct(new(application.Stores), "*"), wire.Struct(new(application.Env), "*"), application.NewSessionIssuer, application.NewAbuseGuard, application.NewRevocations, application.NewEmailVerification, application.NewRegistration, application.NewLogin, application.NewAuthenticator, application.NewProfile, application.NewRefresh, application.NewLogout, application.NewPasswordChange, application.NewDeactivation, application.NewSessions, application.NewOutboxDispatcher, application.NewJanitor, application.NewPasswordReset, application.NewEmailChange, application.NewAccountHistory, application.NewAdministration, wire.Bind(new(ports.EmailChange), new(*application.EmailChange)), wire.Bind(new(ports.AccountHistory), new(*application.AccountHistory)), wire.Bind(new(ports.Administration), new(*application.Administration)), wire.Bind(new(ports.Operators), new(*application.Administration)), wire.Bind(new(ports.Registration), new(*application.Registration)), wire.Bind(new(ports.EmailVerification), new(*application.EmailVerification)), wire.Bind(new(ports.Login), new(*application.Login)), wire.Bind(new(ports.Authenticator), new(*application.Authenticator)), wire.Bind(new(ports.Profile), new(*application.Profile)), wire.Bind(new(ports.Refresh), new(*application.Refresh)), wire.Bind(new(ports.Logout), new(*application.Logout)), wire.Bind(new(ports.PasswordChange), new(*application.PasswordChange)), wire.Bind(new(ports.Deactivation), new(*application.Deactivation)), wire.Bind(new(ports.Sessions), new(*application.Sessions)), wire.Bind(new(ports.PasswordReset), new(*application.PasswordReset)), wire.Bind(new(ports.MailDispatcher), new(*application.OutboxDispatcher)), wire.Bind(new(ports.Janitor), new(*application.Janitor)), wire.Bind(new(ports.RevocationSeeder), new(*application.Revocations)))
+var useCases = wire.NewSet(wire.Struct(new(application.Stores), "*"), wire.Struct(new(application.Env), "*"), application.NewSessionIssuer, application.NewAbuseGuard, application.NewRevocations, application.NewEmailVerification, application.NewRegistration, application.NewLogin, application.NewAuthenticator, application.NewProfile, application.NewRefresh, application.NewLogout, application.NewPasswordChange, application.NewDeactivation, application.NewSessions, application.NewOutboxDispatcher, application.NewJanitor, application.NewPasswordReset, application.NewEmailChange, application.NewAccountHistory, application.NewAdministration, application.NewMFA, application.NewMFALogin, application.NewMFAAdministration, wire.Bind(new(ports.MFA), new(*application.MFA)), wire.Bind(new(ports.MFALogin), new(*application.MFALogin)), wire.Bind(new(ports.MFAAdministration), new(*application.MFAAdministration)), wire.Bind(new(ports.EmailChange), new(*application.EmailChange)), wire.Bind(new(ports.AccountHistory), new(*application.AccountHistory)), wire.Bind(new(ports.Administration), new(*application.Administration)), wire.Bind(new(ports.Operators), new(*application.Administration)), wire.Bind(new(ports.Registration), new(*application.Registration)), wire.Bind(new(ports.EmailVerification), new(*application.EmailVerification)), wire.Bind(new(ports.Login), new(*application.Login)), wire.Bind(new(ports.Authenticator), new(*application.Authenticator)), wire.Bind(new(ports.Profile), new(*application.Profile)), wire.Bind(new(ports.Refresh), new(*application.Refresh)), wire.Bind(new(ports.Logout), new(*application.Logout)), wire.Bind(new(ports.PasswordChange), new(*application.PasswordChange)), wire.Bind(new(ports.Deactivation), new(*application.Deactivation)), wire.Bind(new(ports.Sessions), new(*application.Sessions)), wire.Bind(new(ports.PasswordReset), new(*application.PasswordReset)), wire.Bind(new(ports.MailDispatcher), new(*application.OutboxDispatcher)), wire.Bind(new(ports.Janitor), new(*application.Janitor)), wire.Bind(new(ports.RevocationSeeder), new(*application.Revocations)))
 
 // coreSet is everything that does not depend on the storage choice.
 var coreSet = wire.NewSet(
-	useCases, password.ProviderSet, jwt.ProviderSet, system.ProviderSet, httpapi.ProviderSet, prometheus.ProviderSet, metricsConfig,
+	useCases, password.ProviderSet, jwt.ProviderSet, system.ProviderSet, totp.ProviderSet, httpapi.ProviderSet, prometheus.ProviderSet, metricsConfig,
 	settings,
 	dispatcherConfig,
 	passwordConfig,
@@ -417,5 +472,6 @@ var coreSet = wire.NewSet(
 	provideDenylist,
 	provideCounters,
 	provideClock,
+	provideSealer,
 	readiness, wire.Struct(new(App), "*"),
 )

@@ -24,6 +24,9 @@ type Store struct {
 	Outbox   ports.Outbox
 	Attempts ports.AttemptLog
 	Events   ports.SecurityEventLog
+	// TOTP and RecoveryCodes are the multi-factor sign-in stores.
+	TOTP          ports.TOTPRepository
+	RecoveryCodes ports.RecoveryCodeRepository
 	// SQL is the database under a SQL store, for the schema suite's looks at
 	// stored rows; nil for stores that are no database.
 	SQL *sqlx.DB

@@ -35,12 +35,14 @@ type userRow struct {
 	EmailVerified bool          `db:"email_verified"`
 	DeactivatedAt sql.NullInt64 `db:"deactivated_at"`
 	LastLoginAt   sql.NullInt64 `db:"last_login_at"`
+	MFAEnabled    bool          `db:"mfa_enabled"`
+	MFAEnabledAt  sql.NullInt64 `db:"mfa_enabled_at"`
 	CreatedAt     int64         `db:"created_at"`
 	UpdatedAt     int64         `db:"updated_at"`
 }
 
 const userColumns = `id, email, password_hash, first_name, last_name, phone, gender, profile_image,
-	role, email_verified, deactivated_at, last_login_at, created_at, updated_at`
+	role, email_verified, deactivated_at, last_login_at, created_at, updated_at, mfa_enabled, mfa_enabled_at`
 
 // user rebuilds the account as stored; stored data is trusted, not validated
 // again (a rule tightened later must not make existing accounts unreadable).
@@ -57,6 +59,8 @@ func (r userRow) user() *domain.User {
 		EmailVerified: r.EmailVerified,
 		DeactivatedAt: fromNullMS(r.DeactivatedAt),
 		LastLoginAt:   fromNullMS(r.LastLoginAt),
+		MFAEnabled:    r.MFAEnabled,
+		MFAEnabledAt:  fromNullMS(r.MFAEnabledAt),
 		CreatedAt:     fromMS(r.CreatedAt),
 		UpdatedAt:     fromMS(r.UpdatedAt),
 	}
@@ -68,10 +72,11 @@ func (r *UserRepository) Create(ctx context.Context, u *domain.User) error {
 		return errors.New("create user: email is required")
 	}
 	_, err := r.db.exec(ctx, "create user", `INSERT INTO users (`+userColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		string(u.ID), u.Email.String(), u.PasswordHash,
 		u.Profile.FirstName, u.Profile.LastName, u.Profile.Phone, u.Profile.Gender, u.Profile.ProfileImage,
-		string(u.Role), u.EmailVerified, nullMS(u.DeactivatedAt), nullMS(u.LastLoginAt), ms(u.CreatedAt), ms(u.UpdatedAt))
+		string(u.Role), u.EmailVerified, nullMS(u.DeactivatedAt), nullMS(u.LastLoginAt), ms(u.CreatedAt), ms(u.UpdatedAt),
+		u.MFAEnabled, nullMS(u.MFAEnabledAt))
 	if r.db.d.UniqueViolation(err, "users", "email") {
 		return domain.ErrEmailTaken
 	}
@@ -118,11 +123,13 @@ func (r *UserRepository) Update(ctx context.Context, id domain.UserID, fn func(*
 		}
 		_, err = r.db.txExec(ctx, tx, `UPDATE users SET email = ?, password_hash = ?,
 			first_name = ?, last_name = ?, phone = ?, gender = ?, profile_image = ?,
-			role = ?, email_verified = ?, deactivated_at = ?, updated_at = ?
+			role = ?, email_verified = ?, deactivated_at = ?, updated_at = ?,
+			mfa_enabled = ?, mfa_enabled_at = ?
 			WHERE id = ?`,
 			u.Email.String(), u.PasswordHash,
 			u.Profile.FirstName, u.Profile.LastName, u.Profile.Phone, u.Profile.Gender, u.Profile.ProfileImage,
 			string(u.Role), u.EmailVerified, nullMS(u.DeactivatedAt), ms(u.UpdatedAt),
+			u.MFAEnabled, nullMS(u.MFAEnabledAt),
 			string(id))
 		if r.db.d.UniqueViolation(err, "users", "email") {
 			return domain.ErrEmailTaken

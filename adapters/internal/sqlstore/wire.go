@@ -19,22 +19,28 @@ type Store struct {
 	Outbox   ports.Outbox
 	Attempts ports.AttemptLog
 	Events   ports.SecurityEventLog
+	// TOTP and RecoveryCodes are the multi-factor sign-in stores.
+	TOTP          ports.TOTPRepository
+	RecoveryCodes ports.RecoveryCodeRepository
 }
 
 // NewStore builds every repository on db.
 func NewStore(db *DB) *Store {
 	return &Store{
-		DB:       db,
-		Tx:       db,
-		Pinger:   db,
-		Users:    NewUserRepository(db),
-		Sessions: NewSessionRepository(db),
-		Tokens:   NewOneTimeTokenRepository(db),
-		Outbox:   NewOutbox(db),
-		Attempts: NewAttemptLog(db),
-		Events:   NewSecurityEventLog(db),
+		DB:            db,
+		Tx:            db,
+		Pinger:        db,
+		Users:         NewUserRepository(db),
+		Sessions:      NewSessionRepository(db),
+		Tokens:        NewOneTimeTokenRepository(db),
+		Outbox:        NewOutbox(db),
+		Attempts:      NewAttemptLog(db),
+		Events:        NewSecurityEventLog(db),
+		TOTP:          NewTOTPRepository(db),
+		RecoveryCodes: NewRecoveryCodeRepository(db),
 	}
 }
 
 // ProviderSet hands the ports of the *Store that an engine's Open returns to wire.
-var ProviderSet = wire.NewSet(wire.FieldsOf(new(*Store), "Tx", "Pinger", "Users", "Sessions", "Tokens", "Outbox", "Attempts", "Events"))
+var ProviderSet = wire.NewSet(wire.FieldsOf(new(*Store), "Tx", "Pinger", "Users", "Sessions", "Tokens", "Outbox", "Attempts", "Events",
+	"TOTP", "RecoveryCodes"))

@@ -1,0 +1,18 @@
+-- Authenticator enrolments: the confirmed and the pending TOTP secret (sealed
+-- with AUTH_KEY_ENCRYPTION_KEY when set) and the last time step accepted.
+
+-- +goose Up
+CREATE TABLE totp_enrolments (
+    user_id      VARCHAR(36)    NOT NULL,
+    secret       VARBINARY(255) NULL,
+    pending      VARBINARY(255) NULL,
+    pending_at   BIGINT         NULL,
+    confirmed_at BIGINT         NULL,
+    last_step    BIGINT         NOT NULL DEFAULT 0,
+    updated_at   BIGINT         NOT NULL,
+    PRIMARY KEY (user_id),
+    CONSTRAINT totp_enrolments_user FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE CASCADE
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+-- +goose Down
+DROP TABLE totp_enrolments;
