@@ -125,7 +125,7 @@ func configCommand(args []string, getenv func(string) string, stdout, stderr io.
 		fmt.Fprintln(stderr, "authd: warning: "+w)
 	}
 	for _, v := range cfg.vars {
-		fmt.Fprintf(stdout, "%s=%s\n", v.name, displayValue(v.name, v.value))
+		fmt.Fprintf(stdout, "%s=%s\n", v.name, v.value)
 	}
 	return 0
 }

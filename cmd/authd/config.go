@@ -80,7 +80,8 @@ type Config struct {
 	MailTemplatesDir string
 
 	// vars are the variables LoadConfig read, in order, with their effective
-	// values: the one list of known names (unknown-variable warnings, config check).
+	// values, secrets redacted: the one list of known names (unknown-variable
+	// warnings, config check).
 	vars []configVar
 
 	LogLevel  string
@@ -262,11 +263,14 @@ type envReader struct {
 	vars   []configVar
 }
 
-// configVar is one variable LoadConfig read and the value it took effect with.
+// configVar is one variable LoadConfig read and the value it took effect
+// with, as config check shows it (secrets already [redacted], so no print of
+// a Config can show them).
 type configVar struct{ name, value string }
 
 // record notes that name was read and took effect as value (the last record wins).
 func (r *envReader) record(name, value string) {
+	value = displayValue(name, value)
 	for i := range r.vars {
 		if r.vars[i].name == name {
 			r.vars[i].value = value
