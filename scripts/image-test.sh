@@ -30,7 +30,7 @@ code=$(curl -s -o /tmp/authd-image-login.json -w '%{http_code}' -H 'Content-Type
 [ "$code" = 200 ] && grep -q '"accessToken"' /tmp/authd-image-login.json || { echo "image test: login answered $code"; cat /tmp/authd-image-login.json; exit 1; }
 
 user=$(docker inspect -f '{{.Config.User}}' "$name")
-uids=$(docker top "$name" -o uid | tail -n +2 | tr -d ' ')
+uids=$(docker top "$name" -o pid,uid | awk 'NR > 1 {print $2}')
 case "$user" in ""|0|0:*|root|root:*) echo "image test: the image runs as root ($user)"; exit 1;; esac
 [ -n "$uids" ] && ! grep -qx 0 <<<"$uids" || { echo "image test: a process of the container runs as root: $uids"; exit 1; }
 echo "image test: healthy, register and login through port $port, running as uid $uids ($(docker exec "$name" /authd version | head -1))"
