@@ -1,11 +1,8 @@
 package application
 
 import (
-	"bytes"
 	"embed"
-	htmltemplate "html/template"
 	"strconv"
-	texttemplate "text/template"
 	"time"
 
 	"authd/domain"
@@ -13,11 +10,6 @@ import (
 
 //go:embed templates/*.tmpl
 var templateFS embed.FS
-
-var (
-	textTemplates = texttemplate.Must(texttemplate.ParseFS(templateFS, "templates/*.txt.tmpl"))
-	htmlTemplates = htmltemplate.Must(htmltemplate.ParseFS(templateFS, "templates/*.html.tmpl"))
-)
 
 // mailData is what every template may use.
 type mailData struct {
@@ -31,16 +23,11 @@ type mailData struct {
 	Remaining int
 }
 
-// renderMail builds a message from the text and HTML templates named name.
+// renderMail builds a message from the text and HTML templates named name
+// (and its subject template, when AUTH_MAIL_TEMPLATES_DIR gives one; else
+// d.Subject), as the process's mail templates have them.
 func renderMail(id string, to domain.Email, name string, d mailData) (domain.Message, error) {
-	var text, html bytes.Buffer
-	if err := textTemplates.ExecuteTemplate(&text, name+".txt.tmpl", d); err != nil {
-		return domain.Message{}, err
-	}
-	if err := htmlTemplates.ExecuteTemplate(&html, name+".html.tmpl", d); err != nil {
-		return domain.Message{}, err
-	}
-	return domain.Message{ID: id, To: to, Subject: d.Subject, Text: text.String(), HTML: html.String()}, nil
+	return currentMailTemplates().render(id, to, name, d)
 }
 
 // humanDuration renders a lifetime the way a person says it: "24 hours", "10 minutes".

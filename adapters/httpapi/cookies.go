@@ -16,25 +16,49 @@ const (
 	refreshCookiePath = "/api/v1/auth" // the refresh token is only ever sent to the auth endpoints
 )
 
+// sameSite returns the SameSite attributes of the access and the refresh
+// cookie for AUTH_COOKIE_SAMESITE.
+func (s *Server) sameSite() (access, refresh string) {
+	switch s.cfg.CookieSameSite {
+	case "strict":
+		return fiber.CookieSameSiteStrictMode, fiber.CookieSameSiteStrictMode
+	case "none": // a front end on another site; needs Secure, which the config enforces
+		return fiber.CookieSameSiteNoneMode, fiber.CookieSameSiteNoneMode
+	}
+	return fiber.CookieSameSiteLaxMode, fiber.CookieSameSiteStrictMode
+}
+
+// cookiesOn reports whether tokens travel in cookies (AUTH_TOKEN_DELIVERY both or cookie).
+func (s *Server) cookiesOn() bool { return s.cfg.TokenDelivery != "body" }
+
+// bodyTokensOn reports whether tokens travel in the JSON (AUTH_TOKEN_DELIVERY both or body).
+func (s *Server) bodyTokensOn() bool { return s.cfg.TokenDelivery != "cookie" }
+
 // sessionCookies builds both session cookies for t, each living until its token expires.
 func (s *Server) sessionCookies(t ports.SessionTokens, now time.Time) []*fiber.Cookie {
+	access, refresh := s.sameSite()
 	return []*fiber.Cookie{
-		s.cookie(accessCookie, t.AccessToken, accessCookiePath, fiber.CookieSameSiteLaxMode, t.AccessExpiresAt.Sub(now)),
-		s.cookie(refreshCookie, t.RefreshToken.Reveal(), refreshCookiePath, fiber.CookieSameSiteStrictMode, t.RefreshExpiresAt.Sub(now)),
+		s.cookie(accessCookie, t.AccessToken, accessCookiePath, access, t.AccessExpiresAt.Sub(now)),
+		s.cookie(refreshCookie, t.RefreshToken.Reveal(), refreshCookiePath, refresh, t.RefreshExpiresAt.Sub(now)),
 	}
 }
 
 // clearedCookies builds the cookies that delete both session cookies; they carry the
 // same Path and Domain as when set, or browsers would keep the originals.
 func (s *Server) clearedCookies() []*fiber.Cookie {
+	access, refresh := s.sameSite()
 	return []*fiber.Cookie{
-		s.cookie(accessCookie, "", accessCookiePath, fiber.CookieSameSiteLaxMode, 0),
-		s.cookie(refreshCookie, "", refreshCookiePath, fiber.CookieSameSiteStrictMode, 0),
+		s.cookie(accessCookie, "", accessCookiePath, access, 0),
+		s.cookie(refreshCookie, "", refreshCookiePath, refresh, 0),
 	}
 }
 
-// setSessionCookies sets both session cookies on the response.
+// setSessionCookies sets both session cookies on the response, unless
+// AUTH_TOKEN_DELIVERY=body.
 func (s *Server) setSessionCookies(c *fiber.Ctx, t ports.SessionTokens, now time.Time) {
+	if !s.cookiesOn() {
+		return
+	}
 	for _, ck := range s.sessionCookies(t, now) {
 		c.Cookie(ck)
 	}

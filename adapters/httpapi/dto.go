@@ -63,10 +63,11 @@ func nullIfEmpty(s string) *string {
 // the fraction of a second when there is one.
 func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
-// sessionResponse is the contract's session: the tokens and the user they belong to.
+// sessionResponse is the contract's session: the tokens and the user they
+// belong to (the tokens left out with AUTH_TOKEN_DELIVERY=cookie).
 type sessionResponse struct {
-	AccessToken  string       `json:"accessToken"`
-	RefreshToken string       `json:"refreshToken"`
+	AccessToken  string       `json:"accessToken,omitempty"`
+	RefreshToken string       `json:"refreshToken,omitempty"`
 	TokenType    string       `json:"tokenType"`
 	ExpiresIn    int64        `json:"expiresIn"`
 	User         userResponse `json:"user"`

@@ -65,7 +65,10 @@ func (s *Server) register(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		body.AccessToken, body.RefreshToken, body.TokenType = sess.AccessToken, sess.RefreshToken, sess.TokenType
+		body.TokenType = sess.TokenType
+		if s.bodyTokensOn() {
+			body.AccessToken, body.RefreshToken = sess.AccessToken, sess.RefreshToken
+		}
 		body.ExpiresIn = &sess.ExpiresIn
 		s.setSessionCookies(c, *res.Session, now)
 	}
@@ -99,6 +102,9 @@ func (s *Server) sendSession(c *fiber.Ctx, tokens ports.SessionTokens) error {
 	body, err := newSessionResponse(tokens, now)
 	if err != nil {
 		return err
+	}
+	if !s.bodyTokensOn() {
+		body.AccessToken, body.RefreshToken = "", ""
 	}
 	s.setSessionCookies(c, tokens, now)
 	return c.Status(fiber.StatusOK).JSON(body)

@@ -17,9 +17,13 @@ import (
 // when a dependency hangs.
 const readyPingTimeout = 2 * time.Second
 
-// healthz says the process serves; it checks nothing else.
+// healthz says the process serves, and which build; it checks nothing else.
 func (s *Server) healthz(c *fiber.Ctx) error {
-	return c.JSON(fiber.Map{"status": "ok"})
+	v := s.cfg.Version
+	if v == "" {
+		v = "dev"
+	}
+	return c.JSON(fiber.Map{"status": "ok", "version": v})
 }
 
 // readyz pings every dependency at once and answers 503 naming the ones that

@@ -267,7 +267,7 @@ func TestUpdateMeTellsAbsentFromNullFromEmpty(t *testing.T) {
 func TestHealthzAndJWKS(t *testing.T) {
 	s, _ := newTestServer(t, Config{}, testServices())
 	resp, body := send(t, s, jsonRequest(http.MethodGet, "/healthz", ""))
-	if resp.StatusCode != 200 || string(body) != `{"status":"ok"}` {
+	if resp.StatusCode != 200 || string(body) != `{"status":"ok","version":"dev"}` {
 		t.Fatalf("healthz: %d %s", resp.StatusCode, body)
 	}
 	resp, body = send(t, s, jsonRequest(http.MethodGet, "/.well-known/jwks.json", ""))

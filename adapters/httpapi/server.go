@@ -48,6 +48,14 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	// JWKSMaxAge is the JWKS's Cache-Control max-age (AUTH_JWKS_MAX_AGE); 0 means 5m.
 	JWKSMaxAge time.Duration
+	// CookieSameSite is AUTH_COOKIE_SAMESITE: "lax" ("" too: access Lax,
+	// refresh Strict), "strict" (both Strict) or "none" (both None).
+	CookieSameSite string
+	// TokenDelivery is AUTH_TOKEN_DELIVERY: "both" ("" too: body and cookies),
+	// "cookie" (no tokens in the JSON) or "body" (no cookies).
+	TokenDelivery string
+	// Version is the build's version, returned by /healthz.
+	Version string
 }
 
 // Check names one dependency that /readyz pings, so the 503 can say which one failed.

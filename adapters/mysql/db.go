@@ -62,6 +62,9 @@ type Config struct {
 	// ConnMaxLifetime recycles connections (and so follows failovers and DNS
 	// changes); 0 means 5 minutes.
 	ConnMaxLifetime time.Duration
+	// SkipMigrations makes Open apply no migration and fail while any is
+	// pending (AUTH_MIGRATE=false: `authd migrate up` applies them).
+	SkipMigrations bool
 }
 
 // Open connects, waiting up to cfg.StartupTimeout for the server (a database
@@ -99,11 +102,63 @@ func Open(ctx context.Context, cfg Config) (*Store, func(), error) {
 	}
 
 	db := sqlstore.New(dialect, pool, nil)
-	if err := migrate(ctx, db, dc.DBName); err != nil {
+	if cfg.SkipMigrations {
+		p, perr := provider(db)
+		if err = perr; err == nil {
+			err = db.CheckSchema(ctx, where(dc), p)
+		}
+	} else {
+		err = migrate(ctx, db, dc.DBName, where(dc))
+	}
+	if err == nil {
+		err = db.ProbeWritable(ctx, where(dc))
+	}
+	if err != nil {
 		cleanup()
 		return nil, nil, redacted(err, dc.Passwd)
 	}
 	return sqlstore.NewStore(db), cleanup, nil
+}
+
+// MigrationStatus connects (waiting as Open does) without migrating and
+// reports each migration's state (applied, with its time, or pending).
+func MigrationStatus(ctx context.Context, cfg Config) ([]*goose.MigrationStatus, error) {
+	dc, err := driverConfig(cfg.DSN)
+	if err != nil {
+		return nil, err
+	}
+	connector, err := gomysql.NewConnector(dc)
+	if err != nil {
+		return nil, redacted(fmt.Errorf("mysql: AUTH_DB_DSN: %w", err), dc.Passwd)
+	}
+	pool := sqlx.NewDb(sql.OpenDB(connector), "mysql")
+	defer pool.Close()
+	if err := waitForServer(ctx, pool.DB, orDuration(cfg.StartupTimeout, defaultStartupTimeout)); err != nil {
+		return nil, redacted(fmt.Errorf("mysql: AUTH_DB_DSN (%s): %w", where(dc), err), dc.Passwd)
+	}
+	db := sqlstore.New(dialect, pool, nil)
+	p, err := provider(db)
+	if err != nil {
+		return nil, err
+	}
+	st, err := p.Status(ctx)
+	if err != nil {
+		return nil, redacted(db.Fail(ctx, "migration status", err), dc.Passwd)
+	}
+	return st, nil
+}
+
+// provider is goose's view of migrations.MySQL on the pool.
+func provider(db *sqlstore.DB) (*goose.Provider, error) {
+	fsys, err := fs.Sub(migrations.MySQL, "mysql")
+	if err != nil {
+		return nil, fmt.Errorf("mysql: migrations: %w", err)
+	}
+	p, err := goose.NewProvider(goose.DialectMySQL, db.Writer().DB, fsys, goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		return nil, fmt.Errorf("mysql: migrations: %w", err)
+	}
+	return p, nil
 }
 
 // driverConfig parses the operator's DSN and sets what the adapter relies on.
@@ -211,14 +266,10 @@ func isRefusal(err error) bool {
 // that start together on one database: goose's own session locker leaves its
 // first look at the version table unlocked, which costs a racing instance a
 // retry.
-func migrate(ctx context.Context, db *sqlstore.DB, dbName string) error {
-	fsys, err := fs.Sub(migrations.MySQL, "mysql")
+func migrate(ctx context.Context, db *sqlstore.DB, dbName, where string) error {
+	p, err := provider(db)
 	if err != nil {
-		return fmt.Errorf("mysql: migrations: %w", err)
-	}
-	p, err := goose.NewProvider(goose.DialectMySQL, db.Writer().DB, fsys, goose.WithDisableGlobalRegistry(true))
-	if err != nil {
-		return fmt.Errorf("mysql: migrations: %w", err)
+		return err
 	}
 	conn, err := db.Writer().Conn(ctx)
 	if err != nil {
@@ -239,7 +290,7 @@ func migrate(ctx context.Context, db *sqlstore.DB, dbName string) error {
 		_ = conn.QueryRowContext(context.WithoutCancel(ctx), `SELECT RELEASE_LOCK(?)`, lock).Scan(&released)
 	}()
 	if _, err := p.Up(ctx); err != nil {
-		return db.Fail(ctx, "migrate", err)
+		return db.StartupError(ctx, where, "migrate", err)
 	}
 	return nil
 }

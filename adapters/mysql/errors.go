@@ -53,6 +53,7 @@ var dialect = sqlstore.Dialect{
 	LockRows:    " FOR UPDATE",
 	SkipLocked:  " FOR UPDATE SKIP LOCKED",
 	Unavailable: isUnavailable,
+	ReadOnly:    isReadOnly,
 	Retryable:   isConflict,
 	UniqueViolation: func(err error, table, column string) bool {
 		return isDuplicate(err, table+"_"+column)
@@ -96,4 +97,11 @@ func isDuplicate(err error, key string) bool {
 		return false
 	}
 	return strings.HasSuffix(me.Message, "'"+key+"'") || strings.HasSuffix(me.Message, "."+key+"'")
+}
+
+// isReadOnly reports a server that refuses writes: --read-only or
+// super_read_only (1290), a read-only transaction or mode (1792, 1836).
+func isReadOnly(err error) bool {
+	var me *gomysql.MySQLError
+	return errors.As(err, &me) && (me.Number == 1290 || me.Number == 1792 || me.Number == 1836)
 }

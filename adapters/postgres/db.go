@@ -68,6 +68,9 @@ type Config struct {
 	// ConnMaxLifetime recycles connections (and so follows failovers and DNS
 	// changes); 0 means 5 minutes.
 	ConnMaxLifetime time.Duration
+	// SkipMigrations makes Open apply no migration and fail while any is
+	// pending (AUTH_MIGRATE=false: `authd migrate up` applies them).
+	SkipMigrations bool
 }
 
 // Open connects, waiting up to cfg.StartupTimeout for the server (a database
@@ -101,11 +104,59 @@ func Open(ctx context.Context, cfg Config) (*Store, func(), error) {
 	}
 
 	db := sqlstore.New(dialect, pool, nil)
-	if err := migrate(ctx, db); err != nil {
+	if cfg.SkipMigrations {
+		p, perr := provider(db)
+		if err = perr; err == nil {
+			err = db.CheckSchema(ctx, where(cc), p)
+		}
+	} else {
+		err = migrate(ctx, db, where(cc))
+	}
+	if err == nil {
+		err = db.ProbeWritable(ctx, where(cc))
+	}
+	if err != nil {
 		cleanup()
 		return nil, nil, redacted(err, cc.Password)
 	}
 	return sqlstore.NewStore(db), cleanup, nil
+}
+
+// MigrationStatus connects (waiting as Open does) without migrating and
+// reports each migration's state (applied, with its time, or pending).
+func MigrationStatus(ctx context.Context, cfg Config) ([]*goose.MigrationStatus, error) {
+	cc, err := connConfig(cfg.DSN)
+	if err != nil {
+		return nil, err
+	}
+	pool := sqlx.NewDb(sql.OpenDB(quietConnector{stdlib.GetConnector(*cc)}), "pgx")
+	defer pool.Close()
+	if err := waitForServer(ctx, pool.DB, orDuration(cfg.StartupTimeout, defaultStartupTimeout)); err != nil {
+		return nil, redacted(fmt.Errorf("postgres: AUTH_DB_DSN (%s): %w", where(cc), err), cc.Password)
+	}
+	db := sqlstore.New(dialect, pool, nil)
+	p, err := provider(db)
+	if err != nil {
+		return nil, err
+	}
+	st, err := p.Status(ctx)
+	if err != nil {
+		return nil, redacted(db.Fail(ctx, "migration status", err), cc.Password)
+	}
+	return st, nil
+}
+
+// provider is goose's view of migrations.Postgres on the pool.
+func provider(db *sqlstore.DB) (*goose.Provider, error) {
+	fsys, err := fs.Sub(migrations.Postgres, "postgres")
+	if err != nil {
+		return nil, fmt.Errorf("postgres: migrations: %w", err)
+	}
+	p, err := goose.NewProvider(goose.DialectPostgres, db.Writer().DB, fsys, goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		return nil, fmt.Errorf("postgres: migrations: %w", err)
+	}
+	return p, nil
 }
 
 // connConfig parses the operator's DSN and sets what the adapter relies on.
@@ -224,14 +275,10 @@ func waitForServer(ctx context.Context, pool *sql.DB, within time.Duration) erro
 // held on a connection of its own around all of goose's work, serialises
 // instances that start together on one database, so exactly one applies each
 // migration and the others find nothing to do.
-func migrate(ctx context.Context, db *sqlstore.DB) error {
-	fsys, err := fs.Sub(migrations.Postgres, "postgres")
+func migrate(ctx context.Context, db *sqlstore.DB, where string) error {
+	p, err := provider(db)
 	if err != nil {
-		return fmt.Errorf("postgres: migrations: %w", err)
-	}
-	p, err := goose.NewProvider(goose.DialectPostgres, db.Writer().DB, fsys, goose.WithDisableGlobalRegistry(true))
-	if err != nil {
-		return fmt.Errorf("postgres: migrations: %w", err)
+		return err
 	}
 	conn, err := db.Writer().Conn(ctx)
 	if err != nil {
@@ -251,7 +298,7 @@ func migrate(ctx context.Context, db *sqlstore.DB) error {
 		_, _ = conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock($1)`, migrationLockKey)
 	}()
 	if _, err := p.Up(ctx); err != nil {
-		return db.Fail(ctx, "migrate", err)
+		return db.StartupError(ctx, where, "migrate", err)
 	}
 	return nil
 }

@@ -63,6 +63,7 @@ var dialect = sqlstore.Dialect{
 	LockRows:    " FOR UPDATE",
 	SkipLocked:  " FOR UPDATE SKIP LOCKED",
 	Unavailable: isUnavailable,
+	ReadOnly:    isReadOnly,
 	Retryable:   isConflict,
 	UniqueViolation: func(err error, table, column string) bool {
 		return isUniqueViolation(err, table+"_"+column)
@@ -128,4 +129,11 @@ func cleanText(s string) string {
 		s = strings.ReplaceAll(s, "\x00", "\uFFFD")
 	}
 	return s
+}
+
+// isReadOnly reports a server that refuses writes: read_only_sql_transaction
+// (25006: a standby, default_transaction_read_only).
+func isReadOnly(err error) bool {
+	pe, ok := errors.AsType[*pgconn.PgError](err)
+	return ok && pe.Code == "25006"
 }

@@ -52,6 +52,9 @@ type Config struct {
 	// DSN is a file path or a "file:" URI such as "file:/var/lib/authd/auth.db";
 	// query parameters are kept and the adapter's pragmas are merged in.
 	DSN string
+	// SkipMigrations makes Open apply no migration and fail while any is
+	// pending (AUTH_MIGRATE=false: `authd migrate up` applies them).
+	SkipMigrations bool
 }
 
 // Open opens (creating it and its directory if needed) and migrates the
@@ -79,7 +82,7 @@ func Open(ctx context.Context, cfg Config) (*Store, func(), error) {
 	// The writer connects first: it switches the file to WAL before any reader opens it.
 	if err := w.PingContext(ctx); err != nil {
 		_ = w.Close()
-		return nil, nil, sqlstore.New(dialect, w, nil).Fail(ctx, "open", err)
+		return nil, nil, sqlstore.New(dialect, w, nil).StartupError(ctx, path, "open", err)
 	}
 
 	r, err := openPool(readerDSN)
@@ -97,10 +100,21 @@ func Open(ctx context.Context, cfg Config) (*Store, func(), error) {
 	}
 	if err := r.PingContext(ctx); err != nil {
 		cleanup()
-		return nil, nil, db.Fail(ctx, "open reader", err)
+		return nil, nil, db.StartupError(ctx, path, "open reader", err)
 	}
 
-	if err := migrate(ctx, db); err != nil {
+	if cfg.SkipMigrations {
+		p, perr := provider(db)
+		if err = perr; err == nil {
+			err = db.CheckSchema(ctx, path, p)
+		}
+	} else {
+		err = migrate(ctx, db, path)
+	}
+	if err == nil {
+		err = db.ProbeWritable(ctx, path)
+	}
+	if err != nil {
 		cleanup()
 		return nil, nil, err
 	}
@@ -117,18 +131,51 @@ func openPool(dsn string) (*sqlx.DB, error) {
 	return sqlx.NewDb(sql.OpenDB(c), driverName), nil
 }
 
-// migrate applies every pending migration of migrations.SQLite on the writer.
-func migrate(ctx context.Context, db *sqlstore.DB) error {
+// MigrationStatus opens the database without migrating it and reports each
+// migration's state (applied, with its time, or pending).
+func MigrationStatus(ctx context.Context, cfg Config) ([]*goose.MigrationStatus, error) {
+	writerDSN, _, _, err := buildDSNs(cfg.DSN)
+	if err != nil {
+		return nil, err
+	}
+	w, err := sqlx.Open(driverName, writerDSN)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open: %w", err)
+	}
+	defer w.Close()
+	db := sqlstore.New(dialect, w, nil)
+	p, err := provider(db)
+	if err != nil {
+		return nil, err
+	}
+	st, err := p.Status(ctx)
+	if err != nil {
+		return nil, db.Fail(ctx, "migration status", err)
+	}
+	return st, nil
+}
+
+// provider is goose's view of migrations.SQLite on the writer.
+func provider(db *sqlstore.DB) (*goose.Provider, error) {
 	fsys, err := fs.Sub(migrations.SQLite, "sqlite")
 	if err != nil {
-		return fmt.Errorf("sqlite: migrations: %w", err)
+		return nil, fmt.Errorf("sqlite: migrations: %w", err)
 	}
 	p, err := goose.NewProvider(goose.DialectSQLite3, db.Writer().DB, fsys, goose.WithDisableGlobalRegistry(true))
 	if err != nil {
-		return fmt.Errorf("sqlite: migrations: %w", err)
+		return nil, fmt.Errorf("sqlite: migrations: %w", err)
+	}
+	return p, nil
+}
+
+// migrate applies every pending migration of migrations.SQLite on the writer.
+func migrate(ctx context.Context, db *sqlstore.DB, path string) error {
+	p, err := provider(db)
+	if err != nil {
+		return err
 	}
 	if _, err := p.Up(ctx); err != nil {
-		return db.Fail(ctx, "migrate", err)
+		return db.StartupError(ctx, path, "migrate", err)
 	}
 	return nil
 }

@@ -19,6 +19,7 @@ var dialect = sqlstore.Dialect{
 	Name:        "sqlite",
 	BindType:    sqlstore.Question,
 	Unavailable: isUnavailable,
+	ReadOnly:    func(err error) bool { return sqliteCode(err)&0xff == sqlite3.SQLITE_READONLY },
 	UniqueViolation: func(err error, table, column string) bool {
 		return isUniqueViolation(err, table+"."+column)
 	},

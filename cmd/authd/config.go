@@ -74,6 +74,19 @@ type Config struct {
 	CookieSecure bool
 	CookieDomain string
 	CORSOrigins  []string
+	// CookieSameSite is AUTH_COOKIE_SAMESITE: lax, strict or none.
+	CookieSameSite string
+	// TokenDelivery is AUTH_TOKEN_DELIVERY: both, cookie or body.
+	TokenDelivery string
+	// Migrate is AUTH_MIGRATE: serve applies pending migrations (false: refuses to start while any is pending).
+	Migrate bool
+	// MailTemplatesDir is AUTH_MAIL_TEMPLATES_DIR: overrides of the embedded mail templates ("" none).
+	MailTemplatesDir string
+
+	// vars are the variables LoadConfig read, in order, with their effective
+	// values, secrets redacted: the one list of known names (unknown-variable
+	// warnings, config check).
+	vars []configVar
 
 	LogLevel  string
 	LogFormat string
@@ -251,6 +264,9 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	c.LogLevel = r.oneOf("AUTH_LOG_LEVEL", "info", "debug", "info", "warn", "error")
 	c.LogFormat = r.oneOf("AUTH_LOG_FORMAT", "text", "text", "json")
+	loadOpsConfig(&r, &c)
+	r.record("AUTH_DB_DSN", c.DBDSN)
+	c.vars = r.vars
 	return c, r.err
 }
 
@@ -259,6 +275,24 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 type envReader struct {
 	getenv func(string) string
 	err    error
+	vars   []configVar
+}
+
+// configVar is one variable LoadConfig read and the value it took effect
+// with, as config check shows it (secrets already [redacted], so no print of
+// a Config can show them).
+type configVar struct{ name, value string }
+
+// record notes that name was read and took effect as value (the last record wins).
+func (r *envReader) record(name, value string) {
+	value = displayValue(name, value)
+	for i := range r.vars {
+		if r.vars[i].name == name {
+			r.vars[i].value = value
+			return
+		}
+	}
+	r.vars = append(r.vars, configVar{name, value})
 }
 
 func (r *envReader) fail(name, msg string) {
@@ -269,8 +303,10 @@ func (r *envReader) fail(name, msg string) {
 
 func (r *envReader) str(name, def string) string {
 	if v := strings.TrimSpace(r.getenv(name)); v != "" {
+		r.record(name, v)
 		return v
 	}
+	r.record(name, def)
 	return def
 }
 
@@ -278,6 +314,7 @@ func (r *envReader) oneOf(name, def string, allowed ...string) string {
 	v := r.str(name, def)
 	for _, a := range allowed {
 		if strings.EqualFold(v, a) {
+			r.record(name, a)
 			return a
 		}
 	}
@@ -288,6 +325,7 @@ func (r *envReader) oneOf(name, def string, allowed ...string) string {
 func (r *envReader) duration(name string, def, minimum time.Duration) time.Duration {
 	v := r.str(name, "")
 	if v == "" {
+		r.record(name, def.String())
 		return def
 	}
 	d, err := time.ParseDuration(v)
@@ -304,6 +342,7 @@ func (r *envReader) duration(name string, def, minimum time.Duration) time.Durat
 func (r *envReader) int(name string, def, lo, hi int) int {
 	v := r.str(name, "")
 	if v == "" {
+		r.record(name, strconv.Itoa(def))
 		return def
 	}
 	n, err := strconv.Atoi(v)
@@ -317,6 +356,7 @@ func (r *envReader) int(name string, def, lo, hi int) int {
 func (r *envReader) bool(name string, def bool) bool {
 	v := r.str(name, "")
 	if v == "" {
+		r.record(name, strconv.FormatBool(def))
 		return def
 	}
 	b, err := strconv.ParseBool(v)
@@ -346,8 +386,13 @@ func (r *envReader) roles(name string, def []domain.Role) []domain.Role {
 		out = append(out, domain.Role(strings.ToLower(s)))
 	}
 	if out == nil {
-		return slices.Clone(def)
+		out = slices.Clone(def)
 	}
+	names := make([]string, len(out))
+	for i, o := range out {
+		names[i] = string(o)
+	}
+	r.record(name, strings.Join(names, ","))
 	return out
 }
 
@@ -358,5 +403,6 @@ func (r *envReader) list(name string) []string {
 			out = append(out, s)
 		}
 	}
+	r.record(name, strings.Join(out, ","))
 	return out
 }

@@ -29,13 +29,19 @@ const usage = `authd is an authentication and user-account service.
 
 Usage:
   authd [serve]                                   serve the API (the default)
+  authd migrate up|status                         apply or list the schema migrations, then exit
+  authd version                                   print the version, commit and Go version
+  authd config check                              validate the environment and print the effective
+                                                  configuration, secrets [redacted] (exit 0 or 2)
+  authd healthcheck                               GET /healthz of AUTH_HTTP_ADDR (exit 0 or 1)
   authd users create --email E --role R [--send-reset]
                                                   create an active account with a verified email; the
                                                   password is read from standard input, or with
                                                   --send-reset a password reset link is printed
   authd users set-role --email E --role R         give an account a role (its sessions end)
 
-Configuration comes from the AUTH_* environment variables, the same for every command.
+Every command takes -h/--help. Configuration comes from the AUTH_* environment
+variables, the same for every command (docs/configuration.md lists them).
 Exit codes: 0 done, 1 failed, 2 bad usage or configuration.
 `
 
@@ -46,10 +52,15 @@ func cli(ctx context.Context, args []string, getenv func(string) string, stdin i
 	}
 	switch args[0] {
 	case "serve":
-		if len(args) > 1 {
-			return badUsage(stderr, "serve takes no arguments")
-		}
-		return run(ctx, getenv, stderr)
+		return serveCommand(ctx, args[1:], getenv, stdout, stderr)
+	case "migrate":
+		return migrateCommand(ctx, args[1:], getenv, stdout, stderr)
+	case "version":
+		return versionCommand(args[1:], stdout, stderr)
+	case "config":
+		return configCommand(args[1:], getenv, stdout, stderr)
+	case "healthcheck":
+		return healthcheckCommand(ctx, args[1:], getenv, stdout, stderr)
 	case "users":
 		return usersCommand(ctx, args[1:], getenv, stdin, stdout, stderr)
 	case "-h", "--help", "help":
@@ -73,6 +84,10 @@ func run(ctx context.Context, getenv func(string) string, stderr io.Writer) int 
 		return 2
 	}
 	log := newLogger(stderr, cfg.LogLevel, cfg.LogFormat)
+	if err := beforeStart(cfg, getenv, log); err != nil {
+		fmt.Fprintln(stderr, "authd: "+err.Error())
+		return 2
+	}
 	app, cleanup, err := buildApp(ctx, cfg, log)
 	if err != nil {
 		fmt.Fprintln(stderr, "authd: start: "+err.Error())
@@ -84,7 +99,8 @@ func run(ctx context.Context, getenv func(string) string, stderr io.Writer) int 
 		fmt.Fprintln(stderr, "authd: AUTH_HTTP_ADDR: "+err.Error())
 		return 1
 	}
-	log.Info("authd started", "addr", ln.Addr().String(), "db", cfg.DBDriver, "denylist", cfg.Denylist, "mailer", cfg.Mailer, "public_url", cfg.PublicURL)
+	ver, rev, gover := buildInfo()
+	log.Info("authd started", "version", ver, "commit", rev, "go", gover, "addr", ln.Addr().String(), "db", cfg.DBDriver, "denylist", cfg.Denylist, "mailer", cfg.Mailer, "public_url", cfg.PublicURL)
 	if err := app.Run(ctx, ln, log); err != nil {
 		log.Error("authd stopped with an error", "error", err)
 		return 1

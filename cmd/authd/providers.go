@@ -93,17 +93,22 @@ func httpConfig(cfg Config) httpapi.Config {
 		CORSOrigins:       cfg.CORSOrigins,
 		TrustedProxies:    cfg.TrustedProxies,
 		JWKSMaxAge:        cfg.JWKSMaxAge,
+		CookieSameSite:    cfg.CookieSameSite,
+		TokenDelivery:     cfg.TokenDelivery,
+		Version:           version,
 	}
 }
 
-func sqliteConfig(cfg Config) sqlite.Config { return sqlite.Config{DSN: cfg.DBDSN} }
+func sqliteConfig(cfg Config) sqlite.Config {
+	return sqlite.Config{DSN: cfg.DBDSN, SkipMigrations: !cfg.Migrate}
+}
 
 func mysqlConfig(cfg Config) mysql.Config {
-	return mysql.Config{DSN: cfg.DBDSN, StartupTimeout: cfg.StartupTimeout}
+	return mysql.Config{DSN: cfg.DBDSN, StartupTimeout: cfg.StartupTimeout, SkipMigrations: !cfg.Migrate}
 }
 
 func postgresConfig(cfg Config) postgres.Config {
-	return postgres.Config{DSN: cfg.DBDSN, StartupTimeout: cfg.StartupTimeout}
+	return postgres.Config{DSN: cfg.DBDSN, StartupTimeout: cfg.StartupTimeout, SkipMigrations: !cfg.Migrate}
 }
 
 // readiness lists what /readyz asks: the database, the denylist and, when they

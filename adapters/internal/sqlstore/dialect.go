@@ -25,6 +25,9 @@ type Dialect struct {
 	// Unavailable reports errors that mean the database cannot serve now
 	// (unreachable, overloaded, read-only, timed out), answered 503.
 	Unavailable func(err error) bool
+	// ReadOnly reports errors that say the database refuses writes (a
+	// read-only file, server or standby); at start they stop it with one line.
+	ReadOnly func(err error) bool
 	// Retryable reports errors that only say the transaction lost a race for
 	// locks (deadlock, lock wait timeout, serialization failure): the outermost
 	// transaction is run again.
