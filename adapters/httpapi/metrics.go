@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -12,5 +13,6 @@ func (s *Server) observe(c *fiber.Ctx, route string, start time.Time) {
 	if s.svc.Metrics == nil {
 		return
 	}
-	s.svc.Metrics.HTTPRequest(route, c.Method(), c.Response().StatusCode(), time.Since(start))
+	// Labels outlive the request, whose buffers fasthttp reuses: copy them out.
+	s.svc.Metrics.HTTPRequest(strings.Clone(route), strings.Clone(c.Method()), c.Response().StatusCode(), time.Since(start))
 }

@@ -139,7 +139,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	r := envReader{getenv: getenv}
 	var c Config
 	c.HTTPAddr = r.str("AUTH_HTTP_ADDR", ":3000")
-	c.MetricsAddr = r.str("AUTH_METRICS_ADDR", "127.0.0.1:9464")
+	c.MetricsAddr = r.strOrOff("AUTH_METRICS_ADDR", "127.0.0.1:9464")
 	c.PublicURL = strings.TrimRight(r.url("AUTH_PUBLIC_URL", "http://localhost:3000"), "/")
 	c.DataDir = r.str("AUTH_DATA_DIR", "./data")
 	c.DBDriver = r.oneOf("AUTH_DB_DRIVER", "sqlite", "sqlite", "mysql", "postgres")
@@ -302,12 +302,28 @@ func (r *envReader) fail(name, msg string) {
 }
 
 func (r *envReader) str(name, def string) string {
-	if v := strings.TrimSpace(r.getenv(name)); v != "" {
+	if v := strings.TrimSpace(r.getenv(name)); v != "" && v != setEmpty {
 		r.record(name, v)
 		return v
 	}
 	r.record(name, def)
 	return def
+}
+
+// strOrOff is str for a variable that set to nothing (or "off") switches a
+// part off: it returns "" then.
+func (r *envReader) strOrOff(name, def string) string {
+	switch v := strings.TrimSpace(r.getenv(name)); {
+	case v == setEmpty || strings.EqualFold(v, "off"):
+		r.record(name, "")
+		return ""
+	case v == "":
+		r.record(name, def)
+		return def
+	default:
+		r.record(name, v)
+		return v
+	}
 }
 
 func (r *envReader) oneOf(name, def string, allowed ...string) string {

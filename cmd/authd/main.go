@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -21,7 +22,21 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	os.Exit(cli(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr))
+	os.Exit(cli(ctx, os.Args[1:], processEnv, os.Stdin, os.Stdout, os.Stderr))
+}
+
+// setEmpty is what processEnv answers for a variable that is set to nothing, so
+// that the few variables where empty means "off" (AUTH_METRICS_ADDR) can tell
+// it from unset; for every other variable it reads as unset.
+const setEmpty = "\x00"
+
+// processEnv reads the process environment for LoadConfig.
+func processEnv(name string) string {
+	v, ok := os.LookupEnv(name)
+	if ok && strings.TrimSpace(v) == "" {
+		return setEmpty
+	}
+	return v
 }
 
 // usage is the command line's help.
@@ -121,6 +136,19 @@ func (a *App) Run(ctx context.Context, ln net.Listener, log *slog.Logger) error 
 	}
 	dctx, stopDispatch := context.WithCancel(context.WithoutCancel(ctx))
 	var wg sync.WaitGroup
+	if a.Metrics != nil && a.Metrics.Enabled() {
+		mln, err := a.Metrics.Listen()
+		if err != nil {
+			stopDispatch()
+			return fmt.Errorf("AUTH_METRICS_ADDR: %w", err)
+		}
+		log.Info("metrics listening", "addr", mln.Addr().String())
+		wg.Go(func() {
+			if err := a.Metrics.Serve(dctx, mln); err != nil && !errors.Is(err, net.ErrClosed) {
+				log.Warn("metrics listener stopped", "error", err)
+			}
+		})
+	}
 	wg.Go(func() { a.Dispatcher.Run(dctx) })
 	wg.Go(func() { a.Janitor.Run(dctx) })
 

@@ -1,0 +1,134 @@
+package main
+
+import (
+	"io"
+	"net"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// freeAddr is a loopback address nobody listens on right now.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+// scrape reads the metrics listener, waiting for it to come up.
+func scrape(t *testing.T, addr string) string {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		res, err := http.Get("http://" + addr + "/metrics")
+		if err == nil {
+			b, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if res.StatusCode != 200 {
+				t.Fatalf("scrape: %d", res.StatusCode)
+			}
+			return string(b)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no metrics listener on %s: %v", addr, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// metric is the value of the series whose name and labels line starts with prefix.
+func metric(t *testing.T, text, prefix string) float64 {
+	t.Helper()
+	for _, line := range strings.Split(text, "\n") {
+		if strings.HasPrefix(line, prefix+" ") {
+			v, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimPrefix(line, prefix)), 64)
+			if err != nil {
+				t.Fatalf("%s: %v", line, err)
+			}
+			return v
+		}
+	}
+	return 0
+}
+
+func TestMetrics(t *testing.T) {
+	t.Parallel()
+	addr := freeAddr(t)
+	a := startApp(t, "", map[string]string{"AUTH_METRICS_ADDR": addr, "AUTH_LOGIN_MAX_FAILURES": "1"})
+	before := scrape(t, addr)
+
+	a.do("POST", "/api/v1/auth/register", map[string]any{"email": "jane@example.com", "password": pw}).want(t, 201)
+	link := a.verifyLink("jane@example.com")
+	a.do("GET", "/api/v1/auth/email/verify/"+link, nil).want(t, 200)
+	a.login("jane@example.com", pw).want(t, 200)
+	a.login("jane@example.com", "wrong password").want(t, 401)
+	a.login("jane@example.com", pw).want(t, 429, "rate_limited")
+
+	var after string
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		after = scrape(t, addr)
+		if metric(t, after, `authd_mail_sent_total{result="sent"}`) >= 1 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	for _, c := range []struct {
+		series string
+		delta  float64
+	}{
+		{`authd_logins_total{result="success"}`, 1},
+		{`authd_logins_total{result="invalid_credentials"}`, 1},
+		{`authd_mail_sent_total{result="sent"}`, 1},
+		{`authd_http_requests_total{code="201",method="POST",route="/api/v1/auth/register"}`, 1},
+		{`authd_http_requests_total{code="200",method="GET",route="/api/v1/auth/email/verify/:token"}`, 1},
+		{`authd_http_requests_total{code="429",method="POST",route="/api/v1/auth/login"}`, 1},
+	} {
+		if got := metric(t, after, c.series) - metric(t, before, c.series); got < c.delta {
+			t.Errorf("%s moved by %v, want %v; series:\n%s", c.series, got, c.delta, grepLines(after, "authd_http_requests_total"))
+		}
+	}
+	if !regexp.MustCompile(`authd_rate_limited_total\{rule="[a-z_]+"\} [1-9]`).MatchString(after) {
+		t.Error("no rate_limited count")
+	}
+	for _, want := range []string{"authd_http_request_duration_seconds_bucket", "authd_password_hash_wait_seconds_bucket",
+		"authd_password_hashes_in_flight", "authd_outbox_pending", "authd_denylist_errors_total", "authd_build_info{",
+		"go_goroutines", "process_resident_memory_bytes"} {
+		if !strings.Contains(after, want) {
+			t.Errorf("no %s series", want)
+		}
+	}
+	if strings.Contains(after, link) || strings.Contains(after, "jane@example.com") {
+		t.Fatal("a label carries a token or an email")
+	}
+	a.do("GET", "/metrics", nil).want(t, 404, "not_found")
+}
+
+func TestMetricsOff(t *testing.T) {
+	t.Parallel()
+	cfg, err := LoadConfig(testEnv(t.TempDir(), map[string]string{"AUTH_METRICS_ADDR": setEmpty}))
+	if err != nil || cfg.MetricsAddr != "" {
+		t.Fatalf("empty AUTH_METRICS_ADDR: %q %v, want off", cfg.MetricsAddr, err)
+	}
+	if cfg, _ := LoadConfig(testEnv(t.TempDir(), nil)); cfg.MetricsAddr != "127.0.0.1:9464" {
+		t.Fatalf("default %q", cfg.MetricsAddr)
+	}
+}
+
+func grepLines(text, prefix string) string {
+	var out []string
+	for _, l := range strings.Split(text, "\n") {
+		if strings.HasPrefix(l, prefix) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
