@@ -89,7 +89,9 @@ func startInstance(t *testing.T, env map[string]string) *instance {
 		// The instances of this package share one memcached and all call from
 		// 127.0.0.1, so the per-IP limits would add up across tests; the tests of
 		// those limits switch them on with client IPs of their own.
-		"AUTH_IP_MAIL_RATE=0", "AUTH_IP_MAX_FAILURES=0")
+		"AUTH_IP_MAIL_RATE=0", "AUTH_IP_MAX_FAILURES=0",
+		// Several instances run at once: none takes the fixed metrics port.
+		"AUTH_METRICS_ADDR=off")
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}

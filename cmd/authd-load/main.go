@@ -53,7 +53,7 @@ func main() {
 	flag.StringVar(&bins, "authd", "bin/authd", "authd binaries to measure: path, or label=path,label=path to compare builds in one run")
 	flag.DurationVar(&opt.cell, "d", 4*time.Second, "measured time of each cell")
 	flag.DurationVar(&opt.warmup, "warmup", time.Second, "unmeasured warm-up before each cell")
-	flag.StringVar(&backends, "backends", "embedded,mysql", "stores to measure: embedded, mysql (MySQL + memcached in containers, skipped without Docker)")
+	flag.StringVar(&backends, "backends", "embedded,mysql", "stores to measure: embedded, mysql, postgres (the last two with memcached in containers, skipped without Docker)")
 	flag.StringVar(&opt.mysqlImage, "mysql-image", os.Getenv("AUTH_TEST_MYSQL_IMAGE"), "MySQL-compatible image (default: authd-test/mariadb:10.11 when built here, else mysql:8.4)")
 	flag.StringVar(&opt.memcachedImage, "memcached-image", os.Getenv("AUTH_TEST_MEMCACHED_IMAGE"), "memcached image (default: authd-test/memcached:1.6 when built here, else memcached:1.6)")
 	flag.Parse()
@@ -143,8 +143,14 @@ func run(ctx context.Context, opt options) error {
 				continue
 			}
 			err = measureMySQL(ctx, opt, rep, ceiling, logDir)
+		case "postgres":
+			if !dockerAvailable(ctx) {
+				rep.notes = append(rep.notes, "PostgreSQL + memcached: skipped, no Docker engine answers")
+				continue
+			}
+			err = measurePostgres(ctx, opt, rep, ceiling, logDir)
 		default:
-			err = fmt.Errorf("unknown backend %q (want embedded or mysql)", backend)
+			err = fmt.Errorf("unknown backend %q (want embedded, mysql or postgres)", backend)
 		}
 		if err != nil {
 			return err

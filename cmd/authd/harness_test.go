@@ -52,6 +52,8 @@ func testEnv(dataDir string, extra map[string]string) func(string) string {
 		"AUTH_DATA_DIR":      dataDir,
 		"AUTH_HTTP_ADDR":     "127.0.0.1:0",
 		"AUTH_COOKIE_SECURE": "false",
+		// Many instances run at once: none takes the fixed metrics port unless a test asks.
+		"AUTH_METRICS_ADDR": "off",
 		"AUTH_LOG_LEVEL":     "debug",
 	}
 	for k, v := range extra {

@@ -139,7 +139,7 @@ func TestHealthcheckCommand(t *testing.T) {
 
 func TestMigrateCommandAndStaleSchema(t *testing.T) {
 	dir := t.TempDir()
-	env := map[string]string{"AUTH_DATA_DIR": dir, "AUTH_HTTP_ADDR": "127.0.0.1:0", "AUTH_MIGRATE": "false"}
+	env := map[string]string{"AUTH_DATA_DIR": dir, "AUTH_HTTP_ADDR": "127.0.0.1:0", "AUTH_MIGRATE": "false", "AUTH_METRICS_ADDR": "off"}
 	code, stdout, stderr := clirun(env, "migrate", "status")
 	if code != 0 || !strings.Contains(stdout, "pending") || strings.Contains(stdout, " 0 pending") {
 		t.Fatalf("status of a fresh database: exit %d %q %q", code, stdout, stderr)
