@@ -54,7 +54,7 @@ func testEnv(dataDir string, extra map[string]string) func(string) string {
 		"AUTH_COOKIE_SECURE": "false",
 		// Many instances run at once: none takes the fixed metrics port unless a test asks.
 		"AUTH_METRICS_ADDR": "off",
-		"AUTH_LOG_LEVEL":     "debug",
+		"AUTH_LOG_LEVEL":    "debug",
 	}
 	for k, v := range extra {
 		env[k] = v
