@@ -13,7 +13,7 @@ import (
 
 func newFakeStore(*testing.T) contract.Store {
 	st := fakes.NewStore()
-	return contract.Store{Tx: st, Users: st.Users(), Sessions: st.Sessions(), Tokens: st.Tokens(), Outbox: st.Outbox(), Attempts: st.Attempts(), Events: st.Events()}
+	return contract.Store{Tx: st, Users: st.Users(), Sessions: st.Sessions(), Tokens: st.Tokens(), Outbox: st.Outbox(), Attempts: st.Attempts(), Events: st.Events(), KeyRing: st.KeyRing()}
 }
 
 func TestFakeUsers(t *testing.T)         { contract.Users(t, newFakeStore) }
@@ -39,3 +39,4 @@ func TestFakeCounters(t *testing.T) {
 		return contract.CountersHarness{Counters: fakes.NewCounters(clock), Now: clock.Now, Advance: clock.Advance}
 	})
 }
+func TestFakeKeyRing(t *testing.T) { contract.KeyRing(t, newFakeStore) }

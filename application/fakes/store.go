@@ -36,6 +36,7 @@ type state struct {
 	outbox   []outboxEntry
 	events   map[string][]time.Time
 	history  []domain.SecurityEvent
+	ring     ports.StoredRing // the key ring (keyring.go)
 }
 
 type outboxEntry struct {
@@ -50,7 +51,8 @@ func (s *state) clone() *state {
 		events[k] = slices.Clone(v)
 	}
 	return &state{users: maps.Clone(s.users), sessions: maps.Clone(s.sessions), refresh: maps.Clone(s.refresh),
-		tokens: maps.Clone(s.tokens), outbox: slices.Clone(s.outbox), events: events, history: slices.Clone(s.history)}
+		tokens: maps.Clone(s.tokens), outbox: slices.Clone(s.outbox), events: events, history: slices.Clone(s.history),
+		ring: ports.StoredRing{HMACKey: s.ring.HMACKey, Keys: slices.Clone(s.ring.Keys)}}
 }
 
 // NewStore returns an empty store.
@@ -67,6 +69,7 @@ var (
 	_ ports.Outbox                 = Outbox{}
 	_ ports.AttemptLog             = Attempts{}
 	_ ports.SecurityEventLog       = Events{}
+	_ ports.KeyRing                = KeyRing{}
 )
 
 // Users, Sessions, Tokens, Outbox and Attempts are the store's ports.

@@ -24,6 +24,7 @@ type Store struct {
 	Outbox   ports.Outbox
 	Attempts ports.AttemptLog
 	Events   ports.SecurityEventLog
+	KeyRing  ports.KeyRing
 	// SQL is the database under a SQL store, for the schema suite's looks at
 	// stored rows; nil for stores that are no database.
 	SQL *sqlx.DB

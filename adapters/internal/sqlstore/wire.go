@@ -19,6 +19,7 @@ type Store struct {
 	Outbox   ports.Outbox
 	Attempts ports.AttemptLog
 	Events   ports.SecurityEventLog
+	KeyRing  ports.KeyRing
 }
 
 // NewStore builds every repository on db.
@@ -33,8 +34,9 @@ func NewStore(db *DB) *Store {
 		Outbox:   NewOutbox(db),
 		Attempts: NewAttemptLog(db),
 		Events:   NewSecurityEventLog(db),
+		KeyRing:  NewKeyRing(db),
 	}
 }
 
 // ProviderSet hands the ports of the *Store that an engine's Open returns to wire.
-var ProviderSet = wire.NewSet(wire.FieldsOf(new(*Store), "Tx", "Pinger", "Users", "Sessions", "Tokens", "Outbox", "Attempts", "Events"))
+var ProviderSet = wire.NewSet(wire.FieldsOf(new(*Store), "Tx", "Pinger", "Users", "Sessions", "Tokens", "Outbox", "Attempts", "Events", "KeyRing"))
