@@ -3,6 +3,7 @@ package fakes
 import (
 	"bytes"
 	"context"
+	"errors"
 	"slices"
 	"time"
 
@@ -91,3 +92,26 @@ func copyKey(k ports.StoredSigningKey) ports.StoredSigningKey {
 	k.CreatedAt, k.ActivatesAt = k.CreatedAt.UTC().Truncate(time.Millisecond), k.ActivatesAt.UTC().Truncate(time.Millisecond)
 	return k
 }
+
+// Sealer is a ports.Sealer that "seals" by tagging the value with its key and
+// context, so a value sealed under another key or for another row does not open.
+type Sealer struct{ Key string }
+
+var _ ports.Sealer = Sealer{}
+
+// Seal tags plain with the key and context.
+func (s Sealer) Seal(plain []byte, context string) ([]byte, error) {
+	return append([]byte("sealed:"+s.Key+":"+context+":"), plain...), nil
+}
+
+// Open removes the tag, refusing another key's or row's.
+func (s Sealer) Open(stored []byte, context string) ([]byte, error) {
+	prefix := []byte("sealed:" + s.Key + ":" + context + ":")
+	if !bytes.HasPrefix(stored, prefix) {
+		return nil, errors.New("fake sealer: the value does not open with AUTH_KEY_ENCRYPTION_KEY")
+	}
+	return bytes.Clone(stored[len(prefix):]), nil
+}
+
+// Enabled reports whether a key is set.
+func (s Sealer) Enabled() bool { return s.Key != "" }
