@@ -74,6 +74,7 @@ type Services struct {
 	History           ports.AccountHistory    // /users/me/events
 	Admin             ports.Administration    // /admin/*
 	Keys              ports.KeySet            // /.well-known/jwks.json
+	KeyRotation       ports.KeyRotation       // POST /admin/keys/rotate
 	Readiness         []Check                 // /readyz, pinged concurrently
 }
 
@@ -197,6 +198,7 @@ func (s *Server) routes() {
 	admin.post("/users/:id/reactivate", s.requireAuth, s.adminReactivate)
 	admin.delete("/users/:id/sessions", s.requireAuth, s.adminRevokeSessions)
 	admin.get("/users/:id/events", s.requireAuth, s.adminUserEvents)
+	admin.post("/keys/rotate", s.requireAuth, s.adminRotateKey)
 }
 
 // router registers endpoints with a first handler that records the matched route

@@ -107,6 +107,7 @@ func (a *App) Run(ctx context.Context, ln net.Listener, log *slog.Logger) error 
 	var wg sync.WaitGroup
 	wg.Go(func() { a.Dispatcher.Run(dctx) })
 	wg.Go(func() { a.Janitor.Run(dctx) })
+	wg.Go(func() { a.Keys.Run(dctx) })
 
 	served := make(chan error, 1)
 	go func() { served <- a.Server.Listen(ln) }()

@@ -49,7 +49,23 @@ func initSQLite(ctx context.Context, cfg Config, log *slog.Logger) (*App, func()
 	}
 	clock := system.NewClock()
 	random := system.NewRandom()
-	applicationSettings, err := settings(cfg)
+	applicationKeyRingConfig, err := keyRingConfig(cfg, log)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	keyRing := store.KeyRing
+	sealer, err := provideSealer(cfg)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	applicationKeyRing, err := application.NewKeyRing(ctx, applicationKeyRingConfig, keyRing, sealer, clock, random, log)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	applicationSettings, err := settings(cfg, applicationKeyRing)
 	if err != nil {
 		cleanup()
 		return nil, nil, err
@@ -70,7 +86,7 @@ func initSQLite(ctx context.Context, cfg Config, log *slog.Logger) (*App, func()
 	abuseGuard := application.NewAbuseGuard(abuseCounters, stores, env)
 	emailVerification := application.NewEmailVerification(stores, env, abuseGuard)
 	config4 := jwtConfig(cfg)
-	issuer, err := jwt.New(config4)
+	issuer, err := jwt.New(config4, applicationKeyRing)
 	if err != nil {
 		cleanup2()
 		cleanup()
@@ -97,6 +113,7 @@ func initSQLite(ctx context.Context, cfg Config, log *slog.Logger) (*App, func()
 	emailChange := application.NewEmailChange(stores, env, hasher, abuseGuard, revocations)
 	accountHistory := application.NewAccountHistory(stores)
 	administration := application.NewAdministration(stores, env, hasher, passwordReset, revocations)
+	keyAdministration := application.NewKeyAdministration(administration, applicationKeyRing)
 	pinger := store.Pinger
 	v := readiness(cfg, pinger, tokenDenylist, abuseCounters)
 	services := httpapi.Services{
@@ -115,6 +132,7 @@ func initSQLite(ctx context.Context, cfg Config, log *slog.Logger) (*App, func()
 		History:           accountHistory,
 		Admin:             administration,
 		Keys:              issuer,
+		KeyRotation:       keyAdministration,
 		Readiness:         v,
 	}
 	server := httpapi.NewServer(config, services, log)
@@ -134,6 +152,7 @@ func initSQLite(ctx context.Context, cfg Config, log *slog.Logger) (*App, func()
 		Janitor:     janitor,
 		Revocations: revocations,
 		Operators:   administration,
+		Keys:        applicationKeyRing,
 	}
 	return app, func() {
 		cleanup3()
@@ -168,7 +187,23 @@ func initMySQL(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(),
 	}
 	clock := system.NewClock()
 	random := system.NewRandom()
-	applicationSettings, err := settings(cfg)
+	applicationKeyRingConfig, err := keyRingConfig(cfg, log)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	keyRing := store.KeyRing
+	sealer, err := provideSealer(cfg)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	applicationKeyRing, err := application.NewKeyRing(ctx, applicationKeyRingConfig, keyRing, sealer, clock, random, log)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	applicationSettings, err := settings(cfg, applicationKeyRing)
 	if err != nil {
 		cleanup()
 		return nil, nil, err
@@ -189,7 +224,7 @@ func initMySQL(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(),
 	abuseGuard := application.NewAbuseGuard(abuseCounters, stores, env)
 	emailVerification := application.NewEmailVerification(stores, env, abuseGuard)
 	config4 := jwtConfig(cfg)
-	issuer, err := jwt.New(config4)
+	issuer, err := jwt.New(config4, applicationKeyRing)
 	if err != nil {
 		cleanup2()
 		cleanup()
@@ -216,6 +251,7 @@ func initMySQL(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(),
 	emailChange := application.NewEmailChange(stores, env, hasher, abuseGuard, revocations)
 	accountHistory := application.NewAccountHistory(stores)
 	administration := application.NewAdministration(stores, env, hasher, passwordReset, revocations)
+	keyAdministration := application.NewKeyAdministration(administration, applicationKeyRing)
 	pinger := store.Pinger
 	v := readiness(cfg, pinger, tokenDenylist, abuseCounters)
 	services := httpapi.Services{
@@ -234,6 +270,7 @@ func initMySQL(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(),
 		History:           accountHistory,
 		Admin:             administration,
 		Keys:              issuer,
+		KeyRotation:       keyAdministration,
 		Readiness:         v,
 	}
 	server := httpapi.NewServer(config, services, log)
@@ -253,6 +290,7 @@ func initMySQL(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(),
 		Janitor:     janitor,
 		Revocations: revocations,
 		Operators:   administration,
+		Keys:        applicationKeyRing,
 	}
 	return app, func() {
 		cleanup3()
@@ -287,7 +325,23 @@ func initPostgres(ctx context.Context, cfg Config, log *slog.Logger) (*App, func
 	}
 	clock := system.NewClock()
 	random := system.NewRandom()
-	applicationSettings, err := settings(cfg)
+	applicationKeyRingConfig, err := keyRingConfig(cfg, log)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	keyRing := store.KeyRing
+	sealer, err := provideSealer(cfg)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	applicationKeyRing, err := application.NewKeyRing(ctx, applicationKeyRingConfig, keyRing, sealer, clock, random, log)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	applicationSettings, err := settings(cfg, applicationKeyRing)
 	if err != nil {
 		cleanup()
 		return nil, nil, err
@@ -308,7 +362,7 @@ func initPostgres(ctx context.Context, cfg Config, log *slog.Logger) (*App, func
 	abuseGuard := application.NewAbuseGuard(abuseCounters, stores, env)
 	emailVerification := application.NewEmailVerification(stores, env, abuseGuard)
 	config4 := jwtConfig(cfg)
-	issuer, err := jwt.New(config4)
+	issuer, err := jwt.New(config4, applicationKeyRing)
 	if err != nil {
 		cleanup2()
 		cleanup()
@@ -335,6 +389,7 @@ func initPostgres(ctx context.Context, cfg Config, log *slog.Logger) (*App, func
 	emailChange := application.NewEmailChange(stores, env, hasher, abuseGuard, revocations)
 	accountHistory := application.NewAccountHistory(stores)
 	administration := application.NewAdministration(stores, env, hasher, passwordReset, revocations)
+	keyAdministration := application.NewKeyAdministration(administration, applicationKeyRing)
 	pinger := store.Pinger
 	v := readiness(cfg, pinger, tokenDenylist, abuseCounters)
 	services := httpapi.Services{
@@ -353,6 +408,7 @@ func initPostgres(ctx context.Context, cfg Config, log *slog.Logger) (*App, func
 		History:           accountHistory,
 		Admin:             administration,
 		Keys:              issuer,
+		KeyRotation:       keyAdministration,
 		Readiness:         v,
 	}
 	server := httpapi.NewServer(config, services, log)
@@ -372,6 +428,7 @@ func initPostgres(ctx context.Context, cfg Config, log *slog.Logger) (*App, func
 		Janitor:     janitor,
 		Revocations: revocations,
 		Operators:   administration,
+		Keys:        applicationKeyRing,
 	}
 	return app, func() {
 		cleanup3()
@@ -384,7 +441,7 @@ func initPostgres(ctx context.Context, cfg Config, log *slog.Logger) (*App, func
 
 // useCases lists the application's constructors and binds each to the inbound
 // port the HTTP adapter calls.
-var useCases = wire.NewSet(wire.Struct(new(application.Stores), "*"), wire.Struct(new(application.Env), "*"), application.NewSessionIssuer, application.NewAbuseGuard, application.NewRevocations, application.NewEmailVerification, application.NewRegistration, application.NewLogin, application.NewAuthenticator, application.NewProfile, application.NewRefresh, application.NewLogout, application.NewPasswordChange, application.NewDeactivation, application.NewSessions, application.NewOutboxDispatcher, application.NewJanitor, application.NewPasswordReset, application.NewEmailChange, application.NewAccountHistory, application.NewAdministration, wire.Bind(new(ports.EmailChange), new(*application.EmailChange)), wire.Bind(new(ports.AccountHistory), new(*application.AccountHistory)), wire.Bind(new(ports.Administration), new(*application.Administration)), wire.Bind(new(ports.Operators), new(*application.Administration)), wire.Bind(new(ports.Registration), new(*application.Registration)), wire.Bind(new(ports.EmailVerification), new(*application.EmailVerification)), wire.Bind(new(ports.Login), new(*application.Login)), wire.Bind(new(ports.Authenticator), new(*application.Authenticator)), wire.Bind(new(ports.Profile), new(*application.Profile)), wire.Bind(new(ports.Refresh), new(*application.Refresh)), wire.Bind(new(ports.Logout), new(*application.Logout)), wire.Bind(new(ports.PasswordChange), new(*application.PasswordChange)), wire.Bind(new(ports.Deactivation), new(*application.Deactivation)), wire.Bind(new(ports.Sessions), new(*application.Sessions)), wire.Bind(new(ports.PasswordReset), new(*application.PasswordReset)), wire.Bind(new(ports.MailDispatcher), new(*application.OutboxDispatcher)), wire.Bind(new(ports.Janitor), new(*application.Janitor)), wire.Bind(new(ports.RevocationSeeder), new(*application.Revocations)))
+var useCases = wire.NewSet(wire.Struct(new(application.Stores), "*"), wire.Struct(new(application.Env), "*"), application.NewSessionIssuer, application.NewAbuseGuard, application.NewRevocations, application.NewEmailVerification, application.NewRegistration, application.NewLogin, application.NewAuthenticator, application.NewProfile, application.NewRefresh, application.NewLogout, application.NewPasswordChange, application.NewDeactivation, application.NewSessions, application.NewOutboxDispatcher, application.NewJanitor, application.NewPasswordReset, application.NewEmailChange, application.NewAccountHistory, application.NewAdministration, application.NewKeyRing, application.NewKeyAdministration, wire.Bind(new(ports.SigningKeys), new(*application.KeyRing)), wire.Bind(new(ports.KeyOperators), new(*application.KeyRing)), wire.Bind(new(ports.KeyRotation), new(*application.KeyAdministration)), wire.Bind(new(ports.EmailChange), new(*application.EmailChange)), wire.Bind(new(ports.AccountHistory), new(*application.AccountHistory)), wire.Bind(new(ports.Administration), new(*application.Administration)), wire.Bind(new(ports.Operators), new(*application.Administration)), wire.Bind(new(ports.Registration), new(*application.Registration)), wire.Bind(new(ports.EmailVerification), new(*application.EmailVerification)), wire.Bind(new(ports.Login), new(*application.Login)), wire.Bind(new(ports.Authenticator), new(*application.Authenticator)), wire.Bind(new(ports.Profile), new(*application.Profile)), wire.Bind(new(ports.Refresh), new(*application.Refresh)), wire.Bind(new(ports.Logout), new(*application.Logout)), wire.Bind(new(ports.PasswordChange), new(*application.PasswordChange)), wire.Bind(new(ports.Deactivation), new(*application.Deactivation)), wire.Bind(new(ports.Sessions), new(*application.Sessions)), wire.Bind(new(ports.PasswordReset), new(*application.PasswordReset)), wire.Bind(new(ports.MailDispatcher), new(*application.OutboxDispatcher)), wire.Bind(new(ports.Janitor), new(*application.Janitor)), wire.Bind(new(ports.RevocationSeeder), new(*application.Revocations)))
 
 // coreSet is everything that does not depend on the storage choice.
 var coreSet = wire.NewSet(
@@ -394,6 +451,8 @@ var coreSet = wire.NewSet(
 	jwtConfig,
 	httpConfig,
 	provideMailer,
+	provideSealer,
+	keyRingConfig,
 	provideDenylist,
 	provideCounters,
 	readiness, wire.Struct(new(App), "*"),
