@@ -34,6 +34,10 @@ Usage:
                                                   password is read from standard input, or with
                                                   --send-reset a password reset link is printed
   authd users set-role --email E --role R         give an account a role (its sessions end)
+  authd keys list                                 print the key ring: kid, state (next, signing,
+                                                  retiring, retired) and dates of every signing key
+  authd keys rotate                               add a signing key: published now, signing after
+                                                  AUTH_JWKS_MAX_AGE; the old one retires after its tokens
 
 Configuration comes from the AUTH_* environment variables, the same for every command.
 Exit codes: 0 done, 1 failed, 2 bad usage or configuration.
@@ -52,6 +56,8 @@ func cli(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return run(ctx, getenv, stderr)
 	case "users":
 		return usersCommand(ctx, args[1:], getenv, stdin, stdout, stderr)
+	case "keys":
+		return keysCommand(ctx, args[1:], getenv, stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -79,4 +79,3 @@ func hmacKey(cfg Config, ring *application.KeyRing) domain.Secret {
 	}
 	return ring.HMACKey()
 }
-
