@@ -14,7 +14,7 @@ import (
 func newFakeStore(*testing.T) contract.Store {
 	st := fakes.NewStore()
 	return contract.Store{Tx: st, Users: st.Users(), Sessions: st.Sessions(), Tokens: st.Tokens(), Outbox: st.Outbox(), Attempts: st.Attempts(), Events: st.Events(),
-		TOTP: st.TOTP(), RecoveryCodes: st.RecoveryCodes()}
+		TOTP: st.TOTP(), RecoveryCodes: st.RecoveryCodes(), KeyRing: st.KeyRing()}
 }
 
 func TestFakeUsers(t *testing.T)         { contract.Users(t, newFakeStore) }
@@ -40,3 +40,4 @@ func TestFakeCounters(t *testing.T) {
 		return contract.CountersHarness{Counters: fakes.NewCounters(clock), Now: clock.Now, Advance: clock.Advance}
 	})
 }
+func TestFakeKeyRing(t *testing.T) { contract.KeyRing(t, newFakeStore) }

@@ -54,6 +54,7 @@ func TestMySQLTokenAttempts(t *testing.T) { contract.TokenAttempts(t, newMySQLSt
 func TestMySQLAttemptLog(t *testing.T)    { contract.AttemptLog(t, newMySQLStore) }
 func TestMySQLSchema(t *testing.T)        { contract.Schema(t, newMySQLStore) }
 func TestMySQLAccounts(t *testing.T)      { contract.Accounts(t, newMySQLStore) }
+func TestMySQLKeyRing(t *testing.T)       { contract.KeyRing(t, newMySQLStore) }
 
 func TestMySQLOpen(t *testing.T) {
 	const secret = "hunter2-secret"

@@ -48,6 +48,7 @@ func TestPostgresTokenAttempts(t *testing.T) { contract.TokenAttempts(t, newPost
 func TestPostgresAttemptLog(t *testing.T)    { contract.AttemptLog(t, newPostgresStore) }
 func TestPostgresSchema(t *testing.T)        { contract.Schema(t, newPostgresStore) }
 func TestPostgresAccounts(t *testing.T)      { contract.Accounts(t, newPostgresStore) }
+func TestPostgresKeyRing(t *testing.T)       { contract.KeyRing(t, newPostgresStore) }
 
 // withPassword returns dsn with its password replaced.
 func withPassword(t *testing.T, dsn, password string) string {

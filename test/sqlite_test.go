@@ -23,7 +23,7 @@ func newSQLiteStore(t *testing.T) contract.Store {
 // returns the same Store type (the shared SQL core), so this serves them all.
 func contractOf(st *sqlite.Store) contract.Store {
 	return contract.Store{Tx: st.Tx, Users: st.Users, Sessions: st.Sessions, Tokens: st.Tokens, Outbox: st.Outbox,
-		Attempts: st.Attempts, Events: st.Events, TOTP: st.TOTP, RecoveryCodes: st.RecoveryCodes, SQL: st.Writer()}
+		Attempts: st.Attempts, Events: st.Events, TOTP: st.TOTP, RecoveryCodes: st.RecoveryCodes, KeyRing: st.KeyRing, SQL: st.Writer()}
 }
 
 func TestSQLiteUsers(t *testing.T)         { contract.Users(t, newSQLiteStore) }
@@ -35,3 +35,4 @@ func TestSQLiteTokenAttempts(t *testing.T) { contract.TokenAttempts(t, newSQLite
 func TestSQLiteAttemptLog(t *testing.T)    { contract.AttemptLog(t, newSQLiteStore) }
 func TestSQLiteSchema(t *testing.T)        { contract.Schema(t, newSQLiteStore) }
 func TestSQLiteAccounts(t *testing.T)      { contract.Accounts(t, newSQLiteStore) }
+func TestSQLiteKeyRing(t *testing.T)       { contract.KeyRing(t, newSQLiteStore) }

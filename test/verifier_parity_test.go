@@ -27,7 +27,7 @@ import (
 // key so that only the checks can refuse it: they must agree on every one.
 func TestVerifierAgreesWithAuthd(t *testing.T) {
 	keyFile := filepath.Join(t.TempDir(), "key.pem")
-	iss, err := jwt.New(jwt.Config{Alg: jwt.AlgEdDSA, PrivateKeyFile: keyFile, Issuer: "authd", Audience: "authd"})
+	iss, err := jwt.New(jwt.Config{Alg: jwt.AlgEdDSA, PrivateKeyFile: keyFile, Issuer: "authd", Audience: "authd"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

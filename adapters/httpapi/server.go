@@ -85,6 +85,7 @@ type Services struct {
 	MFALogin          ports.MFALogin          // POST /auth/login/mfa
 	MFAAdmin          ports.MFAAdministration // DELETE /admin/users/:id/mfa
 	Keys              ports.KeySet            // /.well-known/jwks.json
+	KeyRotation       ports.KeyRotation       // POST /admin/keys/rotate
 	Readiness         []Check                 // /readyz, pinged concurrently
 	Metrics           ports.Metrics           // every answered request, by route pattern; nil reports nothing
 }
@@ -216,6 +217,7 @@ func (s *Server) routes() {
 	admin.delete("/users/:id/sessions", s.requireAuth, s.adminRevokeSessions)
 	admin.get("/users/:id/events", s.requireAuth, s.adminUserEvents)
 	admin.delete("/users/:id/mfa", s.requireAuth, s.adminResetMFA)
+	admin.post("/keys/rotate", s.requireAuth, s.adminRotateKey)
 }
 
 // router registers endpoints with a first handler that records the matched route

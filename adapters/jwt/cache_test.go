@@ -17,7 +17,7 @@ var cacheNow = time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)
 
 func cachedEd(t *testing.T) *CachedVerifier {
 	t.Helper()
-	i, err := New(Config{Alg: AlgEdDSA, PrivateKeyFile: filepath.Join(t.TempDir(), "key.pem"), Issuer: "authd", Audience: "authd"})
+	i, err := New(Config{Alg: AlgEdDSA, PrivateKeyFile: filepath.Join(t.TempDir(), "key.pem"), Issuer: "authd", Audience: "authd"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

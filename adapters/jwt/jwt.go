@@ -1,7 +1,6 @@
 package jwt
 
 import (
-	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/sha256"
@@ -50,17 +49,17 @@ type Config struct {
 	Audience       string
 }
 
-// Issuer signs and verifies access tokens with one key and publishes its public
-// half; it is safe for concurrent use.
+// Issuer signs and verifies access tokens and publishes the public keys; with
+// EdDSA its keys come from a ports.SigningKeys (the key ring, or the one key of
+// a configured file), with HS256 from the secret. It is safe for concurrent use.
 type Issuer struct {
 	alg      string
 	method   gojwt.SigningMethod
-	signKey  any
-	verifKey any
-	kid      string
+	keys     ports.SigningKeys // EdDSA
+	secret   []byte            // HS256
+	kid      string            // HS256, or the configured EdDSA key file's
 	issuer   string
 	audience string
-	jwks     []byte
 }
 
 var (
@@ -76,10 +75,10 @@ type claims struct {
 	gojwt.RegisteredClaims
 }
 
-// New loads the signing key (for EdDSA, generating it on first start so restarts
-// and other instances sharing the file keep accepting issued tokens) and refuses
-// a configuration that would sign with a weak or unknown key.
-func New(cfg Config) (*Issuer, error) {
+// New chooses the keys: for EdDSA the configured key file when one is named
+// (generated when absent, as before the key ring), else ring; for HS256 the
+// secret. It refuses a configuration that would sign with a weak or unknown key.
+func New(cfg Config, ring ports.SigningKeys) (*Issuer, error) {
 	// An empty issuer would switch golang-jwt's iss check off; both are required.
 	if cfg.Issuer == "" || cfg.Audience == "" {
 		return nil, errors.New("jwt: issuer and audience must not be empty")
@@ -87,31 +86,69 @@ func New(cfg Config) (*Issuer, error) {
 	iss := &Issuer{alg: cfg.Alg, issuer: cfg.Issuer, audience: cfg.Audience}
 	switch cfg.Alg {
 	case AlgEdDSA:
-		priv, err := loadOrCreateEd25519(cfg.PrivateKeyFile)
-		if err != nil {
-			return nil, err
+		iss.method, iss.keys = gojwt.SigningMethodEdDSA, ring
+		if cfg.PrivateKeyFile != "" {
+			priv, err := loadOrCreateEd25519(cfg.PrivateKeyFile)
+			if err != nil {
+				return nil, err
+			}
+			static := NewStaticKey(priv)
+			iss.keys, iss.kid = static, static.kid
 		}
-		pub := priv.Public().(ed25519.PublicKey)
-		x := base64.RawURLEncoding.EncodeToString(pub)
-		thumb := sha256.Sum256([]byte(`{"crv":"Ed25519","kty":"OKP","x":"` + x + `"}`))
-		iss.method, iss.signKey, iss.verifKey = gojwt.SigningMethodEdDSA, priv, pub
-		iss.kid = base64.RawURLEncoding.EncodeToString(thumb[:])
-		iss.jwks, _ = json.Marshal(map[string]any{"keys": []map[string]string{{
-			"kty": "OKP", "crv": "Ed25519", "x": x, "kid": iss.kid, "alg": AlgEdDSA, "use": "sig",
-		}}})
+		if iss.keys == nil {
+			return nil, errors.New("jwt: no signing keys: neither a key file nor a key ring")
+		}
 	case AlgHS256:
 		if len(cfg.Secret) < 32 {
 			return nil, errors.New("jwt: the HS256 secret must be at least 32 bytes")
 		}
 		secret := []byte(cfg.Secret.Reveal())
 		sum := sha256.Sum256(secret)
-		iss.method, iss.signKey, iss.verifKey = gojwt.SigningMethodHS256, secret, secret
+		iss.method, iss.secret = gojwt.SigningMethodHS256, secret
 		iss.kid = base64.RawURLEncoding.EncodeToString(sum[:8])
-		iss.jwks = []byte(`{"keys":[]}`)
 	default:
 		return nil, fmt.Errorf("jwt: unsupported algorithm %q (want %s or %s)", cfg.Alg, AlgEdDSA, AlgHS256)
 	}
 	return iss, nil
+}
+
+// StaticKey is a ports.SigningKeys of one Ed25519 key that never changes (a
+// configured key file).
+type StaticKey struct {
+	kid  string
+	priv ed25519.PrivateKey
+	pub  ed25519.PublicKey
+}
+
+var _ ports.SigningKeys = (*StaticKey)(nil)
+
+// NewStaticKey returns the key source of priv; its kid is the RFC 7638 thumbprint.
+func NewStaticKey(priv ed25519.PrivateKey) *StaticKey {
+	pub := priv.Public().(ed25519.PublicKey)
+	return &StaticKey{kid: domain.Ed25519KeyID(pub), priv: priv, pub: pub}
+}
+
+// SigningKey returns the one key.
+func (s *StaticKey) SigningKey() (string, ed25519.PrivateKey, error) { return s.kid, s.priv, nil }
+
+// VerificationKey returns the one key when kid is its kid.
+func (s *StaticKey) VerificationKey(kid string) (ed25519.PublicKey, bool) {
+	return s.pub, kid == s.kid
+}
+
+// PublishedKeys returns the one key.
+func (s *StaticKey) PublishedKeys() []ports.PublicKey {
+	return []ports.PublicKey{{Kid: s.kid, Key: s.pub}}
+}
+
+// ReadEd25519 reads a PKCS#8 PEM Ed25519 private key (an earlier version's
+// key file, to import into the key ring); it never creates one.
+func ReadEd25519(path string) (ed25519.PrivateKey, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return parseEd25519(path, b)
 }
 
 // Issue signs an access token for c with a fresh 128-bit jti, so every token is
@@ -141,8 +178,16 @@ func (i *Issuer) Issue(c ports.AccessClaims) (string, error) {
 		RegisteredClaims: rc,
 	})
 	tok.Header["typ"] = tokenType
+	var key any = i.secret
 	tok.Header["kid"] = i.kid
-	s, err := tok.SignedString(i.signKey)
+	if i.keys != nil {
+		kid, priv, err := i.keys.SigningKey()
+		if err != nil {
+			return "", fmt.Errorf("jwt: sign: %w", err)
+		}
+		tok.Header["kid"], key = kid, priv
+	}
+	s, err := tok.SignedString(key)
 	if err != nil {
 		return "", fmt.Errorf("jwt: sign: %w", err)
 	}
@@ -184,10 +229,18 @@ func (i *Issuer) Verify(token string, now time.Time) (ports.AccessClaims, error)
 		if typ, _ := t.Header["typ"].(string); !strings.EqualFold(typ, tokenType) && !strings.EqualFold(typ, "application/"+tokenType) {
 			return nil, errors.New("unexpected typ")
 		}
-		if kid, _ := t.Header["kid"].(string); kid != i.kid {
+		kid, _ := t.Header["kid"].(string)
+		if i.keys != nil {
+			pub, ok := i.keys.VerificationKey(kid)
+			if !ok || kid == "" {
+				return nil, errors.New("unknown kid")
+			}
+			return pub, nil
+		}
+		if kid != i.kid {
 			return nil, errors.New("unknown kid")
 		}
-		return i.verifKey, nil
+		return i.secret, nil
 	})
 	if err != nil || c.Subject == "" || c.SID == "" || c.ID == "" {
 		return ports.AccessClaims{}, domain.ErrInvalidToken
@@ -212,7 +265,26 @@ func (i *Issuer) Verify(token string, now time.Time) (ports.AccessClaims, error)
 
 // JWKS returns the public key set so other services can verify tokens offline;
 // it is empty for HS256, whose key is secret.
-func (i *Issuer) JWKS() []byte { return bytes.Clone(i.jwks) }
+func (i *Issuer) JWKS() []byte {
+	type jwk struct {
+		Kty string `json:"kty"`
+		Crv string `json:"crv"`
+		X   string `json:"x"`
+		Kid string `json:"kid"`
+		Alg string `json:"alg"`
+		Use string `json:"use"`
+	}
+	set := struct {
+		Keys []jwk `json:"keys"`
+	}{Keys: []jwk{}}
+	if i.keys != nil {
+		for _, k := range i.keys.PublishedKeys() {
+			set.Keys = append(set.Keys, jwk{Kty: "OKP", Crv: "Ed25519", X: base64.RawURLEncoding.EncodeToString(k.Key), Kid: k.Kid, Alg: AlgEdDSA, Use: "sig"})
+		}
+	}
+	b, _ := json.Marshal(set)
+	return b
+}
 
 // loadOrCreateEd25519 reads the PKCS#8 PEM key at path, generating and storing
 // one (0600, atomically) on first start so restarts keep issued tokens valid.
@@ -230,6 +302,11 @@ func loadOrCreateEd25519(path string) (ed25519.PrivateKey, error) {
 	if err != nil {
 		return nil, fmt.Errorf("jwt: read key %s: %w", path, err)
 	}
+	return parseEd25519(path, b)
+}
+
+// parseEd25519 parses the PKCS#8 PEM Ed25519 key b read from path.
+func parseEd25519(path string, b []byte) (ed25519.PrivateKey, error) {
 	block, _ := pem.Decode(b)
 	if block == nil || block.Type != "PRIVATE KEY" {
 		return nil, fmt.Errorf("jwt: %s: not a PKCS#8 PEM private key", path)

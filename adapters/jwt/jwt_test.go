@@ -36,7 +36,7 @@ func keyPath(dir string) string { return filepath.Join(dir, "keys", "jwt-ed25519
 
 func newEd(t *testing.T, path string) *Issuer {
 	t.Helper()
-	i, err := New(Config{Alg: AlgEdDSA, PrivateKeyFile: path, Issuer: "authd", Audience: "authd"})
+	i, err := New(Config{Alg: AlgEdDSA, PrivateKeyFile: path, Issuer: "authd", Audience: "authd"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +45,7 @@ func newEd(t *testing.T, path string) *Issuer {
 
 func newHS(t *testing.T, secret string) *Issuer {
 	t.Helper()
-	i, err := New(Config{Alg: AlgHS256, Secret: domain.Secret(secret), Issuer: "authd", Audience: "authd"})
+	i, err := New(Config{Alg: AlgHS256, Secret: domain.Secret(secret), Issuer: "authd", Audience: "authd"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,7 +200,7 @@ func TestKeyFile(t *testing.T) {
 			if err := os.WriteFile(path, tt.contents, 0o600); err != nil {
 				t.Fatal(err)
 			}
-			_, err := New(Config{Alg: AlgEdDSA, PrivateKeyFile: path, Issuer: "authd", Audience: "authd"})
+			_, err := New(Config{Alg: AlgEdDSA, PrivateKeyFile: path, Issuer: "authd", Audience: "authd"}, nil)
 			if err == nil || !strings.Contains(err.Error(), path) {
 				t.Fatalf("got %v", err)
 			}
@@ -225,13 +225,13 @@ func TestNewRefusesBadConfig(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name+" is refused", func(t *testing.T) {
-			if _, err := New(tt.cfg); err == nil {
+			if _, err := New(tt.cfg, nil); err == nil {
 				t.Fatal("accepted")
 			}
 		})
 	}
 	t.Run("the error for a short secret does not contain it", func(t *testing.T) {
-		_, err := New(Config{Alg: AlgHS256, Secret: domain.Secret("hunter2"), Issuer: "authd", Audience: "authd"})
+		_, err := New(Config{Alg: AlgHS256, Secret: domain.Secret("hunter2"), Issuer: "authd", Audience: "authd"}, nil)
 		if err == nil || strings.Contains(err.Error(), "hunter2") {
 			t.Fatalf("got %v", err)
 		}

@@ -153,29 +153,6 @@ func (r Tokens) Find(ctx context.Context, p domain.TokenPurpose, hash []byte, no
 	return out, err
 }
 
-// Sealer seals by wrapping the secret with its context, so tests can see that
-// what is stored is sealed and bound to its row.
-type Sealer struct{}
-
-var _ ports.Sealer = Sealer{}
-
-// Seal wraps plain with the context.
-func (Sealer) Seal(plain []byte, context string) ([]byte, error) {
-	return append([]byte("sealed("+context+"):"), plain...), nil
-}
-
-// Open unwraps a value sealed with the same context.
-func (Sealer) Open(stored []byte, context string) ([]byte, error) {
-	p := []byte("sealed(" + context + "):")
-	if !bytes.HasPrefix(stored, p) {
-		return nil, errString("fake sealer: sealed for another context")
-	}
-	return bytes.Clone(stored[len(p):]), nil
-}
-
-// Enabled is true: the fake always seals.
-func (Sealer) Enabled() bool { return true }
-
 // TOTPCodes is a ports.TOTPCodes whose codes anyone can compute with TOTPCode.
 type TOTPCodes struct{}
 

@@ -38,6 +38,7 @@ type state struct {
 	history  []domain.SecurityEvent
 	totp     map[domain.UserID]domain.TOTPEnrolment
 	recovery map[string]domain.RecoveryCode
+	ring     ports.StoredRing // the key ring (keyring.go)
 }
 
 type outboxEntry struct {
@@ -53,7 +54,8 @@ func (s *state) clone() *state {
 	}
 	return &state{users: maps.Clone(s.users), sessions: maps.Clone(s.sessions), refresh: maps.Clone(s.refresh),
 		tokens: maps.Clone(s.tokens), outbox: slices.Clone(s.outbox), events: events, history: slices.Clone(s.history),
-		totp: maps.Clone(s.totp), recovery: maps.Clone(s.recovery)}
+		totp: maps.Clone(s.totp), recovery: maps.Clone(s.recovery),
+		ring: ports.StoredRing{HMACKey: s.ring.HMACKey, Keys: slices.Clone(s.ring.Keys)}}
 }
 
 // NewStore returns an empty store.
@@ -71,6 +73,7 @@ var (
 	_ ports.Outbox                 = Outbox{}
 	_ ports.AttemptLog             = Attempts{}
 	_ ports.SecurityEventLog       = Events{}
+	_ ports.KeyRing                = KeyRing{}
 )
 
 // Users, Sessions, Tokens, Outbox and Attempts are the store's ports.

@@ -46,7 +46,7 @@ type Config struct {
 	RefreshTokenTTL   time.Duration
 	RefreshReuseGrace time.Duration
 	SessionMaxAge     time.Duration
-	HMACSecret        domain.Secret // "": generated into <data dir>/hmac.key
+	HMACSecret        domain.Secret // "": the key ring in the database
 	// KeyEncryptionKey (AUTH_KEY_ENCRYPTION_KEY, base64 of at least 32 bytes)
 	// encrypts the secrets kept in the store; "" keeps them in clear.
 	KeyEncryptionKey domain.Secret
@@ -192,7 +192,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		r.fail("AUTH_SMTP_HOST", "is required with AUTH_MAILER=smtp")
 	}
 	c.JWTAlg = r.oneOf("AUTH_JWT_ALG", "EdDSA", "EdDSA", "HS256")
-	c.JWTPrivateKeyFile = r.str("AUTH_JWT_PRIVATE_KEY_FILE", filepath.Join(c.DataDir, "jwt-ed25519.pem"))
+	c.JWTPrivateKeyFile = r.str("AUTH_JWT_PRIVATE_KEY_FILE", "") // "": the key ring in the database
 	c.JWTSecret = domain.Secret(r.str("AUTH_JWT_SECRET", ""))
 	if c.JWTAlg == "HS256" && len(c.JWTSecret) < 32 && r.err == nil {
 		r.fail("AUTH_JWT_SECRET", "HS256 needs a secret of at least 32 bytes")

@@ -38,6 +38,13 @@ type signer struct{ key ed25519.PrivateKey }
 
 func newSigner(t *testing.T, a *testApp) signer {
 	t.Helper()
+	if a.cfg.JWTPrivateKeyFile == "" { // the key ring's signing key
+		_, key, err := a.app.Keys.SigningKey()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return signer{key: key}
+	}
 	b, err := os.ReadFile(a.cfg.JWTPrivateKeyFile)
 	if err != nil {
 		t.Fatal(err)

@@ -30,6 +30,7 @@ type testApp struct {
 	logs   *syncBuffer
 	mail   *syncBuffer
 	stop   func()
+	app    *App // the assembled app (its key ring, for tests that sign tokens themselves)
 }
 
 // syncBuffer is a bytes.Buffer safe for the concurrent writes of a server.
@@ -126,6 +127,7 @@ func startWithConfig(t testing.TB, cfg Config) *testApp {
 		t.Fatal(err)
 	}
 	a.base = "http://" + ln.Addr().String()
+	a.app = app
 	done := make(chan error, 1)
 	go func() { done <- app.Run(ctx, ln, log) }()
 	var once sync.Once

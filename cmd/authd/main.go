@@ -54,6 +54,10 @@ Usage:
                                                   password is read from standard input, or with
                                                   --send-reset a password reset link is printed
   authd users set-role --email E --role R         give an account a role (its sessions end)
+  authd keys list                                 print the key ring: kid, state (next, signing,
+                                                  retiring, retired) and dates of every signing key
+  authd keys rotate                               add a signing key: published now, signing after
+                                                  AUTH_JWKS_MAX_AGE; the old one retires after its tokens
 
 Every command takes -h/--help. Configuration comes from the AUTH_* environment
 variables, the same for every command (docs/configuration.md lists them).
@@ -78,6 +82,8 @@ func cli(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return healthcheckCommand(ctx, args[1:], getenv, stdout, stderr)
 	case "users":
 		return usersCommand(ctx, args[1:], getenv, stdin, stdout, stderr)
+	case "keys":
+		return keysCommand(ctx, args[1:], getenv, stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -151,6 +157,7 @@ func (a *App) Run(ctx context.Context, ln net.Listener, log *slog.Logger) error 
 	}
 	wg.Go(func() { a.Dispatcher.Run(dctx) })
 	wg.Go(func() { a.Janitor.Run(dctx) })
+	wg.Go(func() { a.Keys.Run(dctx) })
 
 	served := make(chan error, 1)
 	go func() { served <- a.Server.Listen(ln) }()

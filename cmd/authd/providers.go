@@ -32,17 +32,15 @@ type App struct {
 	Janitor     ports.Janitor
 	Revocations ports.RevocationSeeder
 	Operators   ports.Operators
-	Metrics     *prometheus.Metrics // served on AUTH_METRICS_ADDR
+	Metrics     *prometheus.Metrics  // served on AUTH_METRICS_ADDR
+	Keys        *application.KeyRing // reloaded every AUTH_JWKS_MAX_AGE/2
 }
 
 // Small providers that turn Config into each part's own configuration, so no
 // adapter knows about environment variables.
 
-func settings(cfg Config) (application.Settings, error) {
-	key, err := hmacKey(cfg)
-	if err != nil {
-		return application.Settings{}, err
-	}
+func settings(cfg Config, ring *application.KeyRing) (application.Settings, error) {
+	key := hmacKey(cfg, ring)
 	return application.Settings{
 		AccessTokenTTL:           cfg.AccessTokenTTL,
 		RefreshTokenTTL:          cfg.RefreshTokenTTL,

@@ -1,69 +1,81 @@
 package main
 
 import (
-	"crypto/rand"
-	"encoding/hex"
+	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"authd/adapters/jwt"
+	"authd/application"
 	"authd/domain"
 )
 
-// hmacKey is AUTH_HMAC_SECRET, or the key generated once into the data dir.
-func hmacKey(cfg Config) (domain.Secret, error) {
-	if cfg.HMACSecret != "" {
-		return cfg.HMACSecret, nil
+// The key files an earlier version generated into the data dir; they are
+// imported into the key ring on first start and never written any more.
+const (
+	legacySigningKeyFile = "jwt-ed25519.pem"
+	legacyHMACKeyFile    = "hmac.key"
+)
+
+// keyRingConfig says which keys the database ring provides (those not
+// configured by AUTH_JWT_PRIVATE_KEY_FILE, AUTH_JWT_SECRET, AUTH_HMAC_SECRET)
+// and reads an earlier version's key files for import. It warns when the
+// ring's private keys are stored in clear in a shared database.
+func keyRingConfig(cfg Config, log *slog.Logger) (application.KeyRingConfig, error) {
+	rc := application.KeyRingConfig{
+		ManageSigning:  cfg.JWTAlg == jwt.AlgEdDSA && cfg.JWTPrivateKeyFile == "",
+		ManageHMAC:     cfg.HMACSecret == "",
+		JWKSMaxAge:     cfg.JWKSMaxAge,
+		AccessTokenTTL: cfg.AccessTokenTTL,
 	}
-	key, err := loadOrCreateSecret(filepath.Join(cfg.DataDir, "hmac.key"), func(b []byte) error { _, err := rand.Read(b); return err })
+	if !rc.ManageSigning && !rc.ManageHMAC {
+		return rc, nil
+	}
+	if rc.ManageSigning {
+		path := filepath.Join(cfg.DataDir, legacySigningKeyFile)
+		priv, err := jwt.ReadEd25519(path)
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+		case err != nil:
+			return rc, fmt.Errorf("AUTH_DATA_DIR: the key file to import is unusable: %w", err)
+		default:
+			rc.LegacySigningKey = priv
+		}
+	}
+	key, err := readLegacySecret(filepath.Join(cfg.DataDir, legacyHMACKeyFile))
 	if err != nil {
-		return "", fmt.Errorf("AUTH_HMAC_SECRET unset and the generated key is unusable: %w", err)
+		return rc, fmt.Errorf("AUTH_DATA_DIR: the HMAC key file to import is unusable: %w", err)
+	}
+	rc.LegacyHMACKey = key
+	if cfg.KeyEncryptionKey == "" && cfg.DBDriver != "sqlite" {
+		log.Warn("AUTH_KEY_ENCRYPTION_KEY is not set: the key ring's private keys are stored in clear in the database")
+	}
+	return rc, nil
+}
+
+// readLegacySecret returns the key in path, "" when there is no such file.
+func readLegacySecret(path string) (domain.Secret, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	key := strings.TrimSpace(string(b))
+	if len(key) < 32 {
+		return "", fmt.Errorf("%s: key shorter than 32 bytes", path)
 	}
 	return domain.Secret(key), nil
 }
 
-// loadOrCreateSecret returns the key in path, creating it with 32 random bytes
-// (hex) on first start so every restart, and every instance sharing the data
-// dir, uses the same key.
-func loadOrCreateSecret(path string, random func([]byte) error) ([]byte, error) {
-	b, err := os.ReadFile(path)
-	if err == nil {
-		key := []byte(strings.TrimSpace(string(b)))
-		if len(key) < 32 {
-			return nil, fmt.Errorf("%s: key shorter than 32 bytes", path)
-		}
-		return key, nil
+// hmacKey is AUTH_HMAC_SECRET, or the key ring's.
+func hmacKey(cfg Config, ring *application.KeyRing) domain.Secret {
+	if cfg.HMACSecret != "" {
+		return cfg.HMACSecret
 	}
-	if !os.IsNotExist(err) {
-		return nil, err
-	}
-	raw := make([]byte, 32)
-	if err := random(raw); err != nil {
-		return nil, err
-	}
-	key := []byte(hex.EncodeToString(raw))
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".hmac-*")
-	if err != nil {
-		return nil, err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(append(key, '\n')); err != nil {
-		tmp.Close()
-		return nil, err
-	}
-	if err := tmp.Close(); err != nil {
-		return nil, err
-	}
-	if err := os.Chmod(tmp.Name(), 0o600); err != nil {
-		return nil, err
-	}
-	// Link rather than rename: if another instance created the key meanwhile, keep theirs.
-	if err := os.Link(tmp.Name(), path); err != nil && !os.IsExist(err) {
-		return nil, err
-	}
-	return loadOrCreateSecret(path, random)
+	return ring.HMACKey()
 }

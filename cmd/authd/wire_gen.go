@@ -55,7 +55,23 @@ func initSQLite(ctx context.Context, cfg Config, log *slog.Logger) (*App, func()
 	}
 	clock := provideClock(cfg)
 	random := system.NewRandom()
-	applicationSettings, err := settings(cfg)
+	applicationKeyRingConfig, err := keyRingConfig(cfg, log)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	keyRing := store.KeyRing
+	sealer, err := provideSealer(cfg)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	applicationKeyRing, err := application.NewKeyRing(ctx, applicationKeyRingConfig, keyRing, sealer, clock, random, log)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	applicationSettings, err := settings(cfg, applicationKeyRing)
 	if err != nil {
 		cleanup()
 		return nil, nil, err
@@ -79,7 +95,7 @@ func initSQLite(ctx context.Context, cfg Config, log *slog.Logger) (*App, func()
 	abuseGuard := application.NewAbuseGuard(abuseCounters, stores, env)
 	emailVerification := application.NewEmailVerification(stores, env, abuseGuard)
 	config4 := jwtConfig(cfg)
-	issuer, err := jwt.New(config4)
+	issuer, err := jwt.New(config4, applicationKeyRing)
 	if err != nil {
 		cleanup2()
 		cleanup()
@@ -107,17 +123,11 @@ func initSQLite(ctx context.Context, cfg Config, log *slog.Logger) (*App, func()
 	emailChange := application.NewEmailChange(stores, env, hasher, abuseGuard, revocations)
 	accountHistory := application.NewAccountHistory(stores)
 	administration := application.NewAdministration(stores, env, hasher, passwordReset, revocations)
-	sealer, err := provideSealer(cfg)
-	if err != nil {
-		cleanup3()
-		cleanup2()
-		cleanup()
-		return nil, nil, err
-	}
 	codes := totp.New()
 	mfa := application.NewMFA(stores, env, hasher, sealer, codes)
 	mfaLogin := application.NewMFALogin(stores, env, sealer, codes, sessionIssuer, abuseGuard)
 	mfaAdministration := application.NewMFAAdministration(administration, mfa)
+	keyAdministration := application.NewKeyAdministration(administration, applicationKeyRing)
 	pinger := store.Pinger
 	v := readiness(cfg, pinger, tokenDenylist, abuseCounters)
 	services := httpapi.Services{
@@ -139,6 +149,7 @@ func initSQLite(ctx context.Context, cfg Config, log *slog.Logger) (*App, func()
 		MFALogin:          mfaLogin,
 		MFAAdmin:          mfaAdministration,
 		Keys:              issuer,
+		KeyRotation:       keyAdministration,
 		Readiness:         v,
 		Metrics:           metrics,
 	}
@@ -160,6 +171,7 @@ func initSQLite(ctx context.Context, cfg Config, log *slog.Logger) (*App, func()
 		Revocations: revocations,
 		Operators:   administration,
 		Metrics:     metrics,
+		Keys:        applicationKeyRing,
 	}
 	return app, func() {
 		cleanup3()
@@ -198,7 +210,23 @@ func initMySQL(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(),
 	}
 	clock := provideClock(cfg)
 	random := system.NewRandom()
-	applicationSettings, err := settings(cfg)
+	applicationKeyRingConfig, err := keyRingConfig(cfg, log)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	keyRing := store.KeyRing
+	sealer, err := provideSealer(cfg)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	applicationKeyRing, err := application.NewKeyRing(ctx, applicationKeyRingConfig, keyRing, sealer, clock, random, log)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	applicationSettings, err := settings(cfg, applicationKeyRing)
 	if err != nil {
 		cleanup()
 		return nil, nil, err
@@ -222,7 +250,7 @@ func initMySQL(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(),
 	abuseGuard := application.NewAbuseGuard(abuseCounters, stores, env)
 	emailVerification := application.NewEmailVerification(stores, env, abuseGuard)
 	config4 := jwtConfig(cfg)
-	issuer, err := jwt.New(config4)
+	issuer, err := jwt.New(config4, applicationKeyRing)
 	if err != nil {
 		cleanup2()
 		cleanup()
@@ -250,17 +278,11 @@ func initMySQL(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(),
 	emailChange := application.NewEmailChange(stores, env, hasher, abuseGuard, revocations)
 	accountHistory := application.NewAccountHistory(stores)
 	administration := application.NewAdministration(stores, env, hasher, passwordReset, revocations)
-	sealer, err := provideSealer(cfg)
-	if err != nil {
-		cleanup3()
-		cleanup2()
-		cleanup()
-		return nil, nil, err
-	}
 	codes := totp.New()
 	mfa := application.NewMFA(stores, env, hasher, sealer, codes)
 	mfaLogin := application.NewMFALogin(stores, env, sealer, codes, sessionIssuer, abuseGuard)
 	mfaAdministration := application.NewMFAAdministration(administration, mfa)
+	keyAdministration := application.NewKeyAdministration(administration, applicationKeyRing)
 	pinger := store.Pinger
 	v := readiness(cfg, pinger, tokenDenylist, abuseCounters)
 	services := httpapi.Services{
@@ -282,6 +304,7 @@ func initMySQL(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(),
 		MFALogin:          mfaLogin,
 		MFAAdmin:          mfaAdministration,
 		Keys:              issuer,
+		KeyRotation:       keyAdministration,
 		Readiness:         v,
 		Metrics:           metrics,
 	}
@@ -303,6 +326,7 @@ func initMySQL(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(),
 		Revocations: revocations,
 		Operators:   administration,
 		Metrics:     metrics,
+		Keys:        applicationKeyRing,
 	}
 	return app, func() {
 		cleanup3()
@@ -341,7 +365,23 @@ func initPostgres(ctx context.Context, cfg Config, log *slog.Logger) (*App, func
 	}
 	clock := provideClock(cfg)
 	random := system.NewRandom()
-	applicationSettings, err := settings(cfg)
+	applicationKeyRingConfig, err := keyRingConfig(cfg, log)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	keyRing := store.KeyRing
+	sealer, err := provideSealer(cfg)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	applicationKeyRing, err := application.NewKeyRing(ctx, applicationKeyRingConfig, keyRing, sealer, clock, random, log)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	applicationSettings, err := settings(cfg, applicationKeyRing)
 	if err != nil {
 		cleanup()
 		return nil, nil, err
@@ -365,7 +405,7 @@ func initPostgres(ctx context.Context, cfg Config, log *slog.Logger) (*App, func
 	abuseGuard := application.NewAbuseGuard(abuseCounters, stores, env)
 	emailVerification := application.NewEmailVerification(stores, env, abuseGuard)
 	config4 := jwtConfig(cfg)
-	issuer, err := jwt.New(config4)
+	issuer, err := jwt.New(config4, applicationKeyRing)
 	if err != nil {
 		cleanup2()
 		cleanup()
@@ -393,17 +433,11 @@ func initPostgres(ctx context.Context, cfg Config, log *slog.Logger) (*App, func
 	emailChange := application.NewEmailChange(stores, env, hasher, abuseGuard, revocations)
 	accountHistory := application.NewAccountHistory(stores)
 	administration := application.NewAdministration(stores, env, hasher, passwordReset, revocations)
-	sealer, err := provideSealer(cfg)
-	if err != nil {
-		cleanup3()
-		cleanup2()
-		cleanup()
-		return nil, nil, err
-	}
 	codes := totp.New()
 	mfa := application.NewMFA(stores, env, hasher, sealer, codes)
 	mfaLogin := application.NewMFALogin(stores, env, sealer, codes, sessionIssuer, abuseGuard)
 	mfaAdministration := application.NewMFAAdministration(administration, mfa)
+	keyAdministration := application.NewKeyAdministration(administration, applicationKeyRing)
 	pinger := store.Pinger
 	v := readiness(cfg, pinger, tokenDenylist, abuseCounters)
 	services := httpapi.Services{
@@ -425,6 +459,7 @@ func initPostgres(ctx context.Context, cfg Config, log *slog.Logger) (*App, func
 		MFALogin:          mfaLogin,
 		MFAAdmin:          mfaAdministration,
 		Keys:              issuer,
+		KeyRotation:       keyAdministration,
 		Readiness:         v,
 		Metrics:           metrics,
 	}
@@ -446,6 +481,7 @@ func initPostgres(ctx context.Context, cfg Config, log *slog.Logger) (*App, func
 		Revocations: revocations,
 		Operators:   administration,
 		Metrics:     metrics,
+		Keys:        applicationKeyRing,
 	}
 	return app, func() {
 		cleanup3()
@@ -458,7 +494,7 @@ func initPostgres(ctx context.Context, cfg Config, log *slog.Logger) (*App, func
 
 // useCases lists the application's constructors and binds each to the inbound
 // port the HTTP adapter calls.
-var useCases = wire.NewSet(wire.Struct(new(application.Stores), "*"), wire.Struct(new(application.Env), "*"), application.NewSessionIssuer, application.NewAbuseGuard, application.NewRevocations, application.NewEmailVerification, application.NewRegistration, application.NewLogin, application.NewAuthenticator, application.NewProfile, application.NewRefresh, application.NewLogout, application.NewPasswordChange, application.NewDeactivation, application.NewSessions, application.NewOutboxDispatcher, application.NewJanitor, application.NewPasswordReset, application.NewEmailChange, application.NewAccountHistory, application.NewAdministration, application.NewMFA, application.NewMFALogin, application.NewMFAAdministration, wire.Bind(new(ports.MFA), new(*application.MFA)), wire.Bind(new(ports.MFALogin), new(*application.MFALogin)), wire.Bind(new(ports.MFAAdministration), new(*application.MFAAdministration)), wire.Bind(new(ports.EmailChange), new(*application.EmailChange)), wire.Bind(new(ports.AccountHistory), new(*application.AccountHistory)), wire.Bind(new(ports.Administration), new(*application.Administration)), wire.Bind(new(ports.Operators), new(*application.Administration)), wire.Bind(new(ports.Registration), new(*application.Registration)), wire.Bind(new(ports.EmailVerification), new(*application.EmailVerification)), wire.Bind(new(ports.Login), new(*application.Login)), wire.Bind(new(ports.Authenticator), new(*application.Authenticator)), wire.Bind(new(ports.Profile), new(*application.Profile)), wire.Bind(new(ports.Refresh), new(*application.Refresh)), wire.Bind(new(ports.Logout), new(*application.Logout)), wire.Bind(new(ports.PasswordChange), new(*application.PasswordChange)), wire.Bind(new(ports.Deactivation), new(*application.Deactivation)), wire.Bind(new(ports.Sessions), new(*application.Sessions)), wire.Bind(new(ports.PasswordReset), new(*application.PasswordReset)), wire.Bind(new(ports.MailDispatcher), new(*application.OutboxDispatcher)), wire.Bind(new(ports.Janitor), new(*application.Janitor)), wire.Bind(new(ports.RevocationSeeder), new(*application.Revocations)))
+var useCases = wire.NewSet(wire.Struct(new(application.Stores), "*"), wire.Struct(new(application.Env), "*"), application.NewSessionIssuer, application.NewAbuseGuard, application.NewRevocations, application.NewEmailVerification, application.NewRegistration, application.NewLogin, application.NewAuthenticator, application.NewProfile, application.NewRefresh, application.NewLogout, application.NewPasswordChange, application.NewDeactivation, application.NewSessions, application.NewOutboxDispatcher, application.NewJanitor, application.NewPasswordReset, application.NewEmailChange, application.NewAccountHistory, application.NewAdministration, application.NewMFA, application.NewMFALogin, application.NewMFAAdministration, wire.Bind(new(ports.MFA), new(*application.MFA)), wire.Bind(new(ports.MFALogin), new(*application.MFALogin)), wire.Bind(new(ports.MFAAdministration), new(*application.MFAAdministration)), application.NewKeyRing, application.NewKeyAdministration, wire.Bind(new(ports.SigningKeys), new(*application.KeyRing)), wire.Bind(new(ports.KeyOperators), new(*application.KeyRing)), wire.Bind(new(ports.KeyRotation), new(*application.KeyAdministration)), wire.Bind(new(ports.EmailChange), new(*application.EmailChange)), wire.Bind(new(ports.AccountHistory), new(*application.AccountHistory)), wire.Bind(new(ports.Administration), new(*application.Administration)), wire.Bind(new(ports.Operators), new(*application.Administration)), wire.Bind(new(ports.Registration), new(*application.Registration)), wire.Bind(new(ports.EmailVerification), new(*application.EmailVerification)), wire.Bind(new(ports.Login), new(*application.Login)), wire.Bind(new(ports.Authenticator), new(*application.Authenticator)), wire.Bind(new(ports.Profile), new(*application.Profile)), wire.Bind(new(ports.Refresh), new(*application.Refresh)), wire.Bind(new(ports.Logout), new(*application.Logout)), wire.Bind(new(ports.PasswordChange), new(*application.PasswordChange)), wire.Bind(new(ports.Deactivation), new(*application.Deactivation)), wire.Bind(new(ports.Sessions), new(*application.Sessions)), wire.Bind(new(ports.PasswordReset), new(*application.PasswordReset)), wire.Bind(new(ports.MailDispatcher), new(*application.OutboxDispatcher)), wire.Bind(new(ports.Janitor), new(*application.Janitor)), wire.Bind(new(ports.RevocationSeeder), new(*application.Revocations)))
 
 // coreSet is everything that does not depend on the storage choice.
 var coreSet = wire.NewSet(
@@ -469,9 +505,10 @@ var coreSet = wire.NewSet(
 	jwtConfig,
 	httpConfig,
 	provideMailer,
+	provideSealer,
+	keyRingConfig,
 	provideDenylist,
 	provideCounters,
 	provideClock,
-	provideSealer,
 	readiness, wire.Struct(new(App), "*"),
 )

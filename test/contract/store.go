@@ -27,6 +27,7 @@ type Store struct {
 	// TOTP and RecoveryCodes are the multi-factor sign-in stores.
 	TOTP          ports.TOTPRepository
 	RecoveryCodes ports.RecoveryCodeRepository
+	KeyRing       ports.KeyRing
 	// SQL is the database under a SQL store, for the schema suite's looks at
 	// stored rows; nil for stores that are no database.
 	SQL *sqlx.DB

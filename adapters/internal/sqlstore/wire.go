@@ -22,6 +22,7 @@ type Store struct {
 	// TOTP and RecoveryCodes are the multi-factor sign-in stores.
 	TOTP          ports.TOTPRepository
 	RecoveryCodes ports.RecoveryCodeRepository
+	KeyRing       ports.KeyRing
 }
 
 // NewStore builds every repository on db.
@@ -38,9 +39,10 @@ func NewStore(db *DB) *Store {
 		Events:        NewSecurityEventLog(db),
 		TOTP:          NewTOTPRepository(db),
 		RecoveryCodes: NewRecoveryCodeRepository(db),
+		KeyRing:       NewKeyRing(db),
 	}
 }
 
 // ProviderSet hands the ports of the *Store that an engine's Open returns to wire.
 var ProviderSet = wire.NewSet(wire.FieldsOf(new(*Store), "Tx", "Pinger", "Users", "Sessions", "Tokens", "Outbox", "Attempts", "Events",
-	"TOTP", "RecoveryCodes"))
+	"TOTP", "RecoveryCodes", "KeyRing"))
