@@ -77,7 +77,7 @@ func TestMFAEnrolment(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !bytes.HasPrefix(stored.Pending, []byte("sealed(totp:"+string(u.ID)+"):")) || stored.Active() {
+		if !bytes.HasPrefix(stored.Pending, []byte("sealed::totp:"+string(u.ID)+":")) || stored.Active() {
 			t.Fatalf("stored enrolment %v", stored.Pending)
 		}
 		if !strings.HasPrefix(en.OTPAuthURI.Reveal(), "otpauth://totp/authd:jane@example.com?secret="+en.Secret.Reveal()+"&issuer=authd&") {
