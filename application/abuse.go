@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/netip"
+	"sync"
 	"time"
 
 	"authd/domain"
@@ -80,15 +81,15 @@ type counted struct {
 // refuses it with rate_limited when either is at its limit.
 func (g *AbuseGuard) beginLogin(ctx context.Context, email domain.Email, ip string) (*attempt, error) {
 	a := &attempt{g: g, at: g.clock.Now()}
-	if err := a.hit(ctx, g.ipRule(keyIPFailures, ip, g.limits.IPMaxFailures), "ip_failures"); err != nil {
-		return nil, err
-	}
-	w, err := a.hitRule(ctx, rule{key: keyAccountFailures + hashKey(email.String()), limit: g.limits.LoginMaxFailures,
-		window: g.limits.FailureWindow, clearOnPass: true}, "account_failures")
+	ipRule := g.ipRule(keyIPFailures, ip, g.limits.IPMaxFailures)
+	ipRule.name = "ip_failures"
+	account := rule{name: "account_failures", key: keyAccountFailures + hashKey(email.String()), limit: g.limits.LoginMaxFailures,
+		window: g.limits.FailureWindow, clearOnPass: true}
+	wins, err := a.hitAll(ctx, ipRule, account)
 	if err != nil {
 		return nil, err
 	}
-	a.account = w.Count
+	a.account = wins[1].Count
 	return a, nil
 }
 
@@ -123,6 +124,7 @@ func (g *AbuseGuard) clearAccount(ctx context.Context, email domain.Email) {
 
 // rule is one limit on one key.
 type rule struct {
+	name        string // for logs and metrics
 	key         string
 	limit       int
 	window      time.Duration
@@ -139,56 +141,90 @@ func (g *AbuseGuard) ipRule(space, ip string, limit int) rule {
 }
 
 func (a *attempt) hit(ctx context.Context, r rule, name string) error {
-	_, err := a.hitRule(ctx, r, name)
+	r.name = name
+	_, err := a.hitAll(ctx, r)
 	return err
 }
 
-// hitRule counts the attempt under r; over the limit it takes back everything
-// this attempt counted and answers rate_limited with the time until it would pass.
-func (a *attempt) hitRule(ctx context.Context, r rule, name string) (ports.Window, error) {
-	if r.limit <= 0 || r.window <= 0 {
-		return ports.Window{}, nil
+// hitAll counts the attempt under every rule at once (the counters are asked
+// in parallel, so several limits cost the latency of one); over any limit it
+// takes back everything this attempt counted and answers rate_limited with the
+// longest wait. Rules without a limit are skipped (their window is zero).
+func (a *attempt) hitAll(ctx context.Context, rules ...rule) ([]ports.Window, error) {
+	wins := make([]ports.Window, len(rules))
+	errs := make([]error, len(rules))
+	var wg sync.WaitGroup
+	for i, r := range rules {
+		if r.limit <= 0 || r.window <= 0 {
+			continue
+		}
+		wg.Go(func() { wins[i], errs[i] = a.g.counters.Hit(ctx, r.key, r.window, a.at) })
 	}
-	w, err := a.g.counters.Hit(ctx, r.key, r.window, a.at)
-	if err != nil {
+	wg.Wait()
+	var failed error
+	for i, r := range rules {
+		if r.limit <= 0 || r.window <= 0 {
+			continue
+		}
+		if errs[i] != nil {
+			failed = errs[i]
+			continue
+		}
+		a.hits = append(a.hits, counted{key: r.key, window: r.window, clearOnPass: r.clearOnPass})
+	}
+	if failed != nil {
 		a.undo(ctx)
-		return ports.Window{}, fmt.Errorf("abuse limits: %w", err)
+		return nil, fmt.Errorf("abuse limits: %w", failed)
 	}
-	a.hits = append(a.hits, counted{key: r.key, window: r.window, clearOnPass: r.clearOnPass})
-	if !w.Over(r.limit) {
-		return w, nil
+	var limited *domain.Error
+	for i, r := range rules {
+		if r.limit <= 0 || r.window <= 0 || !wins[i].Over(r.limit) {
+			continue
+		}
+		a.g.log.InfoContext(ctx, "rate_limited", "rule", r.name)
+		a.g.metrics.RateLimited(r.name)
+		if wait := wins[i].RetryAfter(r.limit, a.at); limited == nil || wait > limited.RetryAfter {
+			limited = &domain.Error{Kind: domain.RateLimited, Code: domain.ErrRateLimited.Code, Message: domain.ErrRateLimited.Message,
+				RetryAfter: wait}
+		}
 	}
-	a.undo(ctx)
-	a.g.log.InfoContext(ctx, "rate_limited", "rule", name)
-	a.g.metrics.RateLimited(name)
-	return w, &domain.Error{Kind: domain.RateLimited, Code: domain.ErrRateLimited.Code, Message: domain.ErrRateLimited.Message,
-		RetryAfter: w.RetryAfter(r.limit, a.at)}
+	if limited != nil {
+		a.undo(ctx)
+		return wins, limited
+	}
+	return wins, nil
 }
 
 // undo takes back every count of the attempt: it was refused, or it was no guess.
 func (a *attempt) undo(ctx context.Context) {
-	for _, h := range a.hits {
-		if err := a.g.counters.Unhit(ctx, h.key, h.window, a.at); err != nil {
-			a.g.log.WarnContext(ctx, "abuse_counter_undo_failed", "error", err)
-		}
-	}
-	a.hits = nil
+	a.settle(ctx, false)
 }
 
 // passed ends an attempt that proved right: it is not a failure, and a login's
 // account count is cleared.
 func (a *attempt) passed(ctx context.Context) {
+	a.settle(ctx, true)
+}
+
+// settle takes back the attempt's counts, in parallel; with clear, a count
+// that clears on success is forgotten whole — unless this attempt was its only
+// event, when taking it back is the same and one round trip cheaper.
+func (a *attempt) settle(ctx context.Context, clear bool) {
+	var wg sync.WaitGroup
 	for _, h := range a.hits {
-		var err error
-		if h.clearOnPass {
-			err = a.g.counters.Clear(ctx, h.key, h.window, a.at)
-		} else {
-			err = a.g.counters.Unhit(ctx, h.key, h.window, a.at)
-		}
-		if err != nil {
-			a.g.log.WarnContext(ctx, "abuse_counter_undo_failed", "error", err)
-		}
+		wg.Go(func() {
+			var err error
+			if clear && h.clearOnPass && a.account != 1 {
+				err = a.g.counters.Clear(ctx, h.key, h.window, a.at)
+			} else {
+				err = a.g.counters.Unhit(ctx, h.key, h.window, a.at)
+			}
+			if err != nil {
+				a.g.log.WarnContext(ctx, "abuse_counter_undo_failed", "error", err)
+			}
+		})
 	}
+	wg.Wait()
 	a.hits = nil
 }
 
