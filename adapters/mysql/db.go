@@ -82,12 +82,12 @@ func Open(ctx context.Context, cfg Config) (*Store, func(), error) {
 	}
 	pool := sqlx.NewDb(sql.OpenDB(sessionConnector{connector}), "mysql")
 	// At least two: migrations hold one connection for their lock and run on another.
-	pool.SetMaxOpenConns(max(orInt(cfg.MaxOpenConns, defaultMaxOpenConns), 2))
-	pool.SetMaxIdleConns(orInt(cfg.MaxIdleConns, defaultMaxIdleConns))
-	pool.SetConnMaxLifetime(orDuration(cfg.ConnMaxLifetime, defaultConnMaxLifetime))
+	pool.SetMaxOpenConns(max(sqlstore.Or(cfg.MaxOpenConns, defaultMaxOpenConns), 2))
+	pool.SetMaxIdleConns(sqlstore.Or(cfg.MaxIdleConns, defaultMaxIdleConns))
+	pool.SetConnMaxLifetime(sqlstore.Or(cfg.ConnMaxLifetime, defaultConnMaxLifetime))
 	cleanup := func() { _ = pool.Close() }
 
-	within := orDuration(cfg.StartupTimeout, defaultStartupTimeout)
+	within := sqlstore.Or(cfg.StartupTimeout, defaultStartupTimeout)
 	if err := waitForServer(ctx, pool.DB, within); err != nil {
 		cleanup()
 		switch {
@@ -133,7 +133,7 @@ func MigrationStatus(ctx context.Context, cfg Config) ([]*goose.MigrationStatus,
 	}
 	pool := sqlx.NewDb(sql.OpenDB(connector), "mysql")
 	defer pool.Close()
-	if err := waitForServer(ctx, pool.DB, orDuration(cfg.StartupTimeout, defaultStartupTimeout)); err != nil {
+	if err := waitForServer(ctx, pool.DB, sqlstore.Or(cfg.StartupTimeout, defaultStartupTimeout)); err != nil {
 		return nil, redacted(fmt.Errorf("mysql: AUTH_DB_DSN (%s): %w", where(dc), err), dc.Passwd)
 	}
 	db := sqlstore.New(dialect, pool, nil)
@@ -210,40 +210,9 @@ func driverConfig(dsn string) (*gomysql.Config, error) {
 	return dc, nil
 }
 
-// waitForServer pings until the server answers, backing off between tries,
-// for at most within. An answer that refuses us (wrong password, unknown
-// database) ends the wait at once: waiting does not fix it.
+// waitForServer waits for the server as every engine does, ending at once on a refusal.
 func waitForServer(ctx context.Context, pool *sql.DB, within time.Duration) error {
-	deadline := time.Now().Add(within)
-	backoff := 50 * time.Millisecond
-	var last error
-	for {
-		pctx, cancel := context.WithDeadline(ctx, deadline)
-		err := pool.PingContext(pctx)
-		cancel()
-		if err == nil {
-			return nil
-		}
-		if isRefusal(err) {
-			return err
-		}
-		// A ping cut short by the deadline says less than the failure before it.
-		if last == nil || !errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil {
-			last = err
-		}
-		left := time.Until(deadline)
-		if left <= 0 || ctx.Err() != nil {
-			return last
-		}
-		timer := time.NewTimer(min(backoff, left))
-		select {
-		case <-ctx.Done():
-			timer.Stop()
-			return ctx.Err()
-		case <-timer.C:
-		}
-		backoff = min(2*backoff, 2*time.Second)
-	}
+	return sqlstore.WaitForServer(ctx, pool, within, isRefusal)
 }
 
 // isRefusal reports a server that answered and refused the login, which no
@@ -300,23 +269,8 @@ func where(dc *gomysql.Config) string {
 	return fmt.Sprintf("%s@%s(%s)/%s", dc.User, dc.Net, dc.Addr, dc.DBName)
 }
 
-// redactedError keeps an error's chain for errors.Is and errors.As while its
-// text never shows the password.
-type redactedError struct {
-	msg string
-	err error
-}
-
-func (e *redactedError) Error() string { return e.msg }
-func (e *redactedError) Unwrap() error { return e.err }
-
-// redacted returns err with every occurrence of password masked in its text.
-func redacted(err error, password string) error {
-	if err == nil || password == "" || !strings.Contains(err.Error(), password) {
-		return err
-	}
-	return &redactedError{msg: strings.ReplaceAll(err.Error(), password, "*****"), err: err}
-}
+// redacted masks the password in err's text.
+func redacted(err error, password string) error { return sqlstore.Redacted(err, password) }
 
 // guessPassword returns what a DSN that failed to parse most likely holds as
 // its password (between the first ':' and the last '@'), to mask it.
@@ -330,18 +284,4 @@ func guessPassword(dsn string) string {
 		return ""
 	}
 	return pw
-}
-
-func orInt(v, def int) int {
-	if v > 0 {
-		return v
-	}
-	return def
-}
-
-func orDuration(v, def time.Duration) time.Duration {
-	if v > 0 {
-		return v
-	}
-	return def
 }

@@ -84,12 +84,12 @@ func Open(ctx context.Context, cfg Config) (*Store, func(), error) {
 	}
 	pool := sqlx.NewDb(sql.OpenDB(quietConnector{stdlib.GetConnector(*cc)}), "pgx")
 	// At least two: migrations hold one connection for their lock and run on another.
-	pool.SetMaxOpenConns(max(orInt(cfg.MaxOpenConns, defaultMaxOpenConns), 2))
-	pool.SetMaxIdleConns(orInt(cfg.MaxIdleConns, defaultMaxIdleConns))
-	pool.SetConnMaxLifetime(orDuration(cfg.ConnMaxLifetime, defaultConnMaxLifetime))
+	pool.SetMaxOpenConns(max(sqlstore.Or(cfg.MaxOpenConns, defaultMaxOpenConns), 2))
+	pool.SetMaxIdleConns(sqlstore.Or(cfg.MaxIdleConns, defaultMaxIdleConns))
+	pool.SetConnMaxLifetime(sqlstore.Or(cfg.ConnMaxLifetime, defaultConnMaxLifetime))
 	cleanup := func() { _ = pool.Close() }
 
-	within := orDuration(cfg.StartupTimeout, defaultStartupTimeout)
+	within := sqlstore.Or(cfg.StartupTimeout, defaultStartupTimeout)
 	if err := waitForServer(ctx, pool.DB, within); err != nil {
 		cleanup()
 		switch {
@@ -131,7 +131,7 @@ func MigrationStatus(ctx context.Context, cfg Config) ([]*goose.MigrationStatus,
 	}
 	pool := sqlx.NewDb(sql.OpenDB(quietConnector{stdlib.GetConnector(*cc)}), "pgx")
 	defer pool.Close()
-	if err := waitForServer(ctx, pool.DB, orDuration(cfg.StartupTimeout, defaultStartupTimeout)); err != nil {
+	if err := waitForServer(ctx, pool.DB, sqlstore.Or(cfg.StartupTimeout, defaultStartupTimeout)); err != nil {
 		return nil, redacted(fmt.Errorf("postgres: AUTH_DB_DSN (%s): %w", where(cc), err), cc.Password)
 	}
 	db := sqlstore.New(dialect, pool, nil)
@@ -234,40 +234,9 @@ func attemptCause(err error) string {
 	return err.Error()
 }
 
-// waitForServer pings until the server answers, backing off between tries,
-// for at most within. An answer that refuses us (wrong password, unknown
-// database) ends the wait at once: waiting does not fix it.
+// waitForServer waits for the server as every engine does, ending at once on a refusal.
 func waitForServer(ctx context.Context, pool *sql.DB, within time.Duration) error {
-	deadline := time.Now().Add(within)
-	backoff := 50 * time.Millisecond
-	var last error
-	for {
-		pctx, cancel := context.WithDeadline(ctx, deadline)
-		err := pool.PingContext(pctx)
-		cancel()
-		if err == nil {
-			return nil
-		}
-		if isRefusal(err) {
-			return err
-		}
-		// A ping cut short by the deadline says less than the failure before it.
-		if last == nil || !errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil {
-			last = err
-		}
-		left := time.Until(deadline)
-		if left <= 0 || ctx.Err() != nil {
-			return last
-		}
-		timer := time.NewTimer(min(backoff, left))
-		select {
-		case <-ctx.Done():
-			timer.Stop()
-			return ctx.Err()
-		case <-timer.C:
-		}
-		backoff = min(2*backoff, 2*time.Second)
-	}
+	return sqlstore.WaitForServer(ctx, pool, within, isRefusal)
 }
 
 // migrate applies every pending migration of migrations.Postgres. A
@@ -308,30 +277,9 @@ func where(cc *pgx.ConnConfig) string {
 	return fmt.Sprintf("%s@%s:%d/%s", cc.User, cc.Host, cc.Port, cc.Database)
 }
 
-// redactedError keeps an error's chain for errors.Is and errors.As while its
-// text never shows the password.
-type redactedError struct {
-	msg string
-	err error
-}
-
-func (e *redactedError) Error() string { return e.msg }
-func (e *redactedError) Unwrap() error { return e.err }
-
-// redacted returns err with every occurrence of password (as written, and
-// URL-escaped) masked in its text.
+// redacted masks the password in err's text, as written and URL-escaped.
 func redacted(err error, password string) error {
-	if err == nil || password == "" {
-		return err
-	}
-	msg := err.Error()
-	for _, pw := range []string{password, url.QueryEscape(password), url.PathEscape(password)} {
-		msg = strings.ReplaceAll(msg, pw, "*****")
-	}
-	if msg == err.Error() {
-		return err
-	}
-	return &redactedError{msg: msg, err: err}
+	return sqlstore.Redacted(err, password, url.QueryEscape(password), url.PathEscape(password))
 }
 
 // keywordPassword finds password=... in a keyword-form DSN.
@@ -357,18 +305,4 @@ func guessPassword(dsn string) string {
 		return ""
 	}
 	return pw
-}
-
-func orInt(v, def int) int {
-	if v > 0 {
-		return v
-	}
-	return def
-}
-
-func orDuration(v, def time.Duration) time.Duration {
-	if v > 0 {
-		return v
-	}
-	return def
 }
