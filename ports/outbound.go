@@ -82,8 +82,9 @@ type SessionRepository interface {
 	RefreshToken(ctx context.Context, hash []byte) (*domain.RefreshToken, *domain.Session, error)
 	// Rotate spends the refresh token with oldHash and stores next in its place, in one
 	// conditional update: it reports false and changes nothing when the old token was
-	// already rotated (a concurrent refresh won). On success the session's LastUsedAt
-	// becomes now and its RefreshExpiresAt next.ExpiresAt.
+	// already rotated (a concurrent refresh won), or when it is not a token of
+	// next.SessionID. On success the session's LastUsedAt becomes now and its
+	// RefreshExpiresAt next.ExpiresAt.
 	Rotate(ctx context.Context, oldHash []byte, next domain.RefreshToken, now time.Time) (bool, error)
 	// Revoke marks the session revoked at now; revoking a revoked session changes nothing.
 	// It reports whether the session was live before.

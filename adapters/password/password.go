@@ -60,6 +60,9 @@ type Config struct {
 	MaxConcurrent int // hashes running at once; 0: runtime.GOMAXPROCS(0)
 	// Metrics sees each hash's wait for a slot and its run; nil reports nothing.
 	Metrics ports.Metrics
+	// Worker, when set, runs argon2id in its low-priority child process
+	// instead of this one (see Worker); nil hashes here.
+	Worker *Worker
 }
 
 // Hasher is the PasswordHasher: argon2id for new hashes, argon2id and bcrypt for
@@ -67,6 +70,7 @@ type Config struct {
 type Hasher struct {
 	params Params
 	slots  chan struct{}
+	worker *Worker
 	// metrics, when set, sees each hash's wait for a slot and its run.
 	metrics ports.Metrics
 	// observe, when set by tests before use, sees +1 when a hash has taken a slot
@@ -102,7 +106,7 @@ func NewHasher(cfg Config) *Hasher {
 	if n <= 0 {
 		n = runtime.GOMAXPROCS(0)
 	}
-	return &Hasher{params: p, slots: make(chan struct{}, n), metrics: cfg.Metrics}
+	return &Hasher{params: p, slots: make(chan struct{}, n), worker: cfg.Worker, metrics: cfg.Metrics}
 }
 
 // Params returns the parameters new hashes get, so callers and tests can check
@@ -121,8 +125,11 @@ func (h *Hasher) Hash(ctx context.Context, secret domain.Secret) (string, error)
 	if err != nil {
 		return "", err
 	}
-	key := argon2.IDKey([]byte(password), salt, h.params.Iterations, h.params.Memory, h.params.Parallelism, h.params.KeyLen)
+	key, err := h.idKey(ctx, []byte(password), salt, h.params)
 	h.release(done)
+	if err != nil {
+		return "", err
+	}
 	return encode(h.params, salt, key), nil
 }
 
@@ -176,8 +183,11 @@ func (h *Hasher) verifyArgon2(ctx context.Context, hash, password string) (bool,
 	if err != nil {
 		return false, false, err
 	}
-	got := argon2.IDKey([]byte(password), salt, p.Iterations, p.Memory, p.Parallelism, p.KeyLen)
+	got, err := h.idKey(ctx, []byte(password), salt, p)
 	h.release(done)
+	if err != nil {
+		return false, false, err
+	}
 	if subtle.ConstantTimeCompare(got, key) != 1 {
 		return false, false, nil
 	}
@@ -209,6 +219,14 @@ func (h *Hasher) verifyBcrypt(ctx context.Context, hash, password string) (bool,
 	default:
 		return false, false, fmt.Errorf("password: malformed bcrypt hash: %w", err)
 	}
+}
+
+// idKey runs argon2id, in the worker when there is one; the caller holds a slot.
+func (h *Hasher) idKey(ctx context.Context, password, salt []byte, p Params) ([]byte, error) {
+	if h.worker != nil {
+		return h.worker.IDKey(ctx, password, salt, p)
+	}
+	return argon2.IDKey(password, salt, p.Iterations, p.Memory, p.Parallelism, p.KeyLen), nil
 }
 
 // acquire takes a hashing slot, or gives up as unavailable once ctx is done, so

@@ -344,17 +344,17 @@ func (r Sessions) RefreshToken(ctx context.Context, hash []byte) (*domain.Refres
 	return &rt, &sess, nil
 }
 
-// Rotate spends the old token and stores next, unless the old one was spent.
+// Rotate spends the old token and stores next, unless the old one was spent
+// or is another session's.
 func (r Sessions) Rotate(ctx context.Context, old []byte, next domain.RefreshToken, now time.Time) (bool, error) {
 	won := false
 	err := r.s.change(ctx, func(st *state, _ *txValue) error {
 		rt, ok := st.refresh[string(old)]
-		if !ok || rt.RotatedAt != nil {
+		if !ok || rt.RotatedAt != nil || rt.SessionID != next.SessionID {
 			return nil
 		}
 		rt.RotatedAt = &now
 		st.refresh[string(old)] = rt
-		next.SessionID = rt.SessionID
 		st.refresh[string(next.Hash)] = next
 		sess := st.sessions[rt.SessionID]
 		sess.LastUsedAt, sess.RefreshExpiresAt = now, next.ExpiresAt

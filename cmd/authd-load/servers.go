@@ -96,10 +96,24 @@ func (s *server) stop() {
 	}
 }
 
-// peakRSS is the process's peak resident set size (VmHWM), in bytes; 0 when
-// /proc cannot tell.
-func (s *server) peakRSS() int64 {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
+// peakRSS is the process's peak resident set size (VmHWM), in bytes, and the
+// sum of its children's (authd's password worker); 0 when /proc cannot tell.
+func (s *server) peakRSS() (self, children int64) {
+	pid := strconv.Itoa(s.cmd.Process.Pid)
+	self = vmHWM(pid)
+	// Each thread lists the children it started.
+	tasks, _ := os.ReadDir("/proc/" + pid + "/task")
+	for _, task := range tasks {
+		kids, _ := os.ReadFile("/proc/" + pid + "/task/" + task.Name() + "/children")
+		for _, kid := range strings.Fields(string(kids)) {
+			children += vmHWM(kid)
+		}
+	}
+	return self, children
+}
+
+func vmHWM(pid string) int64 {
+	f, err := os.Open("/proc/" + pid + "/status")
 	if err != nil {
 		return 0
 	}

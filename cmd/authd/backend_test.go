@@ -16,6 +16,8 @@ import (
 	"github.com/testcontainers/testcontainers-go"
 	tcmysql "github.com/testcontainers/testcontainers-go/modules/mysql"
 	"github.com/testcontainers/testcontainers-go/wait"
+
+	"authd/adapters/password"
 )
 
 // The HTTP tests of this package run on the embedded default, and again on
@@ -30,6 +32,7 @@ var backend struct {
 }
 
 func TestMain(m *testing.M) {
+	password.RunWorkerIfRequested() // the app's password worker is this test binary
 	start := startBackend
 	switch os.Getenv("AUTH_TEST_BACKEND") {
 	case "mysql":

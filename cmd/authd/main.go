@@ -17,9 +17,12 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"authd/adapters/password"
 )
 
 func main() {
+	password.RunWorkerIfRequested() // the password worker is this binary too
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	os.Exit(cli(ctx, os.Args[1:], processEnv, os.Stdin, os.Stdout, os.Stderr))

@@ -54,7 +54,7 @@ func TestProductionPasswordParams(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p := passwordConfig(cfg, nil).Params; p != password.DefaultParams {
+	if p := passwordConfig(cfg, nil, nil).Params; p != password.DefaultParams {
 		t.Fatalf("default config gives %+v", p)
 	}
 	a := startWithConfig(t, cfg)

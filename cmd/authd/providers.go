@@ -66,7 +66,10 @@ func dispatcherConfig(cfg Config, m ports.Metrics) application.DispatcherConfig 
 	return application.DispatcherConfig{PollInterval: cfg.MailPollEvery, BaseBackoff: cfg.MailBaseBackoff, MaxAge: cfg.MailMaxAge, Metrics: m}
 }
 
-func passwordConfig(cfg Config, m ports.Metrics) password.Config {
+// passwordConfig hashes in the process's low-priority worker (see
+// password.Worker), so that a flood of logins leaves the cores to the other
+// requests.
+func passwordConfig(cfg Config, m ports.Metrics, log *slog.Logger) password.Config {
 	p := password.DefaultParams
 	if cfg.PasswordHash.MemoryKiB != 0 {
 		p.Memory = cfg.PasswordHash.MemoryKiB
@@ -74,7 +77,7 @@ func passwordConfig(cfg Config, m ports.Metrics) password.Config {
 	if cfg.PasswordHash.Iterations != 0 {
 		p.Iterations = cfg.PasswordHash.Iterations
 	}
-	return password.Config{Params: p, Metrics: m}
+	return password.Config{Params: p, Metrics: m, Worker: password.SharedWorker(log)}
 }
 
 func jwtConfig(cfg Config) jwt.Config {

@@ -85,7 +85,7 @@ func initSQLite(ctx context.Context, cfg Config, log *slog.Logger) (*App, func()
 		Log:      log,
 		Metrics:  metrics,
 	}
-	config3 := passwordConfig(cfg, metrics)
+	config3 := passwordConfig(cfg, metrics, log)
 	hasher := password.NewHasher(config3)
 	abuseCounters, cleanup2, err := provideCounters(cfg, clock)
 	if err != nil {
@@ -240,7 +240,7 @@ func initMySQL(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(),
 		Log:      log,
 		Metrics:  metrics,
 	}
-	config3 := passwordConfig(cfg, metrics)
+	config3 := passwordConfig(cfg, metrics, log)
 	hasher := password.NewHasher(config3)
 	abuseCounters, cleanup2, err := provideCounters(cfg, clock)
 	if err != nil {
@@ -395,7 +395,7 @@ func initPostgres(ctx context.Context, cfg Config, log *slog.Logger) (*App, func
 		Log:      log,
 		Metrics:  metrics,
 	}
-	config3 := passwordConfig(cfg, metrics)
+	config3 := passwordConfig(cfg, metrics, log)
 	hasher := password.NewHasher(config3)
 	abuseCounters, cleanup2, err := provideCounters(cfg, clock)
 	if err != nil {

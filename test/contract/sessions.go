@@ -142,6 +142,30 @@ func Sessions(t *testing.T, newStore func(t *testing.T) Store) {
 		sameTime(t, "RefreshExpiresAt", gotS.RefreshExpiresAt, first.ExpiresAt)
 	})
 
+	t.Run("rotate with the next token of another session reports false and changes nothing", func(t *testing.T) {
+		st := newStore(t)
+		u := createUser(t, st)
+		s, old := createSession(t, st, u.ID, base)
+		other, _ := createSession(t, st, u.ID, base)
+		now := base.Add(time.Minute)
+		next := domain.RefreshToken{Hash: newHash(), SessionID: other.ID, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
+
+		ok, err := st.Sessions.Rotate(ctx(t), old.Hash, next, now)
+		must(t, err, "rotate")
+		if ok {
+			t.Fatalf("rotate into another session reported true")
+		}
+		if _, _, err := st.Sessions.RefreshToken(ctx(t), next.Hash); !errors.Is(err, domain.ErrTokenNotFound) {
+			t.Errorf("the other session's token was stored (err %v)", err)
+		}
+		gotOld, gotS, err := st.Sessions.RefreshToken(ctx(t), old.Hash)
+		must(t, err, "old token")
+		if gotOld.RotatedAt != nil {
+			t.Errorf("the old token was spent")
+		}
+		sameSession(t, *gotS, *s)
+	})
+
 	t.Run("of 20 concurrent rotations of one token exactly one wins", func(t *testing.T) {
 		st := newStore(t)
 		u := createUser(t, st)

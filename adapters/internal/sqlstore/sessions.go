@@ -142,21 +142,19 @@ func (r *SessionRepository) RefreshToken(ctx context.Context, hash []byte) (*dom
 }
 
 // Rotate spends the token with oldHash by a conditional update (only an
-// unrotated token can be spent; every engine evaluates the condition on the
+// unrotated token of next's session can be spent; every engine evaluates the condition on the
 // latest row under its write lock, so of concurrent rotations exactly one
 // wins), then moves the session on and stores next for the same session, all
 // in one transaction. It reports false, changing nothing, when the old token is
 // unknown or already rotated.
 func (r *SessionRepository) Rotate(ctx context.Context, oldHash []byte, next domain.RefreshToken, now time.Time) (bool, error) {
 	won := false
+	session := string(next.SessionID)
 	err := r.db.write(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		won = false
-		n, err := r.db.txExec(ctx, tx, `UPDATE refresh_tokens SET rotated_at = ? WHERE hash = ? AND rotated_at IS NULL`, ms(now), oldHash)
+		n, err := r.db.txExec(ctx, tx, `UPDATE refresh_tokens SET rotated_at = ? WHERE hash = ? AND session_id = ? AND rotated_at IS NULL`,
+			ms(now), oldHash, session)
 		if err != nil || n != 1 {
-			return r.db.fail(ctx, "rotate refresh token", err)
-		}
-		var session string
-		if err := r.db.get(ctx, tx, &session, `SELECT session_id FROM refresh_tokens WHERE hash = ?`, oldHash); err != nil {
 			return r.db.fail(ctx, "rotate refresh token", err)
 		}
 		// The session row first, then the new token (whose foreign key check
@@ -165,7 +163,7 @@ func (r *SessionRepository) Rotate(ctx context.Context, oldHash []byte, next dom
 			ms(now), ms(next.ExpiresAt), session); err != nil {
 			return r.db.fail(ctx, "rotate refresh token", err)
 		}
-		if err := r.insertRefresh(ctx, tx, domain.SessionID(session), next); err != nil {
+		if err := r.insertRefresh(ctx, tx, next.SessionID, next); err != nil {
 			return r.db.fail(ctx, "rotate refresh token", err)
 		}
 		won = true
