@@ -41,7 +41,7 @@ func TestLogin(t *testing.T) {
 		if err != nil || stored.UserAgent != "curl" || !stored.ExpiresAt.Equal(t0.Add(720*time.Hour)) {
 			t.Fatalf("stored session %+v, %v", stored, err)
 		}
-		if _, _, err := (e.store.Sessions()).RefreshToken(ctx, s.RefreshToken.Hash()); err != nil {
+		if _, _, _, err := (e.store.Sessions()).RefreshToken(ctx, s.RefreshToken.Hash()); err != nil {
 			t.Fatal("the refresh token is not stored by its hash")
 		}
 		p, err := e.auth.Authenticate(ctx, s.AccessToken)

@@ -34,7 +34,7 @@ func (l *Logout) Logout(ctx context.Context, in ports.LogoutInput) error {
 	case in.Principal != nil:
 		userID, sid = in.Principal.UserID, in.Principal.SessionID
 	case in.RefreshToken != "":
-		rt, sess, err := l.sessions.RefreshToken(ctx, in.RefreshToken.Hash())
+		rt, sess, _, err := l.sessions.RefreshToken(ctx, in.RefreshToken.Hash())
 		if errors.Is(err, domain.ErrTokenNotFound) {
 			return domain.ErrInvalidRefreshToken
 		}

@@ -17,7 +17,6 @@ import (
 type Refresh struct {
 	tx          ports.Transactor
 	events      recorder
-	users       ports.UserRepository
 	sessions    ports.SessionRepository
 	issuer      *SessionIssuer
 	revocations *Revocations
@@ -31,7 +30,7 @@ var _ ports.Refresh = (*Refresh)(nil)
 
 // NewRefresh builds the refresh use case.
 func NewRefresh(st Stores, env Env, issuer *SessionIssuer, revocations *Revocations) *Refresh {
-	return &Refresh{tx: st.Tx, events: newRecorder(st, env), users: st.Users, sessions: st.Sessions, issuer: issuer, revocations: revocations, random: env.Random, clock: env.Clock,
+	return &Refresh{tx: st.Tx, events: newRecorder(st, env), sessions: st.Sessions, issuer: issuer, revocations: revocations, random: env.Random, clock: env.Clock,
 		settings: env.Settings, log: env.Log}
 }
 
@@ -40,7 +39,7 @@ func (r *Refresh) Refresh(ctx context.Context, token domain.Secret, _ ports.Clie
 	if token == "" {
 		return ports.SessionTokens{}, domain.ErrInvalidRefreshToken
 	}
-	old, sess, err := r.sessions.RefreshToken(ctx, token.Hash())
+	old, sess, u, err := r.sessions.RefreshToken(ctx, token.Hash())
 	if errors.Is(err, domain.ErrTokenNotFound) {
 		return ports.SessionTokens{}, domain.ErrInvalidRefreshToken
 	}
@@ -49,13 +48,6 @@ func (r *Refresh) Refresh(ctx context.Context, token domain.Secret, _ ports.Clie
 	}
 	now := r.clock.Now()
 	if err := r.judge(ctx, old, sess, now); err != nil {
-		return ports.SessionTokens{}, err
-	}
-	u, err := r.users.ByID(ctx, sess.UserID)
-	if errors.Is(err, domain.ErrUserNotFound) {
-		return ports.SessionTokens{}, domain.ErrInvalidRefreshToken
-	}
-	if err != nil {
 		return ports.SessionTokens{}, err
 	}
 	if u.Deactivated() {
@@ -74,7 +66,7 @@ func (r *Refresh) Refresh(ctx context.Context, token domain.Secret, _ ports.Clie
 	}
 	if !won {
 		// A concurrent refresh spent the token first: judge it as the spent token it now is.
-		old, sess, err = r.sessions.RefreshToken(ctx, old.Hash)
+		old, sess, _, err = r.sessions.RefreshToken(ctx, old.Hash)
 		if err != nil {
 			return ports.SessionTokens{}, err
 		}

@@ -77,9 +77,10 @@ type SessionRepository interface {
 	Create(ctx context.Context, s *domain.Session, first domain.RefreshToken) error
 	// ByID returns domain.ErrSessionNotFound.
 	ByID(ctx context.Context, id domain.SessionID) (*domain.Session, error)
-	// RefreshToken finds a refresh token by its hash, with its session;
+	// RefreshToken finds a refresh token by its hash, with its session and the
+	// session's user, in one read (a refresh needs all three);
 	// domain.ErrTokenNotFound when there is none.
-	RefreshToken(ctx context.Context, hash []byte) (*domain.RefreshToken, *domain.Session, error)
+	RefreshToken(ctx context.Context, hash []byte) (*domain.RefreshToken, *domain.Session, *domain.User, error)
 	// Rotate spends the refresh token with oldHash and stores next in its place, in one
 	// conditional update: it reports false and changes nothing when the old token was
 	// already rotated (a concurrent refresh won), or when it is not a token of

@@ -70,6 +70,7 @@ var dialect = sqlstore.Dialect{
 	},
 	Text:     cleanText,
 	LongText: cleanText,
+	Rotation: sqlstore.RotateOneStatement,
 }
 
 // pgError returns the server's error in err's chain, if any.

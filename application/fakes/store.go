@@ -327,21 +327,25 @@ func (r Sessions) ByID(ctx context.Context, id domain.SessionID) (*domain.Sessio
 }
 
 // RefreshToken returns the token with hash and its session.
-func (r Sessions) RefreshToken(ctx context.Context, hash []byte) (*domain.RefreshToken, *domain.Session, error) {
+func (r Sessions) RefreshToken(ctx context.Context, hash []byte) (*domain.RefreshToken, *domain.Session, *domain.User, error) {
 	var rt domain.RefreshToken
 	var sess domain.Session
+	var u domain.User
 	err := r.s.view(ctx, func(st *state) error {
 		var ok bool
 		if rt, ok = st.refresh[string(hash)]; !ok {
 			return domain.ErrTokenNotFound
 		}
 		sess = st.sessions[rt.SessionID]
+		if u, ok = st.users[sess.UserID]; !ok {
+			return domain.ErrTokenNotFound
+		}
 		return nil
 	})
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return &rt, &sess, nil
+	return &rt, &sess, &u, nil
 }
 
 // Rotate spends the old token and stores next, unless the old one was spent

@@ -10,6 +10,7 @@ import (
 // cell is the outcome of one closed-loop run.
 type cell struct {
 	requests int
+	all      int // warm-up and tail included, for the CPU per request
 	errors   int
 	elapsed  time.Duration
 	p50, p99 time.Duration
@@ -32,6 +33,7 @@ func closedLoop(ctx context.Context, c int, warmup, d time.Duration, do func(w i
 	stop := recordFrom.Add(d)
 	lats := make([][]time.Duration, c)
 	errs := make([]int, c)
+	alls := make([]int, c)
 	var wg sync.WaitGroup
 	for w := range c {
 		wg.Go(func() {
@@ -42,6 +44,7 @@ func closedLoop(ctx context.Context, c int, warmup, d time.Duration, do func(w i
 					break
 				}
 				ok := do(w)
+				alls[w]++
 				if t0.Before(recordFrom) {
 					continue
 				}
@@ -64,6 +67,7 @@ func closedLoop(ctx context.Context, c int, warmup, d time.Duration, do func(w i
 	for w := range c {
 		all = append(all, lats[w]...)
 		out.errors += errs[w]
+		out.all += alls[w]
 	}
 	out.requests = len(all)
 	if len(all) > 0 {

@@ -91,6 +91,7 @@ type row struct {
 	ceiling         float64 // hello rps at the same concurrency; 0 for hello itself
 	hashes          bool    // each request costs one argon2id hash
 	note            string
+	cpu             string // CPU per request of each process
 }
 
 // report collects the results of a run.
@@ -136,7 +137,7 @@ func run(ctx context.Context, opt options) error {
 		}
 		switch backend {
 		case "embedded":
-			err = measureBackend(ctx, opt, rep, ceiling, logDir, "embedded", nil)
+			err = measureBackend(ctx, opt, rep, ceiling, logDir, "embedded", nil, nil)
 		case "mysql":
 			if !dockerAvailable(ctx) {
 				rep.notes = append(rep.notes, "MySQL + memcached: skipped, no Docker engine answers")
@@ -187,7 +188,7 @@ func measureMySQL(ctx context.Context, opt options, rep *report, ceiling map[int
 		return []string{"AUTH_DB_DRIVER=mysql", "AUTH_DB_DSN=" + dsn, "AUTH_DENYLIST=memcached", "AUTH_MEMCACHED_SERVERS=" + ct.memcached}, nil
 	}
 	rep.notes = append(rep.notes, fmt.Sprintf("MySQL + memcached: %s and %s in containers, server defaults", mysqlImage, memcachedImage))
-	return measureBackend(ctx, opt, rep, ceiling, logDir, "MySQL+memcached", env)
+	return measureBackend(ctx, opt, rep, ceiling, logDir, "MySQL+memcached", env, ct.parties(ctx, "mariadb", "memcached"))
 }
 
 // target is one authd process with its accounts.
@@ -202,7 +203,9 @@ type target struct {
 
 // measureBackend starts every binary on one store and measures them cell by
 // cell, interleaved.
-func measureBackend(ctx context.Context, opt options, rep *report, ceiling map[int]float64, logDir, store string, extraEnv func(i int) ([]string, error)) error {
+// servers are the other processes whose CPU the cells account for (database
+// containers).
+func measureBackend(ctx context.Context, opt options, rep *report, ceiling map[int]float64, logDir, store string, extraEnv func(i int) ([]string, error), servers []party) error {
 	var targets []*target
 	defer func() {
 		for _, t := range targets {
@@ -267,8 +270,12 @@ func measureBackend(ctx context.Context, opt options, rep *report, ceiling map[i
 				if ctx.Err() != nil {
 					return ctx.Err()
 				}
+				parties := append([]party{{"authd", t.srv.cmd.Process.Pid}}, servers...)
+				parties = append(parties, party{"load generator", 0})
+				before := cpuTimes(parties)
 				res := closedLoop(ctx, c, opt.warmup, opt.cell, func(w int) bool { return p.do(t, w) })
-				rep.rows = append(rep.rows, row{target: t.name, request: p.request, c: c, res: res, ceiling: ceiling[c], hashes: p.hashes})
+				cpu := cpuNote(parties, before, cpuTimes(parties), res.all)
+				rep.rows = append(rep.rows, row{target: t.name, request: p.request, c: c, res: res, ceiling: ceiling[c], hashes: p.hashes, cpu: cpu})
 				if p.request == "GET /users/me" && c == 8 {
 					idleP99[t] = res.p99
 				}
@@ -451,6 +458,14 @@ func (r *report) print(out *os.File, opt options) {
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%.0f\t%s\t%s\t%d\t%s\t%s\t%s\n", row.target, row.request, row.c, row.res.rps(),
 			ms(row.res.p50), ms(row.res.p99), row.res.errors, ofHello, ofHash, row.note)
+	}
+	_ = tw.Flush()
+	fmt.Fprintf(out, "\nwhere the CPU went (whole cell, warm-up included; authd with its password worker):\n")
+	tw = tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	for _, row := range r.rows {
+		if row.cpu != "" {
+			fmt.Fprintf(tw, "  %s\t%s\tc=%d\t%s\n", row.target, row.request, row.c, row.cpu)
+		}
 	}
 	_ = tw.Flush()
 	fmt.Fprintf(out, "\npeak RSS (VmHWM): %s\n", strings.Join(r.rss, "; "))

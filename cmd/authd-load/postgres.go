@@ -76,5 +76,5 @@ func measurePostgres(ctx context.Context, opt options, rep *report, ceiling map[
 			"AUTH_MEMCACHED_SERVERS=" + memcachedAddr}, nil
 	}
 	rep.notes = append(rep.notes, fmt.Sprintf("PostgreSQL + memcached: %s and %s in containers, server defaults", pgImage, memcachedImage))
-	return measureBackend(ctx, opt, rep, ceiling, logDir, "PostgreSQL+memcached", env)
+	return measureBackend(ctx, opt, rep, ceiling, logDir, "PostgreSQL+memcached", env, ct.parties(ctx, "postgres", "memcached"))
 }

@@ -244,6 +244,20 @@ func startContainers(ctx context.Context, mysqlImage, memcachedImage string) (*c
 	}
 }
 
+// parties names the containers' process trees, in the order they started,
+// for the CPU accounting.
+func (c *containers) parties(ctx context.Context, names ...string) []party {
+	var out []party
+	for i, id := range c.ids {
+		if i < len(names) {
+			if pid := containerPid(ctx, id); pid > 0 {
+				out = append(out, party{names[i], pid})
+			}
+		}
+	}
+	return out
+}
+
 // dsn is root's DSN of database name.
 func (c *containers) dsn(name string) string {
 	return fmt.Sprintf("root:%s@tcp(%s)/%s", c.rootPassword, c.mysqlAddr, name)

@@ -69,22 +69,33 @@ func Sessions(t *testing.T, newStore func(t *testing.T) Store) {
 		wantErr(t, err, domain.ErrSessionNotFound, "by id")
 	})
 
-	t.Run("the first refresh token is found by its hash together with its session", func(t *testing.T) {
+	t.Run("the first refresh token is found by its hash together with its session and user", func(t *testing.T) {
 		st := newStore(t)
 		u := createUser(t, st)
 		s, rt := createSession(t, st, u.ID, base)
 
-		gotRT, gotS, err := st.Sessions.RefreshToken(ctx(t), rt.Hash)
+		gotRT, gotS, gotU, err := st.Sessions.RefreshToken(ctx(t), rt.Hash)
 		must(t, err, "refresh token")
 		sameRefresh(t, *gotRT, rt)
 		sameSession(t, *gotS, *s)
+		sameUser(t, gotU, u)
+
+		// The user as it is now, not as it was when the session began.
+		must(t, st.Users.Update(ctx(t), u.ID, func(cur *domain.User) error {
+			return cur.Deactivate(base.Add(time.Minute))
+		}), "deactivate")
+		_, _, gotU, err = st.Sessions.RefreshToken(ctx(t), rt.Hash)
+		must(t, err, "refresh token after deactivation")
+		if !gotU.Deactivated() {
+			t.Errorf("the token's user reads as active after deactivation")
+		}
 	})
 
 	t.Run("an unknown refresh token hash is ErrTokenNotFound", func(t *testing.T) {
 		st := newStore(t)
 		u := createUser(t, st)
 		createSession(t, st, u.ID, base)
-		_, _, err := st.Sessions.RefreshToken(ctx(t), newHash())
+		_, _, _, err := st.Sessions.RefreshToken(ctx(t), newHash())
 		wantErr(t, err, domain.ErrTokenNotFound, "refresh token")
 	})
 
@@ -101,10 +112,10 @@ func Sessions(t *testing.T, newStore func(t *testing.T) Store) {
 			t.Fatalf("rotate of a fresh token reported false")
 		}
 
-		gotOld, _, err := st.Sessions.RefreshToken(ctx(t), old.Hash)
+		gotOld, _, _, err := st.Sessions.RefreshToken(ctx(t), old.Hash)
 		must(t, err, "old token")
 		sameOptTime(t, "old RotatedAt", gotOld.RotatedAt, &now)
-		gotNext, gotS, err := st.Sessions.RefreshToken(ctx(t), next.Hash)
+		gotNext, gotS, _, err := st.Sessions.RefreshToken(ctx(t), next.Hash)
 		must(t, err, "next token")
 		sameRefresh(t, *gotNext, next)
 		want := *s
@@ -132,10 +143,10 @@ func Sessions(t *testing.T, newStore func(t *testing.T) Store) {
 			t.Fatalf("second rotate of the same token reported true")
 		}
 
-		if _, _, err := st.Sessions.RefreshToken(ctx(t), second.Hash); !errors.Is(err, domain.ErrTokenNotFound) {
+		if _, _, _, err := st.Sessions.RefreshToken(ctx(t), second.Hash); !errors.Is(err, domain.ErrTokenNotFound) {
 			t.Errorf("the loser's token was stored (err %v)", err)
 		}
-		gotOld, gotS, err := st.Sessions.RefreshToken(ctx(t), old.Hash)
+		gotOld, gotS, _, err := st.Sessions.RefreshToken(ctx(t), old.Hash)
 		must(t, err, "old token")
 		sameOptTime(t, "old RotatedAt", gotOld.RotatedAt, &t1)
 		sameTime(t, "LastUsedAt", gotS.LastUsedAt, t1)
@@ -155,10 +166,10 @@ func Sessions(t *testing.T, newStore func(t *testing.T) Store) {
 		if ok {
 			t.Fatalf("rotate into another session reported true")
 		}
-		if _, _, err := st.Sessions.RefreshToken(ctx(t), next.Hash); !errors.Is(err, domain.ErrTokenNotFound) {
+		if _, _, _, err := st.Sessions.RefreshToken(ctx(t), next.Hash); !errors.Is(err, domain.ErrTokenNotFound) {
 			t.Errorf("the other session's token was stored (err %v)", err)
 		}
-		gotOld, gotS, err := st.Sessions.RefreshToken(ctx(t), old.Hash)
+		gotOld, gotS, _, err := st.Sessions.RefreshToken(ctx(t), old.Hash)
 		must(t, err, "old token")
 		if gotOld.RotatedAt != nil {
 			t.Errorf("the old token was spent")
@@ -186,7 +197,7 @@ func Sessions(t *testing.T, newStore func(t *testing.T) Store) {
 		winners := 0
 		for i := range n {
 			must(t, errs[i], "rotate")
-			_, _, err := st.Sessions.RefreshToken(ctx(t), nexts[i].Hash)
+			_, _, _, err := st.Sessions.RefreshToken(ctx(t), nexts[i].Hash)
 			if won[i] {
 				winners++
 				must(t, err, "winner's token")
@@ -362,7 +373,7 @@ func Sessions(t *testing.T, newStore func(t *testing.T) Store) {
 			if _, err := st.Sessions.ByID(ctx(t), s.id); !errors.Is(err, domain.ErrSessionNotFound) {
 				t.Errorf("ended session %s still there (err %v)", s.id, err)
 			}
-			if _, _, err := st.Sessions.RefreshToken(ctx(t), s.hash); !errors.Is(err, domain.ErrTokenNotFound) {
+			if _, _, _, err := st.Sessions.RefreshToken(ctx(t), s.hash); !errors.Is(err, domain.ErrTokenNotFound) {
 				t.Errorf("refresh token of ended session %s still there (err %v)", s.id, err)
 			}
 		}
@@ -370,7 +381,7 @@ func Sessions(t *testing.T, newStore func(t *testing.T) Store) {
 			_, err := st.Sessions.ByID(ctx(t), id)
 			must(t, err, "kept session")
 		}
-		_, _, err = st.Sessions.RefreshToken(ctx(t), liveRT.Hash)
+		_, _, _, err = st.Sessions.RefreshToken(ctx(t), liveRT.Hash)
 		must(t, err, "kept refresh token")
 	})
 }

@@ -40,7 +40,28 @@ type Dialect struct {
 	// LongText does the same for a long free-text column (an error message); nil
 	// is Text.
 	LongText func(s string) string
+	// Rotation is how the engine spends a refresh token and stores the next
+	// (the hottest write); the zero value works everywhere.
+	Rotation Rotation
 }
+
+// Rotation is a way of spending a refresh token, moving its session on and
+// storing the next token atomically. Each round trip costs a remote engine
+// CPU on both sides, so the engines that can say it in fewer statements do.
+type Rotation int
+
+const (
+	// RotateInTx runs three statements in one transaction (in-process engines,
+	// where statements cost no round trip).
+	RotateInTx Rotation = iota
+	// RotateJoinedUpdate spends the token and moves its session in one
+	// multi-table UPDATE, then stores the next token, in one transaction
+	// (MySQL).
+	RotateJoinedUpdate
+	// RotateOneStatement does all three in one statement of data-modifying
+	// CTEs, atomic on its own, so no transaction is opened (PostgreSQL).
+	RotateOneStatement
+)
 
 // Placeholder styles, re-exported so engines need not import sqlx for them.
 const (

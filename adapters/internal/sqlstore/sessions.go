@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -105,63 +106,91 @@ func (r *SessionRepository) ByID(ctx context.Context, id domain.SessionID) (*dom
 	return &s, nil
 }
 
-// RefreshToken finds a refresh token by its hash, with its session, in one
-// query; domain.ErrTokenNotFound when there is none.
-func (r *SessionRepository) RefreshToken(ctx context.Context, hash []byte) (*domain.RefreshToken, *domain.Session, error) {
+// RefreshToken finds a refresh token by its hash, with its session and its
+// user, in one query; domain.ErrTokenNotFound when there is none.
+func (r *SessionRepository) RefreshToken(ctx context.Context, hash []byte) (*domain.RefreshToken, *domain.Session, *domain.User, error) {
 	var row struct {
 		refreshRow
-		SID               string        `db:"s_id"`
-		SUserID           string        `db:"s_user_id"`
-		SCreatedAt        int64         `db:"s_created_at"`
-		SLastUsedAt       int64         `db:"s_last_used_at"`
-		SExpiresAt        int64         `db:"s_expires_at"`
-		SRefreshExpiresAt int64         `db:"s_refresh_expires_at"`
-		SRevokedAt        sql.NullInt64 `db:"s_revoked_at"`
-		SUserAgent        string        `db:"s_user_agent"`
-		SIP               string        `db:"s_ip"`
+		S sessionRow `db:"s"`
+		U userRow    `db:"u"`
 	}
-	err := r.db.get(ctx, r.db.reader(ctx), &row, `SELECT
-			t.hash, t.session_id, t.created_at, t.expires_at, t.rotated_at,
-			s.id AS s_id, s.user_id AS s_user_id, s.created_at AS s_created_at,
-			s.last_used_at AS s_last_used_at, s.expires_at AS s_expires_at,
-			s.refresh_expires_at AS s_refresh_expires_at, s.revoked_at AS s_revoked_at,
-			s.user_agent AS s_user_agent, s.ip AS s_ip
-		FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id
+	err := r.db.get(ctx, r.db.reader(ctx), &row, `SELECT t.hash, t.session_id, t.created_at, t.expires_at, t.rotated_at, `+
+		aliased("s", sessionColumns)+`, `+aliased("u", userColumns)+`
+		FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id JOIN users u ON u.id = s.user_id
 		WHERE t.hash = ?`, hash)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil, domain.ErrTokenNotFound
+		return nil, nil, nil, domain.ErrTokenNotFound
 	}
 	if err != nil {
-		return nil, nil, r.db.fail(ctx, "find refresh token", err)
+		return nil, nil, nil, r.db.fail(ctx, "find refresh token", err)
 	}
-	t := row.token()
-	s := sessionRow{ID: row.SID, UserID: row.SUserID, CreatedAt: row.SCreatedAt, LastUsedAt: row.SLastUsedAt,
-		ExpiresAt: row.SExpiresAt, RefreshExpiresAt: row.SRefreshExpiresAt, RevokedAt: row.SRevokedAt,
-		UserAgent: row.SUserAgent, IP: row.SIP}.session()
-	return &t, &s, nil
+	t, s := row.token(), row.S.session()
+	return &t, &s, row.U.user(), nil
+}
+
+// aliased lists columns of the table aliased as alias, each named
+// "alias.column", which is how sqlx fills a struct field tagged db:"alias".
+func aliased(alias, columns string) string {
+	var b strings.Builder
+	for i, c := range strings.Split(columns, ",") {
+		c = strings.TrimSpace(c)
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(alias + "." + c + ` AS "` + alias + "." + c + `"`)
+	}
+	return b.String()
 }
 
 // Rotate spends the token with oldHash by a conditional update (only an
-// unrotated token of next's session can be spent; every engine evaluates the condition on the
-// latest row under its write lock, so of concurrent rotations exactly one
-// wins), then moves the session on and stores next for the same session, all
-// in one transaction. It reports false, changing nothing, when the old token is
-// unknown or already rotated.
+// unrotated token of next's session can be spent; every engine evaluates the
+// condition on the latest row under its write lock, so of concurrent rotations
+// exactly one wins), then moves the session on and stores next for the same
+// session, as one atomic unit in the engine's way (Dialect.Rotation). It
+// reports false, changing nothing, when the old token is unknown, already
+// rotated or another session's.
 func (r *SessionRepository) Rotate(ctx context.Context, oldHash []byte, next domain.RefreshToken, now time.Time) (bool, error) {
-	won := false
 	session := string(next.SessionID)
+	if r.db.d.Rotation == RotateOneStatement {
+		n, err := r.db.exec(ctx, "rotate refresh token", `WITH spent AS (
+				UPDATE refresh_tokens SET rotated_at = ? WHERE hash = ? AND session_id = ? AND rotated_at IS NULL
+				RETURNING session_id
+			), moved AS (
+				UPDATE sessions SET last_used_at = ?, refresh_expires_at = ? WHERE id IN (SELECT session_id FROM spent)
+				RETURNING id
+			)
+			INSERT INTO refresh_tokens (hash, session_id, created_at, expires_at, rotated_at)
+			SELECT CAST(? AS BYTEA), id, CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT) FROM moved`,
+			ms(now), oldHash, session, ms(now), ms(next.ExpiresAt),
+			next.Hash, ms(next.CreatedAt), ms(next.ExpiresAt), nullMS(next.RotatedAt))
+		return n == 1 && err == nil, err
+	}
+	won := false
 	err := r.db.write(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
 		won = false
-		n, err := r.db.txExec(ctx, tx, `UPDATE refresh_tokens SET rotated_at = ? WHERE hash = ? AND session_id = ? AND rotated_at IS NULL`,
-			ms(now), oldHash, session)
-		if err != nil || n != 1 {
-			return r.db.fail(ctx, "rotate refresh token", err)
-		}
-		// The session row first, then the new token (whose foreign key check
-		// reads the session row): every rotation takes its locks in this order.
-		if _, err := r.db.txExec(ctx, tx, `UPDATE sessions SET last_used_at = ?, refresh_expires_at = ? WHERE id = ?`,
-			ms(now), ms(next.ExpiresAt), session); err != nil {
-			return r.db.fail(ctx, "rotate refresh token", err)
+		if r.db.d.Rotation == RotateJoinedUpdate {
+			// Both rows change when the token matches (its rotated_at was
+			// NULL); none when it does not.
+			n, err := r.db.txExec(ctx, tx, `UPDATE refresh_tokens t JOIN sessions s ON s.id = t.session_id
+				SET t.rotated_at = ?, s.last_used_at = ?, s.refresh_expires_at = ?
+				WHERE t.hash = ? AND t.session_id = ? AND t.rotated_at IS NULL`,
+				ms(now), ms(now), ms(next.ExpiresAt), oldHash, session)
+			if err != nil || n == 0 {
+				return r.db.fail(ctx, "rotate refresh token", err)
+			}
+		} else {
+			n, err := r.db.txExec(ctx, tx, `UPDATE refresh_tokens SET rotated_at = ? WHERE hash = ? AND session_id = ? AND rotated_at IS NULL`,
+				ms(now), oldHash, session)
+			if err != nil || n != 1 {
+				return r.db.fail(ctx, "rotate refresh token", err)
+			}
+			// The session row next, then the new token (whose foreign key
+			// check reads the session row): every rotation takes its locks in
+			// this order.
+			if _, err := r.db.txExec(ctx, tx, `UPDATE sessions SET last_used_at = ?, refresh_expires_at = ? WHERE id = ?`,
+				ms(now), ms(next.ExpiresAt), session); err != nil {
+				return r.db.fail(ctx, "rotate refresh token", err)
+			}
 		}
 		if err := r.insertRefresh(ctx, tx, next.SessionID, next); err != nil {
 			return r.db.fail(ctx, "rotate refresh token", err)
