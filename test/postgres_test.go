@@ -13,6 +13,7 @@ import (
 
 	"authd/adapters/postgres"
 	"authd/domain"
+	"authd/internal/testkit"
 	"authd/migrations"
 	"authd/test/contract"
 )
@@ -78,8 +79,8 @@ func TestPostgresOpen(t *testing.T) {
 		ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 		defer cancel()
 		for _, dsn := range []string{
-			"postgres://authd:" + secret + "@127.0.0.1:" + freePort(t) + "/authd?sslmode=disable",
-			"host=127.0.0.1 port=" + freePort(t) + " user=authd password=" + secret + " dbname=authd sslmode=disable",
+			"postgres://authd:" + secret + "@127.0.0.1:" + testkit.FreePort(t) + "/authd?sslmode=disable",
+			"host=127.0.0.1 port=" + testkit.FreePort(t) + " user=authd password=" + secret + " dbname=authd sslmode=disable",
 		} {
 			_, _, err := postgres.Open(ctx, postgres.Config{DSN: dsn, StartupTimeout: time.Second})
 			if err == nil || !strings.Contains(err.Error(), "AUTH_DB_DSN (authd@127.0.0.1:") || !strings.Contains(err.Error(), "unreachable after 1s") ||

@@ -64,6 +64,15 @@ func Bearer(tok string) Opt {
 	return func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+tok) }
 }
 
+// BearerIf is Bearer, but sends nothing when tok is empty.
+func BearerIf(tok string) Opt {
+	return func(r *http.Request) {
+		if tok != "" {
+			r.Header.Set("Authorization", "Bearer "+tok)
+		}
+	}
+}
+
 // Header sets a request header.
 func Header(k, v string) Opt { return func(r *http.Request) { r.Header.Set(k, v) } }
 

@@ -9,6 +9,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/json"
+	"fmt"
 	"math/big"
 	"net"
 	"regexp"
@@ -38,6 +39,16 @@ func Poll(within time.Duration, cond func() bool) bool {
 		time.Sleep(every) // a poll interval, not a wait for something to happen
 	}
 	return true
+}
+
+// EventuallyOK asks check as Eventually does until it returns "" and fails
+// the test with the last thing it said (what is still wrong) after within.
+func EventuallyOK(t testing.TB, within time.Duration, check func() string) {
+	t.Helper()
+	var msg string
+	if !Poll(within, func() bool { msg = check(); return msg == "" }) {
+		t.Fatal(msg)
+	}
 }
 
 // Buffer is a bytes.Buffer safe for the concurrent writes of a server and the
@@ -100,6 +111,31 @@ func FreeAddr(t testing.TB) string {
 	}
 	defer l.Close()
 	return l.Addr().String()
+}
+
+// FreePort is the port of a FreeAddr.
+func FreePort(t testing.TB) string {
+	t.Helper()
+	_, port, _ := net.SplitHostPort(FreeAddr(t))
+	return port
+}
+
+// WaitForMail waits until one of outputs (the console mailer's output of one
+// process or more) holds a message to `to` that re matches, and returns what
+// FindMail does of the newest; it fails the test after within.
+func WaitForMail(t testing.TB, within time.Duration, to string, re *regexp.Regexp, outputs ...fmt.Stringer) string {
+	t.Helper()
+	var got string
+	Eventually(t, within, func() bool {
+		for _, o := range outputs {
+			if s, ok := FindMail(o.String(), to, re); ok {
+				got = s
+				return true
+			}
+		}
+		return false
+	}, "no mail to %s matching %s within %s", to, re, within)
+	return got
 }
 
 // mailEnd ends each message the console mailer writes.
