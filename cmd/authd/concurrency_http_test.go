@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+
+	"authd/internal/testkit"
 )
 
 // Requests that arrive together must not fail because of each other, on
@@ -15,7 +17,7 @@ func TestConcurrentRequests(t *testing.T) {
 
 	t.Run("fifty registrations sent at once all answer 201", func(t *testing.T) {
 		const n = 50
-		statuses := make([]*resp, n)
+		statuses := make([]*testkit.Reply, n)
 		var start, done sync.WaitGroup
 		start.Add(1)
 		for i := range n {
@@ -23,14 +25,14 @@ func TestConcurrentRequests(t *testing.T) {
 				start.Wait()
 				statuses[i] = a.do("POST", "/api/v1/auth/register", map[string]any{
 					"email": fmt.Sprintf("signup-%02d@example.com", i), "password": pw, "firstName": "Jane"},
-					header("X-Forwarded-For", fmt.Sprintf("198.51.100.%d", i+1)))
+					testkit.Header("X-Forwarded-For", fmt.Sprintf("198.51.100.%d", i+1)))
 			})
 		}
 		start.Done()
 		done.Wait()
 		for i, r := range statuses {
-			if r.status != 201 {
-				t.Errorf("registration %d: %d %s", i, r.status, r.raw)
+			if r.Status != 201 {
+				t.Errorf("registration %d: %d %s", i, r.Status, r.Raw)
 			}
 		}
 	})

@@ -65,12 +65,12 @@ func TestMetrics(t *testing.T) {
 	a := startApp(t, "", map[string]string{"AUTH_METRICS_ADDR": addr, "AUTH_LOGIN_MAX_FAILURES": "1"})
 	before := scrape(t, addr)
 
-	a.do("POST", "/api/v1/auth/register", map[string]any{"email": "jane@example.com", "password": pw}).want(t, 201)
+	a.do("POST", "/api/v1/auth/register", map[string]any{"email": "jane@example.com", "password": pw}).Want(t, 201)
 	link := a.verifyLink("jane@example.com")
-	a.do("GET", "/api/v1/auth/email/verify/"+link, nil).want(t, 200)
-	a.login("jane@example.com", pw).want(t, 200)
-	a.login("jane@example.com", "wrong password").want(t, 401)
-	a.login("jane@example.com", pw).want(t, 429, "rate_limited")
+	a.do("GET", "/api/v1/auth/email/verify/"+link, nil).Want(t, 200)
+	a.login("jane@example.com", pw).Want(t, 200)
+	a.login("jane@example.com", "wrong password").Want(t, 401)
+	a.login("jane@example.com", pw).Want(t, 429, "rate_limited")
 
 	var after string
 	deadline := time.Now().Add(10 * time.Second)
@@ -109,7 +109,7 @@ func TestMetrics(t *testing.T) {
 	if strings.Contains(after, link) || strings.Contains(after, "jane@example.com") {
 		t.Fatal("a label carries a token or an email")
 	}
-	a.do("GET", "/metrics", nil).want(t, 404, "not_found")
+	a.do("GET", "/metrics", nil).Want(t, 404, "not_found")
 }
 
 func TestMetricsOff(t *testing.T) {
