@@ -11,6 +11,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"authd/domain"
+	"authd/internal/testkit"
 )
 
 type bindProbe struct {
@@ -212,7 +213,7 @@ func TestBindValidationBodyNamesEachField(t *testing.T) {
 		_, err := bind[bindProbe](c)
 		return err
 	})
-	resp, body := send(t, s, jsonRequest(http.MethodPost, "/bind", `{"Email":"a@b.c","email":5}`))
+	resp, body := send(t, s, testkit.NewRequest(http.MethodPost, "/bind", `{"Email":"a@b.c","email":5}`))
 	p := decodeProblem(t, resp, body)
 	want := []fieldError{{Field: "Email", Message: "is not allowed"}, {Field: "email", Message: "must be a string"}}
 	if resp.StatusCode != 400 || p.Code != "validation_failed" || !reflect.DeepEqual(p.Errors, want) {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"authd/internal/testkit"
 	"authd/ports"
 )
 
@@ -56,12 +57,12 @@ func TestCookieHeadersOnTheWire(t *testing.T) {
 		return c.SendStatus(http.StatusNoContent)
 	})
 
-	resp, _ := send(t, s, jsonRequest(http.MethodGet, "/set", ""))
+	resp, _ := send(t, s, testkit.NewRequest(http.MethodGet, "/set", ""))
 	assertSetCookies(t, resp.Header.Values("Set-Cookie"), []string{
 		"access_token=at; max-age=60; path=/; HttpOnly; SameSite=Lax",
 		"refresh_token=rt; max-age=3600; path=/api/v1/auth; HttpOnly; SameSite=Strict",
 	})
-	resp, _ = send(t, s, jsonRequest(http.MethodGet, "/clear", ""))
+	resp, _ = send(t, s, testkit.NewRequest(http.MethodGet, "/clear", ""))
 	assertSetCookies(t, resp.Header.Values("Set-Cookie"), []string{
 		"access_token=; expires=Thu, 01 Jan 1970 00:00:00 GMT; path=/; HttpOnly; SameSite=Lax",
 		"refresh_token=; expires=Thu, 01 Jan 1970 00:00:00 GMT; path=/api/v1/auth; HttpOnly; SameSite=Strict",

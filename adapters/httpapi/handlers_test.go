@@ -14,6 +14,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"authd/domain"
+	"authd/internal/testkit"
 	"authd/ports"
 )
 
@@ -47,7 +48,7 @@ func TestRegister(t *testing.T) {
 		svc.Registration = stubRegistration{withSession: withSession}
 		s, _ := newTestServer(t, Config{}, svc)
 
-		resp, body := send(t, s, jsonRequest(http.MethodPost, "/api/v1/auth/register",
+		resp, body := send(t, s, testkit.NewRequest(http.MethodPost, "/api/v1/auth/register",
 			`{"email":"jane@example.com","password":"correct horse","firstName":null,"role":"customer"}`))
 		if resp.StatusCode != 201 {
 			t.Fatalf("status %d: %s", resp.StatusCode, body)
@@ -72,11 +73,11 @@ func TestRegister(t *testing.T) {
 	svc := testServices()
 	svc.Registration = stubRegistration{}
 	s, _ := newTestServer(t, Config{}, svc)
-	resp, body := send(t, s, jsonRequest(http.MethodPost, "/api/v1/auth/register", `{"email":"taken@example.com","password":"x"}`))
+	resp, body := send(t, s, testkit.NewRequest(http.MethodPost, "/api/v1/auth/register", `{"email":"taken@example.com","password":"x"}`))
 	if p := decodeProblem(t, resp, body); resp.StatusCode != 409 || p.Code != "email_taken" {
 		t.Fatalf("got %d %s", resp.StatusCode, body)
 	}
-	resp, body = send(t, s, jsonRequest(http.MethodPost, "/api/v1/auth/register", `{"email":"a@b.c","password":"x","emailVerified":true}`))
+	resp, body = send(t, s, testkit.NewRequest(http.MethodPost, "/api/v1/auth/register", `{"email":"a@b.c","password":"x","emailVerified":true}`))
 	if p := decodeProblem(t, resp, body); resp.StatusCode != 400 || p.Errors[0].Field != "emailVerified" {
 		t.Fatalf("got %d %s", resp.StatusCode, body)
 	}
@@ -84,7 +85,7 @@ func TestRegister(t *testing.T) {
 
 func TestLoginAnswersASessionWithCookies(t *testing.T) {
 	s, _ := newTestServer(t, Config{CookieSecure: true}, testServices())
-	resp, body := send(t, s, jsonRequest(http.MethodPost, "/api/v1/auth/login", `{"email":"jane@example.com","password":"correct horse"}`))
+	resp, body := send(t, s, testkit.NewRequest(http.MethodPost, "/api/v1/auth/login", `{"email":"jane@example.com","password":"correct horse"}`))
 	if resp.StatusCode != 200 || resp.Header.Get("Cache-Control") != "no-store" {
 		t.Fatalf("status %d: %s", resp.StatusCode, body)
 	}
@@ -111,7 +112,7 @@ func TestLoginAnswersASessionWithCookies(t *testing.T) {
 		t.Errorf("refresh cookie %+v", r)
 	}
 
-	resp, body = send(t, s, jsonRequest(http.MethodPost, "/api/v1/auth/login", `{"email":"jane@example.com","password":"nope"}`))
+	resp, body = send(t, s, testkit.NewRequest(http.MethodPost, "/api/v1/auth/login", `{"email":"jane@example.com","password":"nope"}`))
 	if p := decodeProblem(t, resp, body); resp.StatusCode != 401 || p.Code != "invalid_credentials" || len(resp.Cookies()) != 0 {
 		t.Fatalf("got %d %s", resp.StatusCode, body)
 	}
@@ -139,11 +140,11 @@ func TestVerifyRedirectLocation(t *testing.T) {
 
 func TestVerifyEmailLink(t *testing.T) {
 	s, _ := newTestServer(t, Config{}, testServices())
-	resp, body := send(t, s, jsonRequest(http.MethodGet, "/api/v1/auth/email/verify/good-token", ""))
+	resp, body := send(t, s, testkit.NewRequest(http.MethodGet, "/api/v1/auth/email/verify/good-token", ""))
 	if resp.StatusCode != 200 || string(body) != `{"message":"email verified"}` {
 		t.Fatalf("got %d %s", resp.StatusCode, body)
 	}
-	resp, body = send(t, s, jsonRequest(http.MethodGet, "/api/v1/auth/email/verify/used-token", ""))
+	resp, body = send(t, s, testkit.NewRequest(http.MethodGet, "/api/v1/auth/email/verify/used-token", ""))
 	if p := decodeProblem(t, resp, body); resp.StatusCode != 400 || p.Code != "invalid_verification_token" {
 		t.Fatalf("got %d %s", resp.StatusCode, body)
 	}
@@ -154,7 +155,7 @@ func TestVerifyEmailLink(t *testing.T) {
 		"used-token": "https://app.example.com/done?from=mail&status=error&code=invalid_verification_token",
 		"broken-db":  "https://app.example.com/done?from=mail&status=error&code=dependency_unavailable",
 	} {
-		resp, _ := send(t, s, jsonRequest(http.MethodGet, "/api/v1/auth/email/verify/"+token, ""))
+		resp, _ := send(t, s, testkit.NewRequest(http.MethodGet, "/api/v1/auth/email/verify/"+token, ""))
 		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != want {
 			t.Errorf("%s: got %d Location %q", token, resp.StatusCode, resp.Header.Get("Location"))
 		}
@@ -179,7 +180,7 @@ func TestVerifyEmailByBody(t *testing.T) {
 		{`{"token":123}`, 400, "validation_failed"},
 	}
 	for _, tt := range tests {
-		resp, body := send(t, s, jsonRequest(http.MethodPost, "/api/v1/auth/email/verify", tt.body))
+		resp, body := send(t, s, testkit.NewRequest(http.MethodPost, "/api/v1/auth/email/verify", tt.body))
 		if resp.StatusCode != tt.status {
 			t.Fatalf("%s: got %d %s", tt.body, resp.StatusCode, body)
 		}
@@ -198,12 +199,12 @@ func TestVerifyEmailByBody(t *testing.T) {
 func TestResendAnswersTheSameForEveryWellFormedEmail(t *testing.T) {
 	s, _ := newTestServer(t, Config{}, testServices())
 	for _, email := range []string{"jane@example.com", "nobody@example.com"} {
-		resp, body := send(t, s, jsonRequest(http.MethodPost, "/api/v1/auth/email/resend", `{"email":"`+email+`"}`))
+		resp, body := send(t, s, testkit.NewRequest(http.MethodPost, "/api/v1/auth/email/resend", `{"email":"`+email+`"}`))
 		if resp.StatusCode != 202 || string(body) != `{"message":"`+msgVerificationResent+`"}` {
 			t.Fatalf("%s: got %d %s", email, resp.StatusCode, body)
 		}
 	}
-	resp, body := send(t, s, jsonRequest(http.MethodPost, "/api/v1/auth/email/resend", `{"email":"not-an-email"}`))
+	resp, body := send(t, s, testkit.NewRequest(http.MethodPost, "/api/v1/auth/email/resend", `{"email":"not-an-email"}`))
 	if p := decodeProblem(t, resp, body); resp.StatusCode != 400 || p.Code != "validation_failed" {
 		t.Fatalf("got %d %s", resp.StatusCode, body)
 	}
@@ -211,7 +212,7 @@ func TestResendAnswersTheSameForEveryWellFormedEmail(t *testing.T) {
 
 func TestMe(t *testing.T) {
 	s, _ := newTestServer(t, Config{}, testServices())
-	req := jsonRequest(http.MethodGet, "/api/v1/users/me", "")
+	req := testkit.NewRequest(http.MethodGet, "/api/v1/users/me", "")
 	req.Header.Set("Authorization", "Bearer "+goodToken)
 	resp, body := send(t, s, req)
 	want, _ := json.Marshal(newUserResponse(testUser))
@@ -226,7 +227,7 @@ func TestUpdateMeTellsAbsentFromNullFromEmpty(t *testing.T) {
 	svc.Profile = profile
 	s, _ := newTestServer(t, Config{}, svc)
 	patch := func(body string) (*http.Response, []byte) {
-		req := jsonRequest(http.MethodPatch, "/api/v1/users/me", body)
+		req := testkit.NewRequest(http.MethodPatch, "/api/v1/users/me", body)
 		req.AddCookie(&http.Cookie{Name: "access_token", Value: goodToken})
 		return send(t, s, req)
 	}
@@ -266,11 +267,11 @@ func TestUpdateMeTellsAbsentFromNullFromEmpty(t *testing.T) {
 
 func TestHealthzAndJWKS(t *testing.T) {
 	s, _ := newTestServer(t, Config{}, testServices())
-	resp, body := send(t, s, jsonRequest(http.MethodGet, "/healthz", ""))
+	resp, body := send(t, s, testkit.NewRequest(http.MethodGet, "/healthz", ""))
 	if resp.StatusCode != 200 || string(body) != `{"status":"ok","version":"dev"}` {
 		t.Fatalf("healthz: %d %s", resp.StatusCode, body)
 	}
-	resp, body = send(t, s, jsonRequest(http.MethodGet, "/.well-known/jwks.json", ""))
+	resp, body = send(t, s, testkit.NewRequest(http.MethodGet, "/.well-known/jwks.json", ""))
 	if resp.StatusCode != 200 || string(body) != `{"keys":[]}` || resp.Header.Get("Content-Type") != "application/json; charset=utf-8" {
 		t.Fatalf("jwks: %d %q %s", resp.StatusCode, resp.Header.Get("Content-Type"), body)
 	}
@@ -310,7 +311,7 @@ func TestReadyz(t *testing.T) {
 			svc := testServices()
 			svc.Readiness = tt.checks
 			s, logs := newTestServer(t, Config{}, svc)
-			resp, body := send(t, s, jsonRequest(http.MethodGet, "/readyz", ""))
+			resp, body := send(t, s, testkit.NewRequest(http.MethodGet, "/readyz", ""))
 			if resp.StatusCode != tt.status {
 				t.Fatalf("got %d %s", resp.StatusCode, body)
 			}
@@ -369,13 +370,13 @@ func TestShutdownLetsInFlightRequestsFinish(t *testing.T) {
 		shutdown <- s.Shutdown(ctx)
 	}()
 	// Let Shutdown close the listener first: poll until new connections are refused.
-	waitFor(t, func() bool {
+	testkit.Eventually(t, 5*time.Second, func() bool {
 		c, err := net.Dial("tcp", ln.Addr().String())
 		if err == nil {
 			c.Close()
 		}
 		return err != nil
-	})
+	}, "condition not met in time")
 	close(release)
 
 	if body := <-got; body != "done" {
