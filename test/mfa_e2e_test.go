@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"authd/internal/testkit"
 	"github.com/pquerna/otp/totp"
 )
 
@@ -61,15 +62,8 @@ func testTwoInstancesMFA(t *testing.T, e sqlEngine) {
 // least five seconds ahead, so that the steps a test computes stay in the window.
 func stepEdge(t *testing.T) {
 	t.Helper()
-	deadline := time.Now().Add(40 * time.Second)
-	for {
+	testkit.Eventually(t, 40*time.Second, func() bool {
 		into := time.Now().UnixMilli() % 30_000
-		if into >= 1_000 && into <= 20_000 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("never away from a step boundary")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return into >= 1_000 && into <= 20_000
+	}, "never away from a step boundary")
 }

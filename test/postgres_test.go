@@ -403,21 +403,17 @@ func TestPostgresSerializationRetry(t *testing.T) {
 			})
 		})
 		// Release A only once B waits for the row lock, so that B must fail to serialize.
-		deadline := time.Now().Add(30 * time.Second)
-		for {
+		waited := testkit.Poll(30*time.Second, func() bool {
 			var waiting int
 			if err := raw.QueryRow(`SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting); err != nil {
 				t.Fatal(err)
 			}
-			if waiting > 0 {
-				break
-			}
-			if time.Now().After(deadline) {
-				close(release)
-				wg.Wait()
-				t.Fatal("the second transaction never waited for the row lock")
-			}
-			time.Sleep(10 * time.Millisecond)
+			return waiting > 0
+		})
+		if !waited {
+			close(release)
+			wg.Wait()
+			t.Fatal("the second transaction never waited for the row lock")
 		}
 		close(release)
 		wg.Wait()

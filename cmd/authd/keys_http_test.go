@@ -50,13 +50,7 @@ func jwksKids(t *testing.T, r *testkit.Reply) []string {
 // eventually polls cond every 50ms until it holds, failing after 20s.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within 20s", what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	testkit.Eventually(t, 20*time.Second, cond, "%s: not within 20s", what)
 }
 
 // openDB opens the instance's database directly, for tests that damage rows.

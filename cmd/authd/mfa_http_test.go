@@ -43,17 +43,10 @@ func startMFAApp(t *testing.T, extra map[string]string, mod func(*Config)) *test
 // and the app judges belong to the steps the test means.
 func awayFromStepEdge(t *testing.T) {
 	t.Helper()
-	deadline := time.Now().Add(40 * time.Second)
-	for {
+	testkit.Eventually(t, 40*time.Second, func() bool {
 		into := time.Now().UnixMilli() % 30_000
-		if into >= 2_000 && into <= 27_000 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("never away from a step boundary")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return into >= 2_000 && into <= 27_000
+	}, "never away from a step boundary")
 }
 
 // codeAt is the TOTP code of secret for the step offset steps away from now.
@@ -339,16 +332,15 @@ func TestMFAEnrolmentAndLogin(t *testing.T) {
 
 func TestMFATokenExpires(t *testing.T) {
 	t.Parallel()
-	a := startMFAApp(t, nil, func(c *Config) { c.MFATokenTTL = 300 * time.Millisecond })
+	// The token's lifetime passes on the app's clock; the TOTP codes the test
+	// computes keep to the real time, which the clock stays within a second of.
+	clock := &testkit.ShiftedClock{}
+	a := startMFAApp(t, nil, func(c *Config) { c.MFATokenTTL = 300 * time.Millisecond; c.Clock = clock })
 	tok := a.registerVerified("exp@example.com").Str("accessToken")
 	secret, _ := enrolMFA(t, a, tok)
 	awayFromStepEdge(t)
 	mt := mfaToken(t, a, "exp@example.com")
-	issued := time.Now()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Since(issued) < time.Second && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-	}
+	clock.Advance(time.Second) // past the token's 300ms, still in the code's step (awayFromStepEdge leaves 3s)
 	a.loginMFA(mt, "code", codeAt(t, secret, 0)).Want(t, 401, "invalid_mfa_token")
 	awayFromStepEdge(t)
 	a.loginMFA(mfaToken(t, a, "exp@example.com"), "code", codeAt(t, secret, 0)).Want(t, 200)
