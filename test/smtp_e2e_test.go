@@ -39,6 +39,7 @@ func waitForSMTP(t *testing.T, srv *testkit.SMTPServer, to string, re *regexp.Re
 // server that is down at first: registration still succeeds, the mail arrives
 // once the server is back, and the account is recovered by code and by link.
 func TestRecoveryOverSMTP(t *testing.T) {
+	t.Parallel()
 	srv := testkit.NewSMTPServer(t, testkit.SMTPOptions{})
 	port := strconv.Itoa(srv.Port())
 	in := startInstance(t, map[string]string{

@@ -83,6 +83,7 @@ func newSMTPMailer(t *testing.T, srv *testkit.SMTPServer, cfg smtp.Config) *smtp
 }
 
 func TestSMTPMailer(t *testing.T) {
+	t.Parallel()
 	serverTLS, pool := testkit.SelfSigned(t)
 	clientTLS := &tls.Config{RootCAs: pool, ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12}
 	modes := []struct {
@@ -183,6 +184,7 @@ func TestSMTPMailer(t *testing.T) {
 // kept in the outbox across a restart, retried with backoff, and delivered once
 // when the server is back.
 func TestMailSurvivesAnSMTPOutage(t *testing.T) {
+	t.Parallel()
 	dsn := "file:" + filepath.Join(t.TempDir(), "auth.db")
 	db, cleanup, err := sqlite.Open(t.Context(), sqlite.Config{DSN: dsn})
 	if err != nil {

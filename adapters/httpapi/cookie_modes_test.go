@@ -13,6 +13,7 @@ import (
 // TestCookieAndDeliveryModes logs in under each AUTH_COOKIE_SAMESITE and
 // AUTH_TOKEN_DELIVERY mode and checks the cookies and the JSON on the wire.
 func TestCookieAndDeliveryModes(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name           string
 		cfg            Config

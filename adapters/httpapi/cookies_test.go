@@ -13,6 +13,7 @@ import (
 )
 
 func TestSessionCookies(t *testing.T) {
+	t.Parallel()
 	s, _ := newTestServer(t, Config{CookieSecure: true, CookieDomain: "example.com"}, testServices())
 	now := time.Now()
 	got := s.sessionCookies(ports.SessionTokens{
@@ -33,6 +34,7 @@ func TestSessionCookies(t *testing.T) {
 }
 
 func TestClearedCookiesMatchPathAndDomain(t *testing.T) {
+	t.Parallel()
 	s, _ := newTestServer(t, Config{CookieDomain: "example.com"}, testServices())
 	for i, ck := range s.clearedCookies() {
 		set := []string{"/", "/api/v1/auth"}[i]
@@ -44,6 +46,7 @@ func TestClearedCookiesMatchPathAndDomain(t *testing.T) {
 }
 
 func TestCookieHeadersOnTheWire(t *testing.T) {
+	t.Parallel()
 	s, _ := newTestServer(t, Config{CookieSecure: false}, testServices())
 	r := router{s.App()}
 	r.get("/set", func(c *fiber.Ctx) error {

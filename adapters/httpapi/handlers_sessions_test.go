@@ -13,6 +13,7 @@ import (
 )
 
 func TestRefresh(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		body   string
@@ -69,6 +70,7 @@ func TestRefresh(t *testing.T) {
 }
 
 func TestLogout(t *testing.T) {
+	t.Parallel()
 	type want struct {
 		status    int
 		code      string
@@ -170,6 +172,7 @@ func TestLogout(t *testing.T) {
 }
 
 func TestChangePassword(t *testing.T) {
+	t.Parallel()
 	s, st, _ := newSessionServer(t, Config{})
 	const good = `{"currentPassword":"correct horse","newPassword":"battery staple","newPasswordConfirm":"battery staple"}`
 
@@ -223,6 +226,7 @@ func TestChangePassword(t *testing.T) {
 }
 
 func TestDeactivate(t *testing.T) {
+	t.Parallel()
 	s, st, _ := newSessionServer(t, Config{CookieDomain: "auth.example.com"})
 
 	resp, body := send(t, s, testkit.NewRequest(http.MethodDelete, "/api/v1/users/me", `{"password":"correct horse"}`, accessCookieOf(goodToken)))
@@ -248,6 +252,7 @@ func TestDeactivate(t *testing.T) {
 }
 
 func TestListSessions(t *testing.T) {
+	t.Parallel()
 	s, st, _ := newSessionServer(t, Config{})
 	list := func() (*http.Response, []byte) {
 		return send(t, s, testkit.NewRequest(http.MethodGet, "/api/v1/users/me/sessions", "", testkit.Bearer(goodToken)))
@@ -292,6 +297,7 @@ func TestListSessions(t *testing.T) {
 }
 
 func TestEarlierIgnoresAnUnsetExpiry(t *testing.T) {
+	t.Parallel()
 	a := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	b := a.Add(time.Hour)
 	for _, tc := range []struct{ x, y, want time.Time }{
@@ -304,6 +310,7 @@ func TestEarlierIgnoresAnUnsetExpiry(t *testing.T) {
 }
 
 func TestRevokeSession(t *testing.T) {
+	t.Parallel()
 	s, st, logs := newSessionServer(t, Config{})
 	st.sessions.list = []ports.SessionInfo{{Session: domain.Session{ID: "sid-2"}}}
 

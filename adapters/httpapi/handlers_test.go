@@ -33,6 +33,7 @@ func (r stubRegistration) Register(_ context.Context, in ports.RegisterInput) (p
 }
 
 func TestUserResponse(t *testing.T) {
+	t.Parallel()
 	got, _ := json.Marshal(newUserResponse(testUser))
 	want := `{"id":"0193a1b2-0000-7000-8000-000000000001","email":"jane@example.com","firstName":"Jane","lastName":null,` +
 		`"phone":"+14155550100","gender":null,"profileImage":null,"role":"customer","emailVerified":true,"mfaEnabled":false,` +
@@ -43,6 +44,7 @@ func TestUserResponse(t *testing.T) {
 }
 
 func TestRegister(t *testing.T) {
+	t.Parallel()
 	for _, withSession := range []bool{false, true} {
 		svc := testServices()
 		svc.Registration = stubRegistration{withSession: withSession}
@@ -84,6 +86,7 @@ func TestRegister(t *testing.T) {
 }
 
 func TestLoginAnswersASessionWithCookies(t *testing.T) {
+	t.Parallel()
 	s, _ := newTestServer(t, Config{CookieSecure: true}, testServices())
 	resp, body := send(t, s, testkit.NewRequest(http.MethodPost, "/api/v1/auth/login", `{"email":"jane@example.com","password":"correct horse"}`))
 	if resp.StatusCode != 200 || resp.Header.Get("Cache-Control") != "no-store" {
@@ -119,6 +122,7 @@ func TestLoginAnswersASessionWithCookies(t *testing.T) {
 }
 
 func TestVerifyRedirectLocation(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ base, code, want string }{
 		{"https://app.example.com/verified", "", "https://app.example.com/verified?status=verified"},
 		{"https://app.example.com/verified", "invalid_verification_token", "https://app.example.com/verified?status=error&code=invalid_verification_token"},
@@ -139,6 +143,7 @@ func TestVerifyRedirectLocation(t *testing.T) {
 }
 
 func TestVerifyEmailLink(t *testing.T) {
+	t.Parallel()
 	s, _ := newTestServer(t, Config{}, testServices())
 	resp, body := send(t, s, testkit.NewRequest(http.MethodGet, "/api/v1/auth/email/verify/good-token", ""))
 	if resp.StatusCode != 200 || string(body) != `{"message":"email verified"}` {
@@ -167,6 +172,7 @@ func TestVerifyEmailLink(t *testing.T) {
 }
 
 func TestVerifyEmailByBody(t *testing.T) {
+	t.Parallel()
 	s, _ := newTestServer(t, Config{}, testServices())
 	tests := []struct {
 		body   string
@@ -197,6 +203,7 @@ func TestVerifyEmailByBody(t *testing.T) {
 }
 
 func TestResendAnswersTheSameForEveryWellFormedEmail(t *testing.T) {
+	t.Parallel()
 	s, _ := newTestServer(t, Config{}, testServices())
 	for _, email := range []string{"jane@example.com", "nobody@example.com"} {
 		resp, body := send(t, s, testkit.NewRequest(http.MethodPost, "/api/v1/auth/email/resend", `{"email":"`+email+`"}`))
@@ -211,6 +218,7 @@ func TestResendAnswersTheSameForEveryWellFormedEmail(t *testing.T) {
 }
 
 func TestMe(t *testing.T) {
+	t.Parallel()
 	s, _ := newTestServer(t, Config{}, testServices())
 	req := testkit.NewRequest(http.MethodGet, "/api/v1/users/me", "")
 	req.Header.Set("Authorization", "Bearer "+goodToken)
@@ -222,6 +230,7 @@ func TestMe(t *testing.T) {
 }
 
 func TestUpdateMeTellsAbsentFromNullFromEmpty(t *testing.T) {
+	t.Parallel()
 	svc := testServices()
 	profile := &stubProfile{}
 	svc.Profile = profile
@@ -266,6 +275,7 @@ func TestUpdateMeTellsAbsentFromNullFromEmpty(t *testing.T) {
 }
 
 func TestHealthzAndJWKS(t *testing.T) {
+	t.Parallel()
 	s, _ := newTestServer(t, Config{}, testServices())
 	resp, body := send(t, s, testkit.NewRequest(http.MethodGet, "/healthz", ""))
 	if resp.StatusCode != 200 || string(body) != `{"status":"ok","version":"dev"}` {
@@ -278,6 +288,7 @@ func TestHealthzAndJWKS(t *testing.T) {
 }
 
 func TestReadyz(t *testing.T) {
+	t.Parallel()
 	ok := pingerFunc(func(context.Context) error { return nil })
 	down := pingerFunc(func(context.Context) error { return errSecretDriverText })
 	var inFlight, peak atomic.Int32
@@ -337,6 +348,7 @@ func TestReadyz(t *testing.T) {
 
 // TestShutdownLetsInFlightRequestsFinish runs the server on a real listener.
 func TestShutdownLetsInFlightRequestsFinish(t *testing.T) {
+	t.Parallel()
 	s, _ := newTestServer(t, Config{}, testServices())
 	started := make(chan struct{})
 	release := make(chan struct{})

@@ -9,6 +9,7 @@ import (
 )
 
 func TestNormalizeOrigin(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"https://app.example.com":        "https://app.example.com",
 		"HTTPS://App.Example.COM":        "https://app.example.com",
@@ -32,6 +33,7 @@ func TestNormalizeOrigin(t *testing.T) {
 }
 
 func TestOriginHeaderMustBeABareOrigin(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"https://app.example.com":          "https://app.example.com",
 		"https://APP.example.com:443":      "https://app.example.com",
@@ -63,6 +65,7 @@ func originConfig() Config {
 }
 
 func TestCSRF(t *testing.T) {
+	t.Parallel()
 	const change = `{"currentPassword":"correct horse","newPassword":"battery staple"}`
 	tests := []struct {
 		name   string
@@ -200,6 +203,7 @@ func assertActualCORS(t *testing.T, resp *http.Response, allowed string) {
 }
 
 func TestCORSOnActualResponses(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		req     *http.Request
@@ -239,6 +243,7 @@ func TestCORSOnActualResponses(t *testing.T) {
 }
 
 func TestCORSPreflight(t *testing.T) {
+	t.Parallel()
 	preflight := func(path, from, method string) *http.Request {
 		return testkit.NewRequest(http.MethodOptions, path, "", origin(from),
 			testkit.Header("Access-Control-Request-Method", method),
@@ -289,6 +294,7 @@ func TestCORSPreflight(t *testing.T) {
 }
 
 func TestPlainOptions(t *testing.T) {
+	t.Parallel()
 	s, _, _ := newSessionServer(t, originConfig())
 	resp, body := send(t, s, testkit.NewRequest(http.MethodOptions, "/api/v1/auth/logout", ""))
 	if resp.StatusCode != 204 || len(body) != 0 || resp.Header.Get("Allow") != "POST, OPTIONS" {

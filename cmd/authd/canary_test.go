@@ -12,6 +12,7 @@ import (
 // the whole log for them. The console mail output is a separate stream: it
 // must carry the verification link (that is its job) and nothing else secret.
 func TestNoSecretInLogs(t *testing.T) {
+	t.Parallel()
 	a := startApp(t, "", nil)
 	const canaryPW, canaryWrong, canaryNew = "canary-pass-7Q2x", "canary-wrong-9Z1y", "canary-new-4K8w"
 	email := "tweety@example.com" // not "canary@": a password may not contain the email local part

@@ -13,6 +13,7 @@ import (
 // as they would: the per-IP sign-up limit is not what this tests.
 
 func TestConcurrentRequests(t *testing.T) {
+	t.Parallel()
 	a := startApp(t, "", map[string]string{"AUTH_LOG_LEVEL": "warn", "AUTH_TRUSTED_PROXIES": "127.0.0.1/32"})
 
 	t.Run("fifty registrations sent at once all answer 201", func(t *testing.T) {

@@ -13,6 +13,7 @@ import (
 // against the contract (docs/api.md) field by field.
 
 func TestRegisterEndpoint(t *testing.T) {
+	t.Parallel()
 	a := startApp(t, "", nil)
 
 	t.Run("creates the account and answers 201 with the user and no session", func(t *testing.T) {
@@ -92,6 +93,7 @@ func TestRegisterEndpoint(t *testing.T) {
 }
 
 func TestRegisterWithoutVerification(t *testing.T) {
+	t.Parallel()
 	a := startApp(t, "", map[string]string{"AUTH_REQUIRE_EMAIL_VERIFICATION": "false"})
 	r := a.do("POST", "/api/v1/auth/register", map[string]any{"email": "jane@example.com", "password": pw}).Want(t, 201)
 	checkSession(t, r)
@@ -103,6 +105,7 @@ func TestRegisterWithoutVerification(t *testing.T) {
 }
 
 func TestEmailVerification(t *testing.T) {
+	t.Parallel()
 	a := startApp(t, "", nil)
 	a.do("POST", "/api/v1/auth/register", map[string]any{"email": "jane@example.com", "password": pw}).Want(t, 201)
 	tok := a.verifyLink("jane@example.com")
@@ -144,6 +147,7 @@ func TestEmailVerification(t *testing.T) {
 }
 
 func TestVerifyRedirect(t *testing.T) {
+	t.Parallel()
 	a := startApp(t, "", map[string]string{"AUTH_VERIFY_REDIRECT_URL": "https://app.example.com/verified"})
 	a.do("POST", "/api/v1/auth/register", map[string]any{"email": "jane@example.com", "password": pw}).Want(t, 201)
 	r := a.do("GET", "/api/v1/auth/email/verify/"+a.verifyLink("jane@example.com"), nil).Want(t, 303)
@@ -158,6 +162,7 @@ func TestVerifyRedirect(t *testing.T) {
 }
 
 func TestLoginEndpoint(t *testing.T) {
+	t.Parallel()
 	a := startApp(t, "", nil)
 	r := a.registerVerified("jane@example.com")
 
@@ -180,6 +185,7 @@ func TestLoginEndpoint(t *testing.T) {
 }
 
 func TestMeEndpoint(t *testing.T) {
+	t.Parallel()
 	a := startApp(t, "", nil)
 	s := a.registerVerified("jane@example.com")
 	tok := s.Str("accessToken")
@@ -224,6 +230,7 @@ func TestMeEndpoint(t *testing.T) {
 }
 
 func TestSystemEndpoints(t *testing.T) {
+	t.Parallel()
 	a := startApp(t, "", nil)
 	t.Run("jwks publishes one Ed25519 key", func(t *testing.T) {
 		r := a.do("GET", "/.well-known/jwks.json", nil).Want(t, 200)
@@ -252,6 +259,7 @@ func TestSystemEndpoints(t *testing.T) {
 }
 
 func TestHS256(t *testing.T) {
+	t.Parallel()
 	a := startApp(t, "", map[string]string{"AUTH_JWT_ALG": "HS256", "AUTH_JWT_SECRET": strings.Repeat("s", 32)})
 	s := a.registerVerified("jane@example.com")
 	a.do("GET", "/api/v1/users/me", nil, testkit.Bearer(s.Str("accessToken"))).Want(t, 200)
@@ -261,6 +269,7 @@ func TestHS256(t *testing.T) {
 }
 
 func TestRestartKeepsAccountsAndTokens(t *testing.T) {
+	t.Parallel()
 	a := startApp(t, "", nil)
 	s := a.registerVerified("jane@example.com")
 	b := a.restart()

@@ -14,6 +14,7 @@ var (
 )
 
 func TestForgotAndResetByLink(t *testing.T) {
+	t.Parallel()
 	a := startApp(t, "", nil)
 	s := a.registerVerified("jane@example.com")
 
@@ -54,6 +55,7 @@ func TestForgotAndResetByLink(t *testing.T) {
 }
 
 func TestForgotAndResetByOTP(t *testing.T) {
+	t.Parallel()
 	a := startApp(t, "", nil)
 	a.registerVerified("jane@example.com")
 	reset := func(code string) *testkit.Reply {
@@ -88,6 +90,7 @@ func TestForgotAndResetByOTP(t *testing.T) {
 }
 
 func TestResetPage(t *testing.T) {
+	t.Parallel()
 	a := startApp(t, "", nil)
 	r := a.do("GET", "/reset-password?token=abc", nil).Want(t, 200)
 	csp := r.Header.Get("Content-Security-Policy")
@@ -107,6 +110,7 @@ func TestResetPage(t *testing.T) {
 // TestOTPSurvivesRestart: the server HMAC key is generated once into the data
 // dir, so a code mailed before a restart still works after it.
 func TestOTPSurvivesRestart(t *testing.T) {
+	t.Parallel()
 	a := startApp(t, "", nil)
 	a.registerVerified("jane@example.com")
 	a.do("POST", "/api/v1/auth/password/forgot", map[string]any{"email": "jane@example.com", "method": "otp"}).Want(t, 202)

@@ -13,6 +13,7 @@ import (
 // once, everywhere and across restarts; legitimate clients are never logged out.
 
 func TestRefreshEndpoint(t *testing.T) {
+	t.Parallel()
 	a := startApp(t, "", nil)
 	s := a.registerVerified("jane@example.com")
 
@@ -71,6 +72,7 @@ func concurrentRefresh(a *testApp, token string, n int) map[int]int {
 }
 
 func TestRefreshReuse(t *testing.T) {
+	t.Parallel()
 	a := startApp(t, "", map[string]string{"AUTH_REFRESH_REUSE_GRACE": "0s"})
 	s := a.registerVerified("jane@example.com")
 
@@ -92,6 +94,7 @@ func TestRefreshReuse(t *testing.T) {
 }
 
 func TestLogoutEndpoint(t *testing.T) {
+	t.Parallel()
 	a := startApp(t, "", nil)
 	a.registerVerified("jane@example.com")
 
@@ -125,6 +128,7 @@ func TestLogoutEndpoint(t *testing.T) {
 }
 
 func TestLogoutSurvivesRestart(t *testing.T) {
+	t.Parallel()
 	a := startApp(t, "", nil)
 	s := a.registerVerified("jane@example.com")
 	keep := a.login("jane@example.com", pw)
@@ -135,6 +139,7 @@ func TestLogoutSurvivesRestart(t *testing.T) {
 }
 
 func TestChangePasswordEndpoint(t *testing.T) {
+	t.Parallel()
 	a := startApp(t, "", nil)
 	s := a.registerVerified("jane@example.com")
 	other := a.login("jane@example.com", pw)
@@ -157,6 +162,7 @@ func TestChangePasswordEndpoint(t *testing.T) {
 }
 
 func TestDeactivateEndpoint(t *testing.T) {
+	t.Parallel()
 	a := startApp(t, "", nil)
 	s := a.registerVerified("jane@example.com")
 	a.do("DELETE", "/api/v1/users/me", map[string]any{"password": "wrong one"}, testkit.Bearer(s.Str("accessToken"))).Want(t, 403, "invalid_current_password")
@@ -169,6 +175,7 @@ func TestDeactivateEndpoint(t *testing.T) {
 }
 
 func TestSessionsEndpoints(t *testing.T) {
+	t.Parallel()
 	a := startApp(t, "", nil)
 	s := a.registerVerified("jane@example.com")
 	other := a.do("POST", "/api/v1/auth/login", map[string]any{"email": "jane@example.com", "password": pw}, testkit.Header("User-Agent", "phone/1.0")).Want(t, 200)
@@ -204,6 +211,7 @@ func TestSessionsEndpoints(t *testing.T) {
 }
 
 func TestCSRFAndCORS(t *testing.T) {
+	t.Parallel()
 	a := startApp(t, "", map[string]string{"AUTH_CORS_ORIGINS": "https://app.example.com", "AUTH_PUBLIC_URL": "https://auth.example.com"})
 	s := a.registerVerified("jane@example.com")
 	cookie := testkit.Cookie("access_token", s.Str("accessToken"))
@@ -247,6 +255,7 @@ func checkCleared(t *testing.T, r *testkit.Reply) {
 }
 
 func TestLogoutWithAnExpiredAccessToken(t *testing.T) {
+	t.Parallel()
 	a, clock := startAppOnClock(t, nil)
 	s := a.registerVerified("jane@example.com")
 	a.do("GET", "/api/v1/users/me", nil, testkit.Bearer(s.Str("accessToken"))).Want(t, 200)

@@ -9,6 +9,7 @@ import (
 // CachedVerifier); revocation must still take effect at once, because the
 // denylist is asked on every request, cached or not.
 func TestRevocationWithAWarmVerifyCache(t *testing.T) {
+	t.Parallel()
 	a := startApp(t, "", map[string]string{"AUTH_LOG_LEVEL": "warn"})
 	warm := func(t *testing.T, token string) {
 		t.Helper()
