@@ -58,6 +58,10 @@ func TestDependencyRule(t *testing.T) {
 		own := strings.HasPrefix(to, "authd/")
 		lf, lt := layer(from), layer(to)
 		switch {
+		case lf == "internal":
+			// Test support (testkit): nothing of authd's own, so a test that
+			// uses it still sees each layer only through its own imports.
+			return !own
 		case lf == "domain" || lf == "migrations" || lf == "api":
 			return own && lt == lf
 		case lf == "ports":
@@ -83,9 +87,14 @@ func TestDependencyRule(t *testing.T) {
 		}
 		return false
 	}
-	checked := 0
+	checked, testkitUsers := 0, 0
 	for pkg, deps := range imports {
 		for _, dep := range deps {
+			if dep == testkitPkg {
+				// Any test may use it; that only tests do is checked below.
+				testkitUsers++
+				continue
+			}
 			if strings.HasPrefix(dep, "authd/") && strings.HasSuffix(pkg, "_test") {
 				continue
 			}
@@ -95,10 +104,38 @@ func TestDependencyRule(t *testing.T) {
 			}
 		}
 	}
-	if checked == 0 || len(imports["authd/domain"]) == 0 {
+	if checked == 0 || len(imports["authd/domain"]) == 0 || testkitUsers == 0 {
 		t.Fatalf("go list gave nothing to check:\n%s", out)
 	}
+
+	// testkit is for tests only: no package's build without its tests may
+	// depend on it, directly or through another package.
+	cmd = exec.Command("go", "list", "-f", "{{.ImportPath}}|{{join .Deps \" \"}}", "./...")
+	cmd.Dir = repoRoot(t)
+	out, err = cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	builds := 0
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		pkg, deps, _ := strings.Cut(line, "|")
+		if pkg == testkitPkg {
+			continue
+		}
+		builds++
+		for _, dep := range strings.Fields(deps) {
+			if dep == testkitPkg {
+				t.Errorf("%s depends on %s outside its tests: test support must not reach a build", pkg, testkitPkg)
+			}
+		}
+	}
+	if builds == 0 {
+		t.Fatalf("go list gave no packages:\n%s", out)
+	}
 }
+
+// testkitPkg is the test support package (internal/testkit).
+const testkitPkg = "authd/internal/testkit"
 
 // TestWireGenIsFresh fails when cmd/authd/wire_gen.go is stale; `make generate`
 // fixes it. The diff is what wire prints on standard output; the go command's

@@ -80,7 +80,7 @@ func TestCookieModesInABrowser(t *testing.T) {
 				env[k] = v
 			}
 			in := startInstance(t, env)
-			in.call("POST", "/api/v1/auth/register", map[string]any{"email": "spa@example.com", "password": "correct horse battery"}, "").expect(t, 201)
+			in.call("POST", "/api/v1/auth/register", map[string]any{"email": "spa@example.com", "password": "correct horse battery"}, "").Want(t, 201)
 
 			tab, cancel := chromedp.NewContext(ctx) // a tab of its own: no cookies of the other case
 			defer cancel()

@@ -32,9 +32,9 @@ func requireBrowser(t *testing.T) {
 func TestResetPageInABrowser(t *testing.T) {
 	requireBrowser(t)
 	in := startInstance(t, nil)
-	in.call("POST", "/api/v1/auth/register", map[string]any{"email": "jane@example.com", "password": "correct horse battery"}, "").expect(t, 201)
-	in.call("GET", "/api/v1/auth/email/verify/"+mailFor(t, "jane@example.com", verifyLinkRe, in), nil, "").expect(t, 200)
-	in.call("POST", "/api/v1/auth/password/forgot", map[string]any{"email": "jane@example.com"}, "").expect(t, 202)
+	in.call("POST", "/api/v1/auth/register", map[string]any{"email": "jane@example.com", "password": "correct horse battery"}, "").Want(t, 201)
+	in.call("GET", "/api/v1/auth/email/verify/"+mailFor(t, "jane@example.com", verifyLinkRe, in), nil, "").Want(t, 200)
+	in.call("POST", "/api/v1/auth/password/forgot", map[string]any{"email": "jane@example.com"}, "").Want(t, 202)
 	token := mailFor(t, "jane@example.com", regexp.MustCompile(`/reset-password\?token=([A-Za-z0-9_-]+)`), in)
 
 	alloc, cancel := chromedp.NewExecAllocator(context.Background(),
@@ -77,7 +77,7 @@ func TestResetPageInABrowser(t *testing.T) {
 	if err != nil || strings.Contains(href, token) {
 		t.Fatalf("the token stays in the address bar: %q, %v", href, err)
 	}
-	in.call("POST", "/api/v1/auth/login", map[string]any{"email": "jane@example.com", "password": "brand new password"}, "").expect(t, 200)
+	in.call("POST", "/api/v1/auth/login", map[string]any{"email": "jane@example.com", "password": "brand new password"}, "").Want(t, 200)
 
 	// a second visit with the spent link shows the error, not a form that fails later
 	err = chromedp.Do(ctx,

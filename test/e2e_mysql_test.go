@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"authd/internal/testkit"
 	"github.com/testcontainers/testcontainers-go"
 )
 
@@ -36,21 +37,21 @@ func testTwoInstances(t *testing.T, e sqlEngine) {
 	env := e.env(t, e.freshDSN(t), sharedMemcached(t), map[string]string{"AUTH_REFRESH_REUSE_GRACE": "0s"})
 	a, b := startInstance(t, env), startInstance(t, env)
 
-	a.call("POST", "/api/v1/auth/register", map[string]any{"email": "jane@example.com", "password": "correct horse battery"}, "").expect(t, 201)
-	b.call("GET", "/api/v1/auth/email/verify/"+mailFor(t, "jane@example.com", verifyLinkRe, a, b), nil, "").expect(t, 200)
-	login := a.call("POST", "/api/v1/auth/login", map[string]any{"email": "jane@example.com", "password": "correct horse battery"}, "").expect(t, 200)
-	access := login.str("accessToken")
-	b.call("GET", "/api/v1/users/me", nil, access).expect(t, 200)
+	a.call("POST", "/api/v1/auth/register", map[string]any{"email": "jane@example.com", "password": "correct horse battery"}, "").Want(t, 201)
+	b.call("GET", "/api/v1/auth/email/verify/"+mailFor(t, "jane@example.com", verifyLinkRe, a, b), nil, "").Want(t, 200)
+	login := a.call("POST", "/api/v1/auth/login", map[string]any{"email": "jane@example.com", "password": "correct horse battery"}, "").Want(t, 200)
+	access := login.Str("accessToken")
+	b.call("GET", "/api/v1/users/me", nil, access).Want(t, 200)
 
 	t.Run("a logout on A is refused on B at once", func(t *testing.T) {
-		a.call("POST", "/api/v1/auth/logout", nil, access).expect(t, 204)
-		b.call("GET", "/api/v1/users/me", nil, access).expect(t, 401, "token_revoked")
+		a.call("POST", "/api/v1/auth/logout", nil, access).Want(t, 204)
+		b.call("GET", "/api/v1/users/me", nil, access).Want(t, 401, "token_revoked")
 	})
 	t.Run("a refresh token rotated on A is reuse on B", func(t *testing.T) {
-		s := b.call("POST", "/api/v1/auth/login", map[string]any{"email": "jane@example.com", "password": "correct horse battery"}, "").expect(t, 200)
-		n := a.call("POST", "/api/v1/auth/refresh", map[string]any{"refreshToken": s.str("refreshToken")}, "").expect(t, 200)
-		b.call("POST", "/api/v1/auth/refresh", map[string]any{"refreshToken": s.str("refreshToken")}, "").expect(t, 401, "refresh_token_reused")
-		a.call("GET", "/api/v1/users/me", nil, n.str("accessToken")).expect(t, 401, "token_revoked")
+		s := b.call("POST", "/api/v1/auth/login", map[string]any{"email": "jane@example.com", "password": "correct horse battery"}, "").Want(t, 200)
+		n := a.call("POST", "/api/v1/auth/refresh", map[string]any{"refreshToken": s.Str("refreshToken")}, "").Want(t, 200)
+		b.call("POST", "/api/v1/auth/refresh", map[string]any{"refreshToken": s.Str("refreshToken")}, "").Want(t, 401, "refresh_token_reused")
+		a.call("GET", "/api/v1/users/me", nil, n.Str("accessToken")).Want(t, 401, "token_revoked")
 	})
 	t.Run("a mail is sent by exactly one instance", func(t *testing.T) {
 		count := 0
@@ -72,33 +73,33 @@ func TestDatabaseOutage(t *testing.T) {
 }
 
 func testDatabaseOutage(t *testing.T, e sqlEngine) {
-	port := freePort(t)
+	port := testkit.FreePort(t)
 	db, dsn := e.start(t, port)
 	t.Cleanup(func() { _ = testcontainers.TerminateContainer(db) })
 	in := startInstance(t, e.env(t, dsn, sharedMemcached(t), map[string]string{"AUTH_REQUEST_TIMEOUT": "3s"}))
-	in.call("POST", "/api/v1/auth/register", map[string]any{"email": "jane@example.com", "password": "correct horse battery"}, "").expect(t, 201)
+	in.call("POST", "/api/v1/auth/register", map[string]any{"email": "jane@example.com", "password": "correct horse battery"}, "").Want(t, 201)
 
 	stopContainer(t, db)
-	for _, r := range []reply{
+	for _, r := range []*testkit.Reply{
 		in.call("POST", "/api/v1/auth/login", map[string]any{"email": "jane@example.com", "password": "correct horse battery"}, ""),
 		in.call("POST", "/api/v1/auth/register", map[string]any{"email": "joe@example.com", "password": "correct horse battery"}, ""),
 		in.call("GET", "/readyz", nil, ""),
 	} {
-		r.expect(t, 503, "dependency_unavailable")
+		r.Want(t, 503, "dependency_unavailable")
 		for _, leak := range []string{"mysql", "postgres", "pgx", "dial", "tcp", "sql", "connection"} {
-			if containsFold(r.str("message"), leak) {
-				t.Fatalf("503 leaks %q: %s", leak, r.raw)
+			if containsFold(r.Str("message"), leak) {
+				t.Fatalf("503 leaks %q: %s", leak, r.Raw)
 			}
 		}
 	}
 	startContainer(t, db)
-	eventually(t, 60*time.Second, func() string {
-		if r := in.call("POST", "/api/v1/auth/register", map[string]any{"email": "joe@example.com", "password": "correct horse battery"}, ""); r.status != 201 {
-			return fmt.Sprintf("not recovered: %d %s", r.status, r.raw)
+	testkit.EventuallyOK(t, 60*time.Second, func() string {
+		if r := in.call("POST", "/api/v1/auth/register", map[string]any{"email": "joe@example.com", "password": "correct horse battery"}, ""); r.Status != 201 {
+			return fmt.Sprintf("not recovered: %d %s", r.Status, r.Raw)
 		}
 		return ""
 	})
-	in.call("GET", "/readyz", nil, "").expect(t, 200)
+	in.call("GET", "/readyz", nil, "").Want(t, 200)
 }
 
 func containsFold(s, sub string) bool {

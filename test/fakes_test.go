@@ -17,16 +17,17 @@ func newFakeStore(*testing.T) contract.Store {
 		TOTP: st.TOTP(), RecoveryCodes: st.RecoveryCodes(), KeyRing: st.KeyRing()}
 }
 
-func TestFakeUsers(t *testing.T)         { contract.Users(t, newFakeStore) }
-func TestFakeSessions(t *testing.T)      { contract.Sessions(t, newFakeStore) }
-func TestFakeOneTimeTokens(t *testing.T) { contract.OneTimeTokens(t, newFakeStore) }
-func TestFakeOutbox(t *testing.T)        { contract.Outbox(t, newFakeStore) }
-func TestFakeTransactor(t *testing.T)    { contract.Transactor(t, newFakeStore) }
-func TestFakeTokenAttempts(t *testing.T) { contract.TokenAttempts(t, newFakeStore) }
-func TestFakeAttemptLog(t *testing.T)    { contract.AttemptLog(t, newFakeStore) }
-func TestFakeAccounts(t *testing.T)      { contract.Accounts(t, newFakeStore) }
+func TestFakeUsers(t *testing.T)         { t.Parallel(); contract.Users(t, newFakeStore) }
+func TestFakeSessions(t *testing.T)      { t.Parallel(); contract.Sessions(t, newFakeStore) }
+func TestFakeOneTimeTokens(t *testing.T) { t.Parallel(); contract.OneTimeTokens(t, newFakeStore) }
+func TestFakeOutbox(t *testing.T)        { t.Parallel(); contract.Outbox(t, newFakeStore) }
+func TestFakeTransactor(t *testing.T)    { t.Parallel(); contract.Transactor(t, newFakeStore) }
+func TestFakeTokenAttempts(t *testing.T) { t.Parallel(); contract.TokenAttempts(t, newFakeStore) }
+func TestFakeAttemptLog(t *testing.T)    { t.Parallel(); contract.AttemptLog(t, newFakeStore) }
+func TestFakeAccounts(t *testing.T)      { t.Parallel(); contract.Accounts(t, newFakeStore) }
 
 func TestFakeDenylist(t *testing.T) {
+	t.Parallel()
 	contract.TokenDenylist(t, func(t *testing.T) contract.DenylistHarness {
 		clock := fakes.NewClock(time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC))
 		d := fakes.NewDenylist(clock)
@@ -35,9 +36,10 @@ func TestFakeDenylist(t *testing.T) {
 }
 
 func TestFakeCounters(t *testing.T) {
+	t.Parallel()
 	contract.AbuseCounters(t, func(t *testing.T) contract.CountersHarness {
 		clock := fakes.NewClock(time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC))
 		return contract.CountersHarness{Counters: fakes.NewCounters(clock), Now: clock.Now, Advance: clock.Advance}
 	})
 }
-func TestFakeKeyRing(t *testing.T) { contract.KeyRing(t, newFakeStore) }
+func TestFakeKeyRing(t *testing.T) { t.Parallel(); contract.KeyRing(t, newFakeStore) }

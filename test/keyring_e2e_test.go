@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"authd/internal/testkit"
 	"authd/verifier"
 )
 
@@ -32,13 +33,13 @@ func testKeyRotation(t *testing.T, e sqlEngine) {
 	a, b := startInstance(t, env), startInstance(t, env)
 
 	const email, password = "jane@example.com", "correct horse battery"
-	a.call("POST", "/api/v1/auth/register", map[string]any{"email": email, "password": password}, "").expect(t, 201)
-	b.call("GET", "/api/v1/auth/email/verify/"+mailFor(t, email, verifyLinkRe, a, b), nil, "").expect(t, 200)
+	a.call("POST", "/api/v1/auth/register", map[string]any{"email": email, "password": password}, "").Want(t, 201)
+	b.call("GET", "/api/v1/auth/email/verify/"+mailFor(t, email, verifyLinkRe, a, b), nil, "").Want(t, 200)
 	login := func(in *instance) string {
-		return in.call("POST", "/api/v1/auth/login", map[string]any{"email": email, "password": password}, "").expect(t, 200).str("accessToken")
+		return in.call("POST", "/api/v1/auth/login", map[string]any{"email": email, "password": password}, "").Want(t, 200).Str("accessToken")
 	}
 	before := login(a)
-	b.call("GET", "/api/v1/users/me", nil, before).expect(t, 200)
+	b.call("GET", "/api/v1/users/me", nil, before).Want(t, 200)
 	jwks := newVerifier(t, verifier.Config{JWKSURL: b.base + "/.well-known/jwks.json"})
 	if _, err := jwks.Verify(context.Background(), before); err != nil {
 		t.Fatalf("the verifier refuses a token signed before the rotation: %v", err)
@@ -62,7 +63,7 @@ func testKeyRotation(t *testing.T, e sqlEngine) {
 	kid = strings.TrimSuffix(kid, ":")
 
 	var after string
-	eventually(t, 30*time.Second, func() string {
+	testkit.EventuallyOK(t, 30*time.Second, func() string {
 		after = login(b)
 		if headerKid(after) != kid {
 			return "B never signed with the rotated key"
@@ -70,8 +71,8 @@ func testKeyRotation(t *testing.T, e sqlEngine) {
 		return ""
 	})
 	for _, in := range []*instance{a, b} {
-		in.call("GET", "/api/v1/users/me", nil, before).expect(t, 200)
-		in.call("GET", "/api/v1/users/me", nil, after).expect(t, 200)
+		in.call("GET", "/api/v1/users/me", nil, before).Want(t, 200)
+		in.call("GET", "/api/v1/users/me", nil, after).Want(t, 200)
 	}
 	// The verifier clamps max-age to at least 30s, so the one above may not
 	// have refetched yet; a fresh one sees both keys in one JWKS.
@@ -85,15 +86,15 @@ func testKeyRotation(t *testing.T, e sqlEngine) {
 	// The first key retires AUTH_ACCESS_TOKEN_TTL after it stopped signing: it
 	// leaves the JWKS and its token is refused everywhere. (That its token is
 	// refused for the key, not for its exp, is the application's schedule test.)
-	eventually(t, 30*time.Second, func() string {
+	testkit.EventuallyOK(t, 30*time.Second, func() string {
 		r := a.call("GET", "/.well-known/jwks.json", nil, "")
-		if strings.Contains(r.raw, headerKid(before)) {
-			return "the first key is still published after its last token expired: " + r.raw
+		if strings.Contains(r.Raw, headerKid(before)) {
+			return "the first key is still published after its last token expired: " + r.Raw
 		}
 		return ""
 	})
 	for _, in := range []*instance{a, b} {
-		in.call("GET", "/api/v1/users/me", nil, before).expect(t, 401)
+		in.call("GET", "/api/v1/users/me", nil, before).Want(t, 401)
 	}
 	if _, err := jwks.Verify(context.Background(), before); err == nil {
 		t.Fatal("the verifier accepts a retired key's token")

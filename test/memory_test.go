@@ -24,6 +24,7 @@ func (c *manualClock) Advance(d time.Duration) {
 }
 
 func TestMemoryDenylist(t *testing.T) {
+	t.Parallel()
 	contract.TokenDenylist(t, func(t *testing.T) contract.DenylistHarness {
 		clock := &manualClock{now: time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)}
 		return contract.DenylistHarness{Denylist: memory.NewDenylist(clock), Advance: clock.Advance, Now: clock.Now}
@@ -31,6 +32,7 @@ func TestMemoryDenylist(t *testing.T) {
 }
 
 func TestMemoryCounters(t *testing.T) {
+	t.Parallel()
 	contract.AbuseCounters(t, func(t *testing.T) contract.CountersHarness {
 		clock := &manualClock{now: time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)}
 		return contract.CountersHarness{Counters: memory.NewCounters(clock, 0), Now: clock.Now, Advance: clock.Advance}
@@ -38,6 +40,7 @@ func TestMemoryCounters(t *testing.T) {
 }
 
 func TestMemoryCountersAreBounded(t *testing.T) {
+	t.Parallel()
 	clock := &manualClock{now: time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)}
 	c := memory.NewCounters(clock, 100)
 	ctx := t.Context()

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"authd/internal/testkit"
 	"github.com/pquerna/otp/totp"
 )
 
@@ -23,10 +24,10 @@ func testTwoInstancesMFA(t *testing.T, e sqlEngine) {
 	a, b := startInstance(t, env), startInstance(t, env)
 	const email, password = "mfa@example.com", "correct horse battery"
 
-	a.call("POST", "/api/v1/auth/register", map[string]any{"email": email, "password": password}, "").expect(t, 201)
-	b.call("GET", "/api/v1/auth/email/verify/"+mailFor(t, email, verifyLinkRe, a, b), nil, "").expect(t, 200)
-	access := a.call("POST", "/api/v1/auth/login", map[string]any{"email": email, "password": password}, "").expect(t, 200).str("accessToken")
-	secret := a.call("POST", "/api/v1/users/me/mfa/totp", map[string]any{"password": password}, access).expect(t, 200).str("secret")
+	a.call("POST", "/api/v1/auth/register", map[string]any{"email": email, "password": password}, "").Want(t, 201)
+	b.call("GET", "/api/v1/auth/email/verify/"+mailFor(t, email, verifyLinkRe, a, b), nil, "").Want(t, 200)
+	access := a.call("POST", "/api/v1/auth/login", map[string]any{"email": email, "password": password}, "").Want(t, 200).Str("accessToken")
+	secret := a.call("POST", "/api/v1/users/me/mfa/totp", map[string]any{"password": password}, access).Want(t, 200).Str("secret")
 
 	// Codes are computed for absolute steps, away from a step's edges.
 	stepEdge(t)
@@ -38,22 +39,22 @@ func testTwoInstancesMFA(t *testing.T, e sqlEngine) {
 		}
 		return c
 	}
-	b.call("POST", "/api/v1/users/me/mfa/totp/confirm", map[string]any{"code": code(step - 1)}, access).expect(t, 200)
+	b.call("POST", "/api/v1/users/me/mfa/totp/confirm", map[string]any{"code": code(step - 1)}, access).Want(t, 200)
 
 	challenge := func(in *instance) string {
-		r := in.call("POST", "/api/v1/auth/login", map[string]any{"email": email, "password": password}, "").expect(t, 200)
-		if r.body["mfaRequired"] != true {
-			t.Fatalf("no challenge: %v", r.body)
+		r := in.call("POST", "/api/v1/auth/login", map[string]any{"email": email, "password": password}, "").Want(t, 200)
+		if r.Body["mfaRequired"] != true {
+			t.Fatalf("no challenge: %v", r.Body)
 		}
-		return r.str("mfaToken")
+		return r.Str("mfaToken")
 	}
 	t.Run("a code used on A is refused on B", func(t *testing.T) {
 		onA, onB := challenge(a), challenge(b)
-		a.call("POST", "/api/v1/auth/login/mfa", map[string]any{"mfaToken": onA, "code": code(step)}, "").expect(t, 200)
-		b.call("POST", "/api/v1/auth/login/mfa", map[string]any{"mfaToken": onB, "code": code(step)}, "").expect(t, 401, "invalid_code")
+		a.call("POST", "/api/v1/auth/login/mfa", map[string]any{"mfaToken": onA, "code": code(step)}, "").Want(t, 200)
+		b.call("POST", "/api/v1/auth/login/mfa", map[string]any{"mfaToken": onB, "code": code(step)}, "").Want(t, 401, "invalid_code")
 		// The token of B is still good for a fresh code (the next step, in the window).
-		s := b.call("POST", "/api/v1/auth/login/mfa", map[string]any{"mfaToken": onB, "code": code(step + 1)}, "").expect(t, 200)
-		a.call("GET", "/api/v1/users/me", nil, s.str("accessToken")).expect(t, 200)
+		s := b.call("POST", "/api/v1/auth/login/mfa", map[string]any{"mfaToken": onB, "code": code(step + 1)}, "").Want(t, 200)
+		a.call("GET", "/api/v1/users/me", nil, s.Str("accessToken")).Want(t, 200)
 	})
 }
 
@@ -61,15 +62,8 @@ func testTwoInstancesMFA(t *testing.T, e sqlEngine) {
 // least five seconds ahead, so that the steps a test computes stay in the window.
 func stepEdge(t *testing.T) {
 	t.Helper()
-	deadline := time.Now().Add(40 * time.Second)
-	for {
+	testkit.Eventually(t, 40*time.Second, func() bool {
 		into := time.Now().UnixMilli() % 30_000
-		if into >= 1_000 && into <= 20_000 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("never away from a step boundary")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return into >= 1_000 && into <= 20_000
+	}, "never away from a step boundary")
 }

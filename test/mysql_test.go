@@ -16,6 +16,7 @@ import (
 
 	"authd/adapters/mysql"
 	"authd/domain"
+	"authd/internal/testkit"
 	"authd/migrations"
 	"authd/test/contract"
 )
@@ -62,7 +63,7 @@ func TestMySQLOpen(t *testing.T) {
 	t.Run("gives up after the startup timeout, naming AUTH_DB_DSN and not the password", func(t *testing.T) {
 		ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 		defer cancel()
-		_, _, err := mysql.Open(ctx, mysql.Config{DSN: "authd:" + secret + "@tcp(127.0.0.1:" + freePort(t) + ")/authd", StartupTimeout: time.Second})
+		_, _, err := mysql.Open(ctx, mysql.Config{DSN: "authd:" + secret + "@tcp(127.0.0.1:" + testkit.FreePort(t) + ")/authd", StartupTimeout: time.Second})
 		if err == nil || !strings.Contains(err.Error(), "AUTH_DB_DSN") || !strings.Contains(err.Error(), "unreachable after 1s") ||
 			strings.Contains(err.Error(), secret) {
 			t.Fatalf("got %v", err)

@@ -13,6 +13,7 @@ import (
 
 	"authd/adapters/postgres"
 	"authd/domain"
+	"authd/internal/testkit"
 	"authd/migrations"
 	"authd/test/contract"
 )
@@ -78,8 +79,8 @@ func TestPostgresOpen(t *testing.T) {
 		ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
 		defer cancel()
 		for _, dsn := range []string{
-			"postgres://authd:" + secret + "@127.0.0.1:" + freePort(t) + "/authd?sslmode=disable",
-			"host=127.0.0.1 port=" + freePort(t) + " user=authd password=" + secret + " dbname=authd sslmode=disable",
+			"postgres://authd:" + secret + "@127.0.0.1:" + testkit.FreePort(t) + "/authd?sslmode=disable",
+			"host=127.0.0.1 port=" + testkit.FreePort(t) + " user=authd password=" + secret + " dbname=authd sslmode=disable",
 		} {
 			_, _, err := postgres.Open(ctx, postgres.Config{DSN: dsn, StartupTimeout: time.Second})
 			if err == nil || !strings.Contains(err.Error(), "AUTH_DB_DSN (authd@127.0.0.1:") || !strings.Contains(err.Error(), "unreachable after 1s") ||
@@ -402,21 +403,17 @@ func TestPostgresSerializationRetry(t *testing.T) {
 			})
 		})
 		// Release A only once B waits for the row lock, so that B must fail to serialize.
-		deadline := time.Now().Add(30 * time.Second)
-		for {
+		waited := testkit.Poll(30*time.Second, func() bool {
 			var waiting int
 			if err := raw.QueryRow(`SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`).Scan(&waiting); err != nil {
 				t.Fatal(err)
 			}
-			if waiting > 0 {
-				break
-			}
-			if time.Now().After(deadline) {
-				close(release)
-				wg.Wait()
-				t.Fatal("the second transaction never waited for the row lock")
-			}
-			time.Sleep(10 * time.Millisecond)
+			return waiting > 0
+		})
+		if !waited {
+			close(release)
+			wg.Wait()
+			t.Fatal("the second transaction never waited for the row lock")
 		}
 		close(release)
 		wg.Wait()

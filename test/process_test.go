@@ -1,20 +1,17 @@
 package test
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"authd/internal/testkit"
 )
 
 // End-to-end helpers: authd as a real process (the binary the README builds),
@@ -42,36 +39,13 @@ func mustWd() string {
 	return wd
 }
 
-// freePort returns a loopback port that was free a moment ago.
-func freePort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return fmt.Sprint(l.Addr().(*net.TCPAddr).Port)
-}
-
-// lockedBuffer collects a process's output.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
-
 // instance is one running authd process.
 type instance struct {
-	t    *testing.T
-	base string
-	out  *lockedBuffer
-	cmd  *exec.Cmd
+	t      *testing.T
+	base   string
+	out    *testkit.Buffer
+	cmd    *exec.Cmd
+	client *testkit.Client
 }
 
 // startInstance runs the binary with env (plus a fresh port and cheap-hash-free
@@ -82,7 +56,7 @@ func startInstance(t *testing.T, env map[string]string) *instance {
 	if err != nil {
 		t.Fatal(err)
 	}
-	port := freePort(t)
+	port := testkit.FreePort(t)
 	cmd := exec.Command(bin)
 	cmd.Env = append(os.Environ(), "AUTH_HTTP_ADDR=127.0.0.1:"+port, "AUTH_PUBLIC_URL=http://127.0.0.1:"+port,
 		"AUTH_COOKIE_SECURE=false", "AUTH_DATA_DIR="+t.TempDir(),
@@ -95,7 +69,8 @@ func startInstance(t *testing.T, env map[string]string) *instance {
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
-	inst := &instance{t: t, base: "http://127.0.0.1:" + port, out: &lockedBuffer{}, cmd: cmd}
+	base := "http://127.0.0.1:" + port
+	inst := &instance{t: t, base: base, out: &testkit.Buffer{}, cmd: cmd, client: &testkit.Client{Base: base, HTTP: testkit.NoRedirects(30 * time.Second)}}
 	cmd.Stdout, cmd.Stderr = inst.out, inst.out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -114,107 +89,36 @@ func startInstance(t *testing.T, env map[string]string) *instance {
 			t.Logf("output of %s:\n%s", inst.base, inst.out.String())
 		}
 	})
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		if res, err := http.Get(inst.base + "/healthz"); err == nil {
-			res.Body.Close()
-			return inst
-		}
+	testkit.Eventually(t, 60*time.Second, func() bool {
 		select {
 		case <-exited:
 			t.Fatalf("authd exited at start:\n%s", inst.out.String())
 		default:
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("authd did not answer within a minute:\n%s", inst.out.String())
+		res, err := http.Get(inst.base + "/healthz")
+		if err == nil {
+			res.Body.Close()
 		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return err == nil
+	}, "authd did not answer within a minute:\n%s", inst.out)
+	return inst
 }
 
-// reply is a decoded HTTP response.
-type reply struct {
-	status int
-	raw    string
-	body   map[string]any
-	header http.Header
-}
-
-func (r reply) str(k string) string { s, _ := r.body[k].(string); return s }
-
-var noRedirects = &http.Client{Timeout: 30 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-
-// call sends a JSON request with an optional bearer token.
-func (in *instance) call(method, path string, body any, token string) reply {
+// call sends a request (a JSON body unless nil) with a bearer token unless it is "".
+func (in *instance) call(method, path string, body any, token string) *testkit.Reply {
 	in.t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
-	req, _ := http.NewRequest(method, in.base+path, rd)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	res, err := noRedirects.Do(req)
-	if err != nil {
-		in.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
-	r := reply{status: res.StatusCode, raw: string(raw), header: res.Header}
-	_ = json.Unmarshal(raw, &r.body)
-	return r
-}
-
-// expect fails unless r has the status and (optionally) the error code.
-func (r reply) expect(t *testing.T, status int, code ...string) reply {
-	t.Helper()
-	if r.status != status || len(code) > 0 && r.str("code") != code[0] {
-		t.Fatalf("got %d %s, want %d %v", r.status, r.raw, status, code)
-	}
-	return r
+	return in.client.Do(in.t, method, path, body, testkit.BearerIf(token))
 }
 
 var verifyLinkRe = regexp.MustCompile(`/api/v1/auth/email/verify/([A-Za-z0-9_-]+)`)
 
-// mailFor polls the outputs of all instances for the newest mail to `to`
-// matching re, and returns re's first group.
+// mailFor waits for the newest mail to `to` matching re in the outputs of the
+// instances and returns re's first group.
 func mailFor(t *testing.T, to string, re *regexp.Regexp, from ...*instance) string {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		for _, in := range from {
-			for _, block := range strings.Split(in.out.String(), "----- end of mail -----") {
-				if strings.Contains(block, "To: "+to+"\n") {
-					if m := re.FindAllStringSubmatch(block, -1); m != nil {
-						return m[len(m)-1][1]
-					}
-				}
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no mail to %s", to)
-		}
-		time.Sleep(20 * time.Millisecond)
+	outs := make([]fmt.Stringer, len(from))
+	for i, in := range from {
+		outs[i] = in.out
 	}
-}
-
-// eventually polls check until it returns "" or the deadline passes.
-func eventually(t *testing.T, within time.Duration, check func() string) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for {
-		msg := check()
-		if msg == "" {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatal(msg)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	return testkit.WaitForMail(t, 30*time.Second, to, re, outs...)
 }

@@ -16,10 +16,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emersion/go-sasl"
+
 	"authd/adapters/smtp"
 	"authd/adapters/sqlite"
 	"authd/application"
 	"authd/domain"
+	"authd/internal/testkit"
 )
 
 func quietLog() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
@@ -69,13 +72,9 @@ func parse(t *testing.T, raw []byte) parsed {
 	return p
 }
 
-func newSMTPMailer(t *testing.T, srv *mailServer, cfg smtp.Config) *smtp.Mailer {
+func newSMTPMailer(t *testing.T, srv *testkit.SMTPServer, cfg smtp.Config) *smtp.Mailer {
 	t.Helper()
-	host, port, _ := strings.Cut(srv.addr, ":")
-	cfg.Host, cfg.From, cfg.MessageIDDomain, cfg.Timeout = host, "authd <no-reply@example.com>", "auth.example.com", 5*time.Second
-	for _, c := range port {
-		cfg.Port = cfg.Port*10 + int(c-'0')
-	}
+	cfg.Host, cfg.Port, cfg.From, cfg.MessageIDDomain, cfg.Timeout = srv.Host(), srv.Port(), "authd <no-reply@example.com>", "auth.example.com", 5*time.Second
 	m, err := smtp.NewMailer(cfg, quietLog())
 	if err != nil {
 		t.Fatal(err)
@@ -84,7 +83,8 @@ func newSMTPMailer(t *testing.T, srv *mailServer, cfg smtp.Config) *smtp.Mailer 
 }
 
 func TestSMTPMailer(t *testing.T) {
-	serverTLS, pool := selfSigned(t)
+	t.Parallel()
+	serverTLS, pool := testkit.SelfSigned(t)
 	clientTLS := &tls.Config{RootCAs: pool, ServerName: "127.0.0.1", MinVersion: tls.VersionTLS12}
 	modes := []struct {
 		name     string
@@ -98,19 +98,19 @@ func TestSMTPMailer(t *testing.T) {
 	}
 	for _, mode := range modes {
 		t.Run(mode.name, func(t *testing.T) {
-			srv := newMailServer(t)
+			opts := testkit.SMTPOptions{InsecureAuth: true}
 			if mode.tls != smtp.TLSNone {
-				srv.tls, srv.implicit = serverTLS, mode.implicit
+				opts.TLS, opts.Implicit = serverTLS, mode.implicit
 			}
 			cfg := smtp.Config{TLS: mode.tls}
 			if mode.tls != smtp.TLSNone {
 				cfg.TLSConfig = clientTLS
 			}
 			if mode.auth {
-				srv.user, srv.pass = "authd", "s3cret"
+				opts.Mechs, opts.User, opts.Pass = []string{sasl.Plain}, "authd", "s3cret"
 				cfg.Username, cfg.Password = "authd", "s3cret"
 			}
-			srv.start()
+			srv := testkit.StartSMTPServer(t, opts)
 			m := newSMTPMailer(t, srv, cfg)
 			msg := testMessage("0193-abc")
 			for range 2 {
@@ -118,7 +118,7 @@ func TestSMTPMailer(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			got := srv.messages()
+			got := srv.Messages()
 			if len(got) != 2 || got[0].From != "no-reply@example.com" || strings.Join(got[0].To, ",") != "jane@example.com" {
 				t.Fatalf("envelope %+v", got)
 			}
@@ -138,14 +138,13 @@ func TestSMTPMailer(t *testing.T) {
 	}
 
 	t.Run("a subject cannot inject headers", func(t *testing.T) {
-		srv := newMailServer(t)
-		srv.start()
+		srv := testkit.StartSMTPServer(t, testkit.SMTPOptions{})
 		msg := testMessage("inj")
 		msg.Subject = "Hello\r\nBcc: evil@example.com\r\nX-Evil: 1"
 		if err := newSMTPMailer(t, srv, smtp.Config{TLS: smtp.TLSNone}).Send(context.Background(), msg); err != nil {
 			t.Fatal(err)
 		}
-		got := srv.messages()
+		got := srv.Messages()
 		p := parse(t, got[0].Data)
 		if len(got[0].To) != 1 || p.header.Get("Bcc") != "" || p.header.Get("X-Evil") != "" {
 			t.Fatalf("injected: rcpt %v, headers %v", got[0].To, p.header)
@@ -153,23 +152,21 @@ func TestSMTPMailer(t *testing.T) {
 	})
 
 	t.Run("a server that is down or refuses the data is an error", func(t *testing.T) {
-		srv := newMailServer(t)
+		srv := testkit.NewSMTPServer(t, testkit.SMTPOptions{DataErr: testkit.TryLater}) // down, then refusing
 		m := newSMTPMailer(t, srv, smtp.Config{TLS: smtp.TLSNone})
 		if err := m.Send(context.Background(), testMessage("down")); err == nil {
 			t.Fatal("no error with the server down")
 		}
-		srv.failData = true
-		srv.start()
+		srv.Start()
 		if err := m.Send(context.Background(), testMessage("refused")); err == nil || strings.Contains(err.Error(), "token=") {
 			t.Fatalf("got %v", err)
 		}
 	})
 
 	t.Run("STARTTLS is required when configured", func(t *testing.T) {
-		srv := newMailServer(t) // offers no STARTTLS
-		srv.start()
+		srv := testkit.StartSMTPServer(t, testkit.SMTPOptions{}) // offers no STARTTLS
 		m := newSMTPMailer(t, srv, smtp.Config{TLS: smtp.TLSStartTLS, TLSConfig: &tls.Config{RootCAs: x509.NewCertPool()}})
-		if err := m.Send(context.Background(), testMessage("no-tls")); err == nil || len(srv.messages()) != 0 {
+		if err := m.Send(context.Background(), testMessage("no-tls")); err == nil || len(srv.Messages()) != 0 {
 			t.Fatalf("sent in the clear: %v", err)
 		}
 	})
@@ -187,6 +184,7 @@ func TestSMTPMailer(t *testing.T) {
 // kept in the outbox across a restart, retried with backoff, and delivered once
 // when the server is back.
 func TestMailSurvivesAnSMTPOutage(t *testing.T) {
+	t.Parallel()
 	dsn := "file:" + filepath.Join(t.TempDir(), "auth.db")
 	db, cleanup, err := sqlite.Open(t.Context(), sqlite.Config{DSN: dsn})
 	if err != nil {
@@ -194,7 +192,7 @@ func TestMailSurvivesAnSMTPOutage(t *testing.T) {
 	}
 	defer func() { cleanup() }()
 	clock := &manualClock{now: time.Now().UTC()}
-	srv := newMailServer(t) // not started: down
+	srv := testkit.NewSMTPServer(t, testkit.SMTPOptions{}) // not started: down
 	outbox := db.Outbox
 	d := application.NewOutboxDispatcher(outbox, newSMTPMailer(t, srv, smtp.Config{TLS: smtp.TLSNone}), clock,
 		application.DispatcherConfig{BaseBackoff: time.Minute, MaxAge: time.Hour}, quietLog())
@@ -217,7 +215,7 @@ func TestMailSurvivesAnSMTPOutage(t *testing.T) {
 	outbox = db.Outbox
 	d = application.NewOutboxDispatcher(outbox, newSMTPMailer(t, srv, smtp.Config{TLS: smtp.TLSNone}), clock,
 		application.DispatcherConfig{BaseBackoff: time.Minute, MaxAge: time.Hour}, quietLog())
-	srv.start()
+	srv.Start()
 	clock.Advance(time.Minute)
 	if n, _ := d.DispatchOnce(t.Context()); n != 1 {
 		t.Fatalf("claimed %d after the backoff", n)
@@ -226,7 +224,7 @@ func TestMailSurvivesAnSMTPOutage(t *testing.T) {
 	if n, _ := d.DispatchOnce(t.Context()); n != 0 {
 		t.Fatal("a delivered message was claimed again")
 	}
-	if got := srv.messages(); len(got) != 1 || parse(t, got[0].Data).header.Get("Message-Id") != "<m-outage@auth.example.com>" {
+	if got := srv.Messages(); len(got) != 1 || parse(t, got[0].Data).header.Get("Message-Id") != "<m-outage@auth.example.com>" {
 		t.Fatalf("delivered %d messages", len(got))
 	}
 }

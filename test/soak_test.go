@@ -18,10 +18,13 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"authd/internal/testkit"
 )
 
 // TestSoak is the mixed soak of the production setup: two authd processes on
@@ -54,9 +57,8 @@ func soak(t *testing.T, e sqlEngine) {
 	const clients = 64
 
 	dsn := e.freshDSN(t)
-	srv := newMailServer(t)
-	srv.start()
-	port := strings.TrimPrefix(srv.addr, "127.0.0.1:")
+	srv := testkit.StartSMTPServer(t, testkit.SMTPOptions{})
+	port := strconv.Itoa(srv.Port())
 	env := e.env(t, dsn, sharedMemcached(t), map[string]string{
 		"AUTH_MAILER": "smtp", "AUTH_SMTP_HOST": "127.0.0.1", "AUTH_SMTP_PORT": port, "AUTH_SMTP_TLS": "none",
 		"AUTH_SMTP_FROM": "authd <no-reply@example.com>", "AUTH_LOG_LEVEL": "warn",
@@ -162,21 +164,12 @@ type soakClient struct {
 	rng       *rand.Rand
 	http      *http.Client
 	instances []*instance
-	mail      *mailServer
+	mail      *testkit.SMTPServer
 	ledger    *soakLedger
 	acct      *soakAccount
 	accounts  int
 	usedLinks map[string]bool
 }
-
-// soakReply is an answer as a client saw it.
-type soakReply struct {
-	status int
-	raw    string
-	body   map[string]any
-}
-
-func (r soakReply) str(k string) string { s, _ := r.body[k].(string); return s }
 
 var soakResetLinkRe = regexp.MustCompile(`/reset-password\?token=([A-Za-z0-9_-]+)`)
 
@@ -224,49 +217,32 @@ func (c *soakClient) run(stopAt time.Time) {
 }
 
 // call sends one request to a random instance and checks the status.
-func (c *soakClient) call(op, method, path string, body any, token string, want int) (soakReply, bool) {
+func (c *soakClient) call(op, method, path string, body any, token string, want int) (*testkit.Reply, bool) {
 	return c.callOn(c.instances[c.rng.IntN(len(c.instances))], op, method, path, body, token, want)
 }
 
-func (c *soakClient) callOn(in *instance, op, method, path string, body any, token string, want int) (soakReply, bool) {
-	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		rd = bytes.NewReader(b)
-	}
-	req, _ := http.NewRequest(method, in.base+path, rd)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	var r soakReply
+func (c *soakClient) callOn(in *instance, op, method, path string, body any, token string, want int) (*testkit.Reply, bool) {
+	client := testkit.Client{Base: in.base, HTTP: c.http}
 	sent := time.Now()
-	res, err := c.http.Do(req)
-	if err == nil {
-		raw, _ := io.ReadAll(res.Body)
-		res.Body.Close()
-		r = soakReply{status: res.StatusCode, raw: string(raw)}
-		_ = json.Unmarshal(raw, &r.body)
-	} else {
-		r.raw = err.Error()
+	r, err := client.Try(client.Request(method, path, body, testkit.BearerIf(token)))
+	if err != nil {
+		r = &testkit.Reply{Raw: err.Error()} // no answer: status 0
 	}
 	l := c.ledger
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.requests[op]++
 	l.slowest[op] = max(l.slowest[op], time.Since(sent))
-	if r.status == want {
+	if r.Status == want {
 		l.ok[op]++
 		return r, true
 	}
-	if r.status >= 500 {
+	if r.Status >= 500 {
 		l.serverErrors++
 	}
 	l.unexpected++
 	if len(l.failures) < 20 {
-		l.failures = append(l.failures, fmt.Sprintf("client %d %s %s %s on %s: got %d %s, want %d", c.id, op, method, path, in.base, r.status, r.raw, want))
+		l.failures = append(l.failures, fmt.Sprintf("client %d %s %s %s on %s: got %d %s, want %d", c.id, op, method, path, in.base, r.Status, r.Raw, want))
 	}
 	return r, false
 }
@@ -300,8 +276,8 @@ func (c *soakClient) signUp() {
 }
 
 // newSession records a session answer (login, password change).
-func (c *soakClient) newSession(r soakReply) {
-	s := &soakSession{id: sessionID(r.str("accessToken")), email: c.acct.email, access: r.str("accessToken"), refresh: r.str("refreshToken")}
+func (c *soakClient) newSession(r *testkit.Reply) {
+	s := &soakSession{id: sessionID(r.Str("accessToken")), email: c.acct.email, access: r.Str("accessToken"), refresh: r.Str("refreshToken")}
 	c.ledger.mu.Lock()
 	c.ledger.sessions[s.id] = s
 	c.ledger.mu.Unlock()
@@ -330,7 +306,7 @@ func (c *soakClient) refresh() {
 	}
 	c.ledger.rotatedTokens[s.refresh] = true
 	c.ledger.refreshes++
-	s.access, s.refresh = r.str("accessToken"), r.str("refreshToken")
+	s.access, s.refresh = r.Str("accessToken"), r.Str("refreshToken")
 	c.ledger.mu.Unlock()
 	if sid := sessionID(s.access); sid != s.id {
 		c.recordf("refresh changed the session from %s to %s", s.id, sid)
@@ -344,7 +320,7 @@ func (c *soakClient) listSessions() {
 		return
 	}
 	var got []string
-	list, _ := r.body["sessions"].([]any)
+	list, _ := r.Body["sessions"].([]any)
 	for _, e := range list {
 		if m, ok := e.(map[string]any); ok {
 			id, _ := m["id"].(string)
@@ -372,8 +348,8 @@ func (c *soakClient) revoked(ss ...*soakSession) {
 	c.ledger.mu.Unlock()
 	for _, s := range ss {
 		r, _ := c.call("me with a revoked token", "GET", "/api/v1/users/me", nil, s.access, 401)
-		if r.status == 401 && r.str("code") != "token_revoked" {
-			c.recordf("a revoked token was refused with %s", r.raw)
+		if r.Status == 401 && r.Str("code") != "token_revoked" {
+			c.recordf("a revoked token was refused with %s", r.Raw)
 		}
 	}
 }
@@ -454,30 +430,35 @@ func (c *soakClient) reset() {
 // waitForMail polls the SMTP server for a mail to `to` whose text holds a
 // token (re's first group) this client has not used yet.
 func (c *soakClient) waitForMail(to string, re *regexp.Regexp) (string, bool) {
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		for _, m := range c.mail.messages() {
+	var token string
+	failed := false
+	found := testkit.Poll(60*time.Second, func() bool {
+		for _, m := range c.mail.Messages() {
 			if len(m.To) != 1 || m.To[0] != to {
 				continue
 			}
 			text, err := mailText(m.Data)
 			if err != nil {
 				c.recordf("mail to %s: %v", to, err)
-				c.fail()
-				return "", false
+				failed = true
+				return true
 			}
 			if sub := re.FindStringSubmatch(text); sub != nil && !c.usedLinks[sub[1]] {
 				c.usedLinks[sub[1]] = true
-				return sub[1], true
+				token = sub[1]
+				return true
 			}
 		}
-		if time.Now().After(deadline) {
-			c.recordf("client %d: no mail to %s matching %s within a minute", c.id, to, re)
-			c.fail()
-			return "", false
-		}
-		time.Sleep(50 * time.Millisecond)
+		return false
+	})
+	if !found {
+		c.recordf("client %d: no mail to %s matching %s within a minute", c.id, to, re)
 	}
+	if !found || failed {
+		c.fail()
+		return "", false
+	}
+	return token, true
 }
 
 // recordf notes a broken expectation that is not an HTTP status.
@@ -538,9 +519,9 @@ func mailText(raw []byte) (string, error) {
 
 // checkSoakMail waits until the outbox is drained and checks that every queued
 // mail was delivered exactly once.
-func checkSoakMail(t *testing.T, db *sql.DB, srv *mailServer, l *soakLedger) {
+func checkSoakMail(t *testing.T, db *sql.DB, srv *testkit.SMTPServer, l *soakLedger) {
 	t.Helper()
-	eventually(t, 90*time.Second, func() string {
+	testkit.EventuallyOK(t, 90*time.Second, func() string {
 		var pending int
 		if err := db.QueryRowContext(t.Context(), `SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL AND dead_at IS NULL`).Scan(&pending); err != nil {
 			return err.Error()
@@ -557,7 +538,7 @@ func checkSoakMail(t *testing.T, db *sql.DB, srv *mailServer, l *soakLedger) {
 	if queued != l.mails || sent != queued || dead != 0 {
 		t.Errorf("outbox: %d queued, %d sent, %d dead; the clients caused %d mails", queued, sent, dead, l.mails)
 	}
-	msgs := srv.messages()
+	msgs := srv.Messages()
 	ids := map[string]int{}
 	for _, m := range msgs {
 		msg, err := mail.ReadMessage(bytes.NewReader(m.Data))

@@ -26,13 +26,13 @@ func contractOf(st *sqlite.Store) contract.Store {
 		Attempts: st.Attempts, Events: st.Events, TOTP: st.TOTP, RecoveryCodes: st.RecoveryCodes, KeyRing: st.KeyRing, SQL: st.Writer()}
 }
 
-func TestSQLiteUsers(t *testing.T)         { contract.Users(t, newSQLiteStore) }
-func TestSQLiteSessions(t *testing.T)      { contract.Sessions(t, newSQLiteStore) }
-func TestSQLiteOneTimeTokens(t *testing.T) { contract.OneTimeTokens(t, newSQLiteStore) }
-func TestSQLiteOutbox(t *testing.T)        { contract.Outbox(t, newSQLiteStore) }
-func TestSQLiteTransactor(t *testing.T)    { contract.Transactor(t, newSQLiteStore) }
-func TestSQLiteTokenAttempts(t *testing.T) { contract.TokenAttempts(t, newSQLiteStore) }
-func TestSQLiteAttemptLog(t *testing.T)    { contract.AttemptLog(t, newSQLiteStore) }
-func TestSQLiteSchema(t *testing.T)        { contract.Schema(t, newSQLiteStore) }
-func TestSQLiteAccounts(t *testing.T)      { contract.Accounts(t, newSQLiteStore) }
-func TestSQLiteKeyRing(t *testing.T)       { contract.KeyRing(t, newSQLiteStore) }
+func TestSQLiteUsers(t *testing.T)         { t.Parallel(); contract.Users(t, newSQLiteStore) }
+func TestSQLiteSessions(t *testing.T)      { t.Parallel(); contract.Sessions(t, newSQLiteStore) }
+func TestSQLiteOneTimeTokens(t *testing.T) { t.Parallel(); contract.OneTimeTokens(t, newSQLiteStore) }
+func TestSQLiteOutbox(t *testing.T)        { t.Parallel(); contract.Outbox(t, newSQLiteStore) }
+func TestSQLiteTransactor(t *testing.T)    { t.Parallel(); contract.Transactor(t, newSQLiteStore) }
+func TestSQLiteTokenAttempts(t *testing.T) { t.Parallel(); contract.TokenAttempts(t, newSQLiteStore) }
+func TestSQLiteAttemptLog(t *testing.T)    { t.Parallel(); contract.AttemptLog(t, newSQLiteStore) }
+func TestSQLiteSchema(t *testing.T)        { t.Parallel(); contract.Schema(t, newSQLiteStore) }
+func TestSQLiteAccounts(t *testing.T)      { t.Parallel(); contract.Accounts(t, newSQLiteStore) }
+func TestSQLiteKeyRing(t *testing.T)       { t.Parallel(); contract.KeyRing(t, newSQLiteStore) }

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -19,6 +18,7 @@ import (
 	"github.com/bradfitz/gomemcache/memcache"
 	"github.com/testcontainers/testcontainers-go"
 
+	"authd/internal/testkit"
 	"authd/verifier"
 )
 
@@ -31,18 +31,18 @@ func TestVerifierAgainstAuthd(t *testing.T) {
 	mc, mcAddr := startMemcached(t, "") // its own server: this test flushes it
 	t.Cleanup(func() { _ = testcontainers.TerminateContainer(mc) })
 	in := startInstance(t, map[string]string{"AUTH_DENYLIST": "memcached", "AUTH_MEMCACHED_SERVERS": mcAddr, "AUTH_JWKS_MAX_AGE": "2m"})
-	if r := in.call("GET", "/.well-known/jwks.json", nil, "").expect(t, 200); r.header.Get("Cache-Control") != "public, max-age=120" {
-		t.Fatalf("JWKS Cache-Control %q, want public, max-age=120", r.header.Get("Cache-Control"))
+	if r := in.call("GET", "/.well-known/jwks.json", nil, "").Want(t, 200); r.Header.Get("Cache-Control") != "public, max-age=120" {
+		t.Fatalf("JWKS Cache-Control %q, want public, max-age=120", r.Header.Get("Cache-Control"))
 	}
 
 	const email, password = "verifier@example.com", "correct horse battery"
-	in.call("POST", "/api/v1/auth/register", map[string]any{"email": email, "password": password, "role": "retailer"}, "").expect(t, 201)
-	in.call("GET", "/api/v1/auth/email/verify/"+mailFor(t, email, verifyLinkRe, in), nil, "").expect(t, 200)
+	in.call("POST", "/api/v1/auth/register", map[string]any{"email": email, "password": password, "role": "retailer"}, "").Want(t, 201)
+	in.call("GET", "/api/v1/auth/email/verify/"+mailFor(t, email, verifyLinkRe, in), nil, "").Want(t, 200)
 	login := func() string {
-		return in.call("POST", "/api/v1/auth/login", map[string]any{"email": email, "password": password}, "").expect(t, 200).str("accessToken")
+		return in.call("POST", "/api/v1/auth/login", map[string]any{"email": email, "password": password}, "").Want(t, 200).Str("accessToken")
 	}
 	out, keep := login(), login()
-	me := in.call("GET", "/api/v1/users/me", nil, keep).expect(t, 200)
+	me := in.call("GET", "/api/v1/users/me", nil, keep).Want(t, 200)
 
 	jwksURL := in.base + "/.well-known/jwks.json"
 	plain := newVerifier(t, verifier.Config{JWKSURL: jwksURL})
@@ -56,9 +56,9 @@ func TestVerifierAgainstAuthd(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: authd's token: %v", name, err)
 		}
-		if c.Subject != me.str("id") || c.Email != email || c.Role != "retailer" || c.SessionID == "" || c.ID == "" ||
+		if c.Subject != me.Str("id") || c.Email != email || c.Role != "retailer" || c.SessionID == "" || c.ID == "" ||
 			!c.ExpiresAt.After(time.Now()) || c.IssuedAt.IsZero() {
-			t.Fatalf("%s: claims %+v (user %s)", name, c, me.raw)
+			t.Fatalf("%s: claims %+v (user %s)", name, c, me.Raw)
 		}
 	}
 	// A tampered real token is refused.
@@ -80,7 +80,7 @@ func TestVerifierAgainstAuthd(t *testing.T) {
 	})))
 	t.Cleanup(svc.Close)
 	get := func(token string) (int, map[string]any) { t.Helper(); return getJSON(t, svc.URL+"/things", token) }
-	if status, body := get(keep); status != 200 || body["sub"] != me.str("id") || body["role"] != "retailer" {
+	if status, body := get(keep); status != 200 || body["sub"] != me.Str("id") || body["role"] != "retailer" {
 		t.Fatalf("middleware: %d %v", status, body)
 	}
 	if status, body := get(""); status != 401 || body["code"] != "unauthenticated" {
@@ -88,8 +88,8 @@ func TestVerifierAgainstAuthd(t *testing.T) {
 	}
 
 	// Logout on authd: refused at once with the denylist, valid until exp without.
-	in.call("POST", "/api/v1/auth/logout", nil, out).expect(t, 204)
-	in.call("GET", "/api/v1/users/me", nil, out).expect(t, 401, "token_revoked")
+	in.call("POST", "/api/v1/auth/logout", nil, out).Want(t, 204)
+	in.call("GET", "/api/v1/users/me", nil, out).Want(t, 401, "token_revoked")
 	if _, err := revoking.Verify(ctx, out); !errors.Is(err, verifier.ErrRevoked) {
 		t.Fatalf("revoking verifier after logout: got %v, want ErrRevoked", err)
 	}
@@ -100,7 +100,7 @@ func TestVerifierAgainstAuthd(t *testing.T) {
 		t.Fatalf("plain verifier after logout (valid until exp): %v", err)
 	}
 	example := startDownstream(t, jwksURL, mcAddr)
-	if status, body := getJSON(t, example+"/api/v1/orders", keep); status != 200 || body["user"] != me.str("id") || body["email"] != email {
+	if status, body := getJSON(t, example+"/api/v1/orders", keep); status != 200 || body["user"] != me.Str("id") || body["email"] != email {
 		t.Fatalf("examples/downstream: %d %v", status, body)
 	}
 	if status, body := getJSON(t, example+"/api/v1/orders", out); status != 401 || body["code"] != "token_revoked" {
@@ -121,7 +121,7 @@ func TestVerifierAgainstAuthd(t *testing.T) {
 	if _, err := revoking.Verify(ctx, out); !errors.Is(err, verifier.ErrUnavailable) && !errors.Is(err, verifier.ErrRevoked) {
 		t.Fatalf("after a flush: got %v, want ErrUnavailable (or ErrRevoked once re-seeded)", err)
 	}
-	eventually(t, 30*time.Second, func() string {
+	testkit.EventuallyOK(t, 30*time.Second, func() string {
 		in.call("GET", "/api/v1/users/me", nil, keep) // authd notices the lost entries and re-seeds
 		if _, err := revoking.Verify(ctx, keep); err != nil {
 			return fmt.Sprintf("not re-seeded yet: %v", err)
@@ -133,11 +133,11 @@ func TestVerifierAgainstAuthd(t *testing.T) {
 	}
 
 	// An unreachable memcached or JWKS is 503, never a pass.
-	down := &verifier.MemcachedDenylist{Servers: []string{"127.0.0.1:" + freePort(t)}}
+	down := &verifier.MemcachedDenylist{Servers: []string{"127.0.0.1:" + testkit.FreePort(t)}}
 	if _, err := newVerifier(t, verifier.Config{JWKSURL: jwksURL, Denylist: down}).Verify(ctx, keep); !errors.Is(err, verifier.ErrUnavailable) {
 		t.Fatalf("memcached down: got %v, want ErrUnavailable", err)
 	}
-	noJWKS := newVerifier(t, verifier.Config{JWKSURL: "http://127.0.0.1:" + freePort(t) + "/.well-known/jwks.json"})
+	noJWKS := newVerifier(t, verifier.Config{JWKSURL: "http://127.0.0.1:" + testkit.FreePort(t) + "/.well-known/jwks.json"})
 	if _, err := noJWKS.Verify(ctx, keep); !errors.Is(err, verifier.ErrUnavailable) {
 		t.Fatalf("JWKS down: got %v, want ErrUnavailable", err)
 	}
@@ -164,21 +164,10 @@ func newVerifier(t *testing.T, cfg verifier.Config) *verifier.Verifier {
 // getJSON GETs url with an optional bearer token and decodes the JSON answer.
 func getJSON(t *testing.T, url, token string) (int, map[string]any) {
 	t.Helper()
-	req, _ := http.NewRequest("GET", url, nil)
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	res, err := noRedirects.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
+	r := (&testkit.Client{HTTP: testkit.NoRedirects(30 * time.Second)}).Do(t, "GET", url, nil, testkit.BearerIf(token))
 	var body map[string]any
-	raw, _ := io.ReadAll(res.Body)
-	if err := json.Unmarshal(raw, &body); err != nil {
-		t.Fatalf("%d %q: %v", res.StatusCode, raw, err)
-	}
-	return res.StatusCode, body
+	r.Decode(t, &body)
+	return r.Status, body
 }
 
 // startDownstream builds examples/downstream (its own module) and runs it
@@ -190,10 +179,10 @@ func startDownstream(t *testing.T, jwksURL, memcachedAddr string) string {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("build examples/downstream: %v\n%s", err, out)
 	}
-	addr := "127.0.0.1:" + freePort(t)
+	addr := "127.0.0.1:" + testkit.FreePort(t)
 	cmd := exec.Command(bin)
 	cmd.Env = append(os.Environ(), "ADDR="+addr, "AUTHD_JWKS_URL="+jwksURL, "AUTHD_MEMCACHED_SERVERS="+memcachedAddr)
-	out := &lockedBuffer{}
+	out := &testkit.Buffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -207,7 +196,7 @@ func startDownstream(t *testing.T, jwksURL, memcachedAddr string) string {
 			t.Logf("output of examples/downstream:\n%s", out.String())
 		}
 	})
-	eventually(t, 30*time.Second, func() string {
+	testkit.EventuallyOK(t, 30*time.Second, func() string {
 		select {
 		case <-exited:
 			t.Fatalf("examples/downstream exited:\n%s", out.String())

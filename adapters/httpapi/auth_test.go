@@ -8,6 +8,7 @@ import (
 )
 
 func TestParseBearer(t *testing.T) {
+	t.Parallel()
 	for h, want := range map[string]string{
 		"Bearer abc.def-ghi_jkl":  "abc.def-ghi_jkl",
 		"bearer abc":              "abc",
@@ -32,6 +33,7 @@ func TestParseBearer(t *testing.T) {
 }
 
 func TestRequireAuth(t *testing.T) {
+	t.Parallel()
 	s, _ := newTestServer(t, Config{}, testServices())
 	router{s.App()}.get("/who", s.requireAuth, func(c *fiber.Ctx) error {
 		p, ok := principalOf(c)

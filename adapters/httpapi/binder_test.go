@@ -11,6 +11,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"authd/domain"
+	"authd/internal/testkit"
 )
 
 type bindProbe struct {
@@ -23,6 +24,7 @@ type bindProbe struct {
 func ptr(s string) *string { return &s }
 
 func TestDecodeStrictAcceptsExactKeys(t *testing.T) {
+	t.Parallel()
 	var got bindProbe
 	err := decodeStrict([]byte(` {"email":"a@b.c","confirm":"x","nickname":"n","count":3} `+"\n"), &got)
 	if err != nil {
@@ -35,6 +37,7 @@ func TestDecodeStrictAcceptsExactKeys(t *testing.T) {
 }
 
 func TestDecodeStrictTellsAbsentFromNullFromEmpty(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name     string
 		body     string
@@ -60,6 +63,7 @@ func TestDecodeStrictTellsAbsentFromNullFromEmpty(t *testing.T) {
 }
 
 func TestOptionalStringClearsOnNullAndEmpty(t *testing.T) {
+	t.Parallel()
 	if (optionalString{}).clearable() != nil {
 		t.Error("absent must leave the field alone")
 	}
@@ -75,6 +79,7 @@ func TestOptionalStringClearsOnNullAndEmpty(t *testing.T) {
 }
 
 func TestDecodeStrictRejectsFieldsByName(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		body string
@@ -106,6 +111,7 @@ func TestDecodeStrictRejectsFieldsByName(t *testing.T) {
 }
 
 func TestDecodeStrictRejectsMalformedBodies(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		body string
@@ -134,6 +140,7 @@ func TestDecodeStrictRejectsMalformedBodies(t *testing.T) {
 }
 
 func TestIsJSONMediaType(t *testing.T) {
+	t.Parallel()
 	for ct, want := range map[string]bool{
 		"application/json":                  true,
 		"application/json; charset=utf-8":   true,
@@ -154,6 +161,7 @@ func TestIsJSONMediaType(t *testing.T) {
 // TestBindOverHTTP checks what only a request can show: empty bodies, media types,
 // encodings and the error shape that comes out.
 func TestBindOverHTTP(t *testing.T) {
+	t.Parallel()
 	s, _ := newTestServer(t, Config{BodyLimit: 256}, testServices())
 	router{s.App()}.post("/bind", func(c *fiber.Ctx) error {
 		req, err := bind[bindProbe](c)
@@ -207,12 +215,13 @@ func TestBindOverHTTP(t *testing.T) {
 }
 
 func TestBindValidationBodyNamesEachField(t *testing.T) {
+	t.Parallel()
 	s, _ := newTestServer(t, Config{}, testServices())
 	router{s.App()}.post("/bind", func(c *fiber.Ctx) error {
 		_, err := bind[bindProbe](c)
 		return err
 	})
-	resp, body := send(t, s, jsonRequest(http.MethodPost, "/bind", `{"Email":"a@b.c","email":5}`))
+	resp, body := send(t, s, testkit.NewRequest(http.MethodPost, "/bind", `{"Email":"a@b.c","email":5}`))
 	p := decodeProblem(t, resp, body)
 	want := []fieldError{{Field: "Email", Message: "is not allowed"}, {Field: "email", Message: "must be a string"}}
 	if resp.StatusCode != 400 || p.Code != "validation_failed" || !reflect.DeepEqual(p.Errors, want) {

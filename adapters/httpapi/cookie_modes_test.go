@@ -6,11 +6,14 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"authd/internal/testkit"
 )
 
 // TestCookieAndDeliveryModes logs in under each AUTH_COOKIE_SAMESITE and
 // AUTH_TOKEN_DELIVERY mode and checks the cookies and the JSON on the wire.
 func TestCookieAndDeliveryModes(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name           string
 		cfg            Config
@@ -27,7 +30,7 @@ func TestCookieAndDeliveryModes(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			s, _ := newTestServer(t, tc.cfg, testServices())
-			resp, body := send(t, s, jsonRequest(http.MethodPost, "/api/v1/auth/login", `{"email":"jane@example.com","password":"correct horse"}`))
+			resp, body := send(t, s, testkit.NewRequest(http.MethodPost, "/api/v1/auth/login", `{"email":"jane@example.com","password":"correct horse"}`))
 			if resp.StatusCode != 200 {
 				t.Fatalf("login: %d %s", resp.StatusCode, body)
 			}

@@ -8,10 +8,12 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"authd/internal/testkit"
 	"authd/ports"
 )
 
 func TestSessionCookies(t *testing.T) {
+	t.Parallel()
 	s, _ := newTestServer(t, Config{CookieSecure: true, CookieDomain: "example.com"}, testServices())
 	now := time.Now()
 	got := s.sessionCookies(ports.SessionTokens{
@@ -32,6 +34,7 @@ func TestSessionCookies(t *testing.T) {
 }
 
 func TestClearedCookiesMatchPathAndDomain(t *testing.T) {
+	t.Parallel()
 	s, _ := newTestServer(t, Config{CookieDomain: "example.com"}, testServices())
 	for i, ck := range s.clearedCookies() {
 		set := []string{"/", "/api/v1/auth"}[i]
@@ -43,6 +46,7 @@ func TestClearedCookiesMatchPathAndDomain(t *testing.T) {
 }
 
 func TestCookieHeadersOnTheWire(t *testing.T) {
+	t.Parallel()
 	s, _ := newTestServer(t, Config{CookieSecure: false}, testServices())
 	r := router{s.App()}
 	r.get("/set", func(c *fiber.Ctx) error {
@@ -56,12 +60,12 @@ func TestCookieHeadersOnTheWire(t *testing.T) {
 		return c.SendStatus(http.StatusNoContent)
 	})
 
-	resp, _ := send(t, s, jsonRequest(http.MethodGet, "/set", ""))
+	resp, _ := send(t, s, testkit.NewRequest(http.MethodGet, "/set", ""))
 	assertSetCookies(t, resp.Header.Values("Set-Cookie"), []string{
 		"access_token=at; max-age=60; path=/; HttpOnly; SameSite=Lax",
 		"refresh_token=rt; max-age=3600; path=/api/v1/auth; HttpOnly; SameSite=Strict",
 	})
-	resp, _ = send(t, s, jsonRequest(http.MethodGet, "/clear", ""))
+	resp, _ = send(t, s, testkit.NewRequest(http.MethodGet, "/clear", ""))
 	assertSetCookies(t, resp.Header.Values("Set-Cookie"), []string{
 		"access_token=; expires=Thu, 01 Jan 1970 00:00:00 GMT; path=/; HttpOnly; SameSite=Lax",
 		"refresh_token=; expires=Thu, 01 Jan 1970 00:00:00 GMT; path=/api/v1/auth; HttpOnly; SameSite=Strict",

@@ -12,6 +12,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"authd/domain"
+	"authd/internal/testkit"
 )
 
 func TestErrorHandlerMapsEveryKind(t *testing.T) {
@@ -69,7 +70,7 @@ func TestErrorHandlerMapsEveryKind(t *testing.T) {
 				t.Errorf("body leaks error text: %s", body)
 			}
 			var failures []map[string]any
-			for _, l := range logs.lines(t) {
+			for _, l := range logs.JSONLines(t) {
 				if l["msg"] == "request failed" || l["msg"] == "panic" {
 					failures = append(failures, l)
 				}
@@ -104,13 +105,13 @@ func TestPanicBecomesInternalErrorAndIsLogged(t *testing.T) {
 	s, logs := newTestServer(t, Config{}, testServices())
 	router{s.App()}.get("/panic", func(*fiber.Ctx) error { panic("kaboom: token=abc") })
 
-	resp, body := send(t, s, jsonRequest(http.MethodGet, "/panic", ""))
+	resp, body := send(t, s, testkit.NewRequest(http.MethodGet, "/panic", ""))
 	p := decodeProblem(t, resp, body)
 	if resp.StatusCode != 500 || p.Code != "internal" || strings.Contains(string(body), "kaboom") {
 		t.Fatalf("got %d %s", resp.StatusCode, body)
 	}
 	var found bool
-	for _, l := range logs.lines(t) {
+	for _, l := range logs.JSONLines(t) {
 		if l["msg"] == "panic" && strings.Contains(l["panic"].(string), "kaboom") && l["stack"] != "" {
 			found = true
 		}
@@ -132,7 +133,7 @@ func TestRequestDeadlineIsOnTheContext(t *testing.T) {
 		<-c.UserContext().Done()
 		return fmt.Errorf("store: %w", c.UserContext().Err())
 	})
-	resp, body := send(t, s, jsonRequest(http.MethodGet, "/slow", ""))
+	resp, body := send(t, s, testkit.NewRequest(http.MethodGet, "/slow", ""))
 	if p := decodeProblem(t, resp, body); resp.StatusCode != 503 || p.Code != "dependency_unavailable" {
 		t.Fatalf("got %d %s", resp.StatusCode, body)
 	}

@@ -8,27 +8,29 @@ import (
 	"time"
 
 	"authd/domain"
+	"authd/internal/testkit"
 	"authd/ports"
 )
 
 func TestRefresh(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name   string
 		body   string
-		opts   []reqOpt
+		opts   []testkit.Opt
 		status int
 		code   string
 		used   string // token the service got; "" when it must not be called
 	}{
 		{"the body token is used", `{"refreshToken":"body-token"}`, nil, 200, "", "body-token"},
-		{"the cookie is used without a body", "", []reqOpt{refreshCookieOf("cookie-token")}, 200, "", "cookie-token"},
-		{"the cookie is used when the body has no token", `{}`, []reqOpt{refreshCookieOf("cookie-token")}, 200, "", "cookie-token"},
-		{"an empty body token falls back to the cookie", `{"refreshToken":""}`, []reqOpt{refreshCookieOf("cookie-token")}, 200, "", "cookie-token"},
-		{"the body wins over the cookie", `{"refreshToken":"body-token"}`, []reqOpt{refreshCookieOf("cookie-token")}, 200, "", "body-token"},
+		{"the cookie is used without a body", "", []testkit.Opt{refreshCookieOf("cookie-token")}, 200, "", "cookie-token"},
+		{"the cookie is used when the body has no token", `{}`, []testkit.Opt{refreshCookieOf("cookie-token")}, 200, "", "cookie-token"},
+		{"an empty body token falls back to the cookie", `{"refreshToken":""}`, []testkit.Opt{refreshCookieOf("cookie-token")}, 200, "", "cookie-token"},
+		{"the body wins over the cookie", `{"refreshToken":"body-token"}`, []testkit.Opt{refreshCookieOf("cookie-token")}, 200, "", "body-token"},
 		{"no token at all is refused before the service", "", nil, 401, "invalid_refresh_token", ""},
-		{"an access token is no refresh token", "", []reqOpt{bearer(goodToken), accessCookieOf(goodToken)}, 401, "invalid_refresh_token", ""},
+		{"an access token is no refresh token", "", []testkit.Opt{testkit.Bearer(goodToken), accessCookieOf(goodToken)}, 401, "invalid_refresh_token", ""},
 		{"an unknown token", `{"refreshToken":"unknown-token"}`, nil, 401, "invalid_refresh_token", "unknown-token"},
-		{"a reused token", "", []reqOpt{refreshCookieOf("reused-token")}, 401, "refresh_token_reused", "reused-token"},
+		{"a reused token", "", []testkit.Opt{refreshCookieOf("reused-token")}, 401, "refresh_token_reused", "reused-token"},
 		{"a token rotated inside the grace", `{"refreshToken":"rotated-token"}`, nil, 409, "refresh_token_rotated", "rotated-token"},
 		{"an unknown field", `{"token":"body-token"}`, nil, 400, "validation_failed", ""},
 		{"a token of the wrong type", `{"refreshToken":42}`, nil, 400, "validation_failed", ""},
@@ -36,7 +38,7 @@ func TestRefresh(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s, st, _ := newSessionServer(t, Config{})
-			resp, body := send(t, s, request(http.MethodPost, "/api/v1/auth/refresh", tt.body, tt.opts...))
+			resp, body := send(t, s, testkit.NewRequest(http.MethodPost, "/api/v1/auth/refresh", tt.body, tt.opts...))
 			if resp.StatusCode != tt.status {
 				t.Fatalf("status %d: %s", resp.StatusCode, body)
 			}
@@ -68,6 +70,7 @@ func TestRefresh(t *testing.T) {
 }
 
 func TestLogout(t *testing.T) {
+	t.Parallel()
 	type want struct {
 		status    int
 		code      string
@@ -80,62 +83,62 @@ func TestLogout(t *testing.T) {
 	tests := []struct {
 		name string
 		body string
-		opts []reqOpt
+		opts []testkit.Opt
 		want want
 	}{
-		{"a live bearer token proves the caller", "", []reqOpt{bearer(goodToken)},
+		{"a live bearer token proves the caller", "", []testkit.Opt{testkit.Bearer(goodToken)},
 			want{status: 204, principal: true, scope: ports.LogoutLocal, called: true}},
-		{"a live access cookie proves the caller", "", []reqOpt{accessCookieOf(goodToken)},
+		{"a live access cookie proves the caller", "", []testkit.Opt{accessCookieOf(goodToken)},
 			want{status: 204, principal: true, scope: ports.LogoutLocal, called: true}},
-		{"the global scope is passed on", `{"scope":"global"}`, []reqOpt{bearer(goodToken)},
+		{"the global scope is passed on", `{"scope":"global"}`, []testkit.Opt{testkit.Bearer(goodToken)},
 			want{status: 204, principal: true, scope: ports.LogoutGlobal, called: true}},
-		{"the local scope is passed on", `{"scope":"local"}`, []reqOpt{bearer(goodToken)},
+		{"the local scope is passed on", `{"scope":"local"}`, []testkit.Opt{testkit.Bearer(goodToken)},
 			want{status: 204, principal: true, scope: ports.LogoutLocal, called: true}},
 		{"a live access token is the proof even when a refresh token is sent", `{"refreshToken":"body-token"}`,
-			[]reqOpt{bearer(goodToken), refreshCookieOf("cookie-token")},
+			[]testkit.Opt{testkit.Bearer(goodToken), refreshCookieOf("cookie-token")},
 			want{status: 204, principal: true, scope: ports.LogoutLocal, called: true}},
-		{"the refresh cookie alone proves the caller", "", []reqOpt{refreshCookieOf("cookie-token")},
+		{"the refresh cookie alone proves the caller", "", []testkit.Opt{refreshCookieOf("cookie-token")},
 			want{status: 204, refresh: "cookie-token", scope: ports.LogoutLocal, called: true}},
 		{"the body refresh token alone proves the caller", `{"refreshToken":"body-token","scope":"global"}`, nil,
 			want{status: 204, refresh: "body-token", scope: ports.LogoutGlobal, called: true}},
 		{"an expired bearer token falls back to the refresh cookie", "",
-			[]reqOpt{bearer(expiredToken), refreshCookieOf("cookie-token")},
+			[]testkit.Opt{testkit.Bearer(expiredToken), refreshCookieOf("cookie-token")},
 			want{status: 204, refresh: "cookie-token", scope: ports.LogoutLocal, called: true}},
 		{"an expired access cookie falls back to the refresh cookie", "",
-			[]reqOpt{accessCookieOf(expiredToken), refreshCookieOf("cookie-token")},
+			[]testkit.Opt{accessCookieOf(expiredToken), refreshCookieOf("cookie-token")},
 			want{status: 204, refresh: "cookie-token", scope: ports.LogoutLocal, called: true}},
 		{"a revoked access token falls back to the body refresh token", `{"refreshToken":"body-token"}`,
-			[]reqOpt{bearer(revokedToken)},
+			[]testkit.Opt{testkit.Bearer(revokedToken)},
 			want{status: 204, refresh: "body-token", scope: ports.LogoutLocal, called: true}},
 		{"a malformed Authorization header falls back to the refresh cookie", "",
-			[]reqOpt{header("Authorization", "Basic dXNlcjpwYXNz"), refreshCookieOf("cookie-token")},
+			[]testkit.Opt{testkit.Header("Authorization", "Basic dXNlcjpwYXNz"), refreshCookieOf("cookie-token")},
 			want{status: 204, refresh: "cookie-token", scope: ports.LogoutLocal, called: true}},
 		{"the body refresh token wins over the cookie", `{"refreshToken":"body-token"}`,
-			[]reqOpt{bearer(expiredToken), refreshCookieOf("cookie-token")},
+			[]testkit.Opt{testkit.Bearer(expiredToken), refreshCookieOf("cookie-token")},
 			want{status: 204, refresh: "body-token", scope: ports.LogoutLocal, called: true}},
 		{"no token at all is unauthenticated", "", nil,
 			want{status: 401, code: "unauthenticated"}},
 		{"an empty body is no proof", `{"refreshToken":"","scope":"local"}`, nil,
 			want{status: 401, code: "unauthenticated"}},
-		{"an expired access token without a refresh token says why it was refused", "", []reqOpt{bearer(expiredToken)},
+		{"an expired access token without a refresh token says why it was refused", "", []testkit.Opt{testkit.Bearer(expiredToken)},
 			want{status: 401, code: "invalid_token"}},
-		{"a revoked access cookie without a refresh token says why it was refused", "", []reqOpt{accessCookieOf(revokedToken)},
+		{"a revoked access cookie without a refresh token says why it was refused", "", []testkit.Opt{accessCookieOf(revokedToken)},
 			want{status: 401, code: "token_revoked"}},
-		{"an unavailable denylist is 503, with no fallback", "", []reqOpt{bearer(downToken), refreshCookieOf("cookie-token")},
+		{"an unavailable denylist is 503, with no fallback", "", []testkit.Opt{testkit.Bearer(downToken), refreshCookieOf("cookie-token")},
 			want{status: 503, code: "dependency_unavailable"}},
-		{"an unknown refresh token is refused by the service", "", []reqOpt{refreshCookieOf("unknown-token")},
+		{"an unknown refresh token is refused by the service", "", []testkit.Opt{refreshCookieOf("unknown-token")},
 			want{status: 401, code: "invalid_refresh_token", called: true, refresh: "unknown-token", scope: ports.LogoutLocal}},
-		{"an unknown scope is a validation failure", `{"scope":"everything"}`, []reqOpt{bearer(goodToken)},
+		{"an unknown scope is a validation failure", `{"scope":"everything"}`, []testkit.Opt{testkit.Bearer(goodToken)},
 			want{status: 400, code: "validation_failed", field: "scope"}},
-		{"scopes are case-sensitive", `{"scope":"Global"}`, []reqOpt{bearer(goodToken)},
+		{"scopes are case-sensitive", `{"scope":"Global"}`, []testkit.Opt{testkit.Bearer(goodToken)},
 			want{status: 400, code: "validation_failed", field: "scope"}},
-		{"an unknown field is a validation failure", `{"all":true}`, []reqOpt{bearer(goodToken)},
+		{"an unknown field is a validation failure", `{"all":true}`, []testkit.Opt{testkit.Bearer(goodToken)},
 			want{status: 400, code: "validation_failed", field: "all"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s, st, _ := newSessionServer(t, Config{CookieSecure: true, CookieDomain: "example.com"})
-			resp, body := send(t, s, request(http.MethodPost, "/api/v1/auth/logout", tt.body, tt.opts...))
+			resp, body := send(t, s, testkit.NewRequest(http.MethodPost, "/api/v1/auth/logout", tt.body, tt.opts...))
 			if resp.StatusCode != tt.want.status {
 				t.Fatalf("status %d: %s", resp.StatusCode, body)
 			}
@@ -169,10 +172,11 @@ func TestLogout(t *testing.T) {
 }
 
 func TestChangePassword(t *testing.T) {
+	t.Parallel()
 	s, st, _ := newSessionServer(t, Config{})
 	const good = `{"currentPassword":"correct horse","newPassword":"battery staple","newPasswordConfirm":"battery staple"}`
 
-	resp, body := send(t, s, request(http.MethodPost, "/api/v1/auth/password/change", good, bearer(goodToken)))
+	resp, body := send(t, s, testkit.NewRequest(http.MethodPost, "/api/v1/auth/password/change", good, testkit.Bearer(goodToken)))
 	if resp.StatusCode != 200 {
 		t.Fatalf("status %d: %s", resp.StatusCode, body)
 	}
@@ -188,14 +192,14 @@ func TestChangePassword(t *testing.T) {
 		t.Fatalf("service got %+v", call)
 	}
 
-	resp, body = send(t, s, request(http.MethodPost, "/api/v1/auth/password/change",
+	resp, body = send(t, s, testkit.NewRequest(http.MethodPost, "/api/v1/auth/password/change",
 		`{"currentPassword":"correct horse","newPassword":"battery staple"}`, accessCookieOf(goodToken)))
 	if resp.StatusCode != 200 || st.change.last().in.NewPasswordConfirm != nil {
 		t.Fatalf("without a confirmation: %d %s", resp.StatusCode, body)
 	}
 
-	resp, body = send(t, s, request(http.MethodPost, "/api/v1/auth/password/change",
-		`{"currentPassword":"wrong","newPassword":"battery staple"}`, bearer(goodToken)))
+	resp, body = send(t, s, testkit.NewRequest(http.MethodPost, "/api/v1/auth/password/change",
+		`{"currentPassword":"wrong","newPassword":"battery staple"}`, testkit.Bearer(goodToken)))
 	if p := decodeProblem(t, resp, body); resp.StatusCode != 403 || p.Code != "invalid_current_password" {
 		t.Fatalf("got %d %s", resp.StatusCode, body)
 	}
@@ -207,9 +211,9 @@ func TestChangePassword(t *testing.T) {
 		req  *http.Request
 		code string
 	}{
-		{"no token", request(http.MethodPost, "/api/v1/auth/password/change", good), "unauthenticated"},
-		{"an expired token", request(http.MethodPost, "/api/v1/auth/password/change", good, bearer(expiredToken)), "invalid_token"},
-		{"an unknown field", request(http.MethodPost, "/api/v1/auth/password/change", `{"password":"x"}`, bearer(goodToken)), "validation_failed"},
+		{"no token", testkit.NewRequest(http.MethodPost, "/api/v1/auth/password/change", good), "unauthenticated"},
+		{"an expired token", testkit.NewRequest(http.MethodPost, "/api/v1/auth/password/change", good, testkit.Bearer(expiredToken)), "invalid_token"},
+		{"an unknown field", testkit.NewRequest(http.MethodPost, "/api/v1/auth/password/change", `{"password":"x"}`, testkit.Bearer(goodToken)), "validation_failed"},
 	} {
 		resp, body := send(t, s, tc.req)
 		if p := decodeProblem(t, resp, body); p.Code != tc.code {
@@ -222,9 +226,10 @@ func TestChangePassword(t *testing.T) {
 }
 
 func TestDeactivate(t *testing.T) {
+	t.Parallel()
 	s, st, _ := newSessionServer(t, Config{CookieDomain: "auth.example.com"})
 
-	resp, body := send(t, s, request(http.MethodDelete, "/api/v1/users/me", `{"password":"correct horse"}`, accessCookieOf(goodToken)))
+	resp, body := send(t, s, testkit.NewRequest(http.MethodDelete, "/api/v1/users/me", `{"password":"correct horse"}`, accessCookieOf(goodToken)))
 	if resp.StatusCode != 204 || len(body) != 0 {
 		t.Fatalf("got %d %s", resp.StatusCode, body)
 	}
@@ -233,23 +238,24 @@ func TestDeactivate(t *testing.T) {
 		t.Fatalf("service got %+v", call)
 	}
 
-	resp, body = send(t, s, request(http.MethodDelete, "/api/v1/users/me", `{"password":"wrong"}`, bearer(goodToken)))
+	resp, body = send(t, s, testkit.NewRequest(http.MethodDelete, "/api/v1/users/me", `{"password":"wrong"}`, testkit.Bearer(goodToken)))
 	if p := decodeProblem(t, resp, body); resp.StatusCode != 403 || p.Code != "invalid_current_password" {
 		t.Fatalf("got %d %s", resp.StatusCode, body)
 	}
 	assertNoCookies(t, resp)
 
 	before := st.deactivation.count()
-	resp, body = send(t, s, request(http.MethodDelete, "/api/v1/users/me", `{"password":"correct horse"}`))
+	resp, body = send(t, s, testkit.NewRequest(http.MethodDelete, "/api/v1/users/me", `{"password":"correct horse"}`))
 	if p := decodeProblem(t, resp, body); resp.StatusCode != 401 || p.Code != "unauthenticated" || st.deactivation.count() != before {
 		t.Fatalf("got %d %s", resp.StatusCode, body)
 	}
 }
 
 func TestListSessions(t *testing.T) {
+	t.Parallel()
 	s, st, _ := newSessionServer(t, Config{})
 	list := func() (*http.Response, []byte) {
-		return send(t, s, request(http.MethodGet, "/api/v1/users/me/sessions", "", bearer(goodToken)))
+		return send(t, s, testkit.NewRequest(http.MethodGet, "/api/v1/users/me/sessions", "", testkit.Bearer(goodToken)))
 	}
 
 	resp, body := list()
@@ -284,13 +290,14 @@ func TestListSessions(t *testing.T) {
 		t.Fatalf("got %d\n%s\nwant\n%s", resp.StatusCode, body, want)
 	}
 
-	resp, body = send(t, s, request(http.MethodGet, "/api/v1/users/me/sessions", ""))
+	resp, body = send(t, s, testkit.NewRequest(http.MethodGet, "/api/v1/users/me/sessions", ""))
 	if p := decodeProblem(t, resp, body); resp.StatusCode != 401 || p.Code != "unauthenticated" {
 		t.Fatalf("without a token: %d %s", resp.StatusCode, body)
 	}
 }
 
 func TestEarlierIgnoresAnUnsetExpiry(t *testing.T) {
+	t.Parallel()
 	a := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	b := a.Add(time.Hour)
 	for _, tc := range []struct{ x, y, want time.Time }{
@@ -303,10 +310,11 @@ func TestEarlierIgnoresAnUnsetExpiry(t *testing.T) {
 }
 
 func TestRevokeSession(t *testing.T) {
+	t.Parallel()
 	s, st, logs := newSessionServer(t, Config{})
 	st.sessions.list = []ports.SessionInfo{{Session: domain.Session{ID: "sid-2"}}}
 
-	resp, body := send(t, s, request(http.MethodDelete, "/api/v1/users/me/sessions/sid-2", "", bearer(goodToken)))
+	resp, body := send(t, s, testkit.NewRequest(http.MethodDelete, "/api/v1/users/me/sessions/sid-2", "", testkit.Bearer(goodToken)))
 	if resp.StatusCode != 204 || len(body) != 0 {
 		t.Fatalf("got %d %s", resp.StatusCode, body)
 	}
@@ -315,13 +323,13 @@ func TestRevokeSession(t *testing.T) {
 	}
 	assertNoCookies(t, resp)
 
-	resp, body = send(t, s, request(http.MethodDelete, "/api/v1/users/me/sessions/someone-elses-sid", "", bearer(goodToken)))
+	resp, body = send(t, s, testkit.NewRequest(http.MethodDelete, "/api/v1/users/me/sessions/someone-elses-sid", "", testkit.Bearer(goodToken)))
 	if p := decodeProblem(t, resp, body); resp.StatusCode != 404 || p.Code != "not_found" || p.Message != "session not found" {
 		t.Fatalf("got %d %s", resp.StatusCode, body)
 	}
 
 	before := st.sessions.count()
-	resp, body = send(t, s, request(http.MethodDelete, "/api/v1/users/me/sessions/sid-2", ""))
+	resp, body = send(t, s, testkit.NewRequest(http.MethodDelete, "/api/v1/users/me/sessions/sid-2", ""))
 	if p := decodeProblem(t, resp, body); resp.StatusCode != 401 || p.Code != "unauthenticated" || st.sessions.count() != before {
 		t.Fatalf("without a token: %d %s", resp.StatusCode, body)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"authd/domain"
+	"authd/internal/testkit"
 	"authd/ports"
 )
 
@@ -32,6 +33,7 @@ func (r stubRegistration) Register(_ context.Context, in ports.RegisterInput) (p
 }
 
 func TestUserResponse(t *testing.T) {
+	t.Parallel()
 	got, _ := json.Marshal(newUserResponse(testUser))
 	want := `{"id":"0193a1b2-0000-7000-8000-000000000001","email":"jane@example.com","firstName":"Jane","lastName":null,` +
 		`"phone":"+14155550100","gender":null,"profileImage":null,"role":"customer","emailVerified":true,"mfaEnabled":false,` +
@@ -42,12 +44,13 @@ func TestUserResponse(t *testing.T) {
 }
 
 func TestRegister(t *testing.T) {
+	t.Parallel()
 	for _, withSession := range []bool{false, true} {
 		svc := testServices()
 		svc.Registration = stubRegistration{withSession: withSession}
 		s, _ := newTestServer(t, Config{}, svc)
 
-		resp, body := send(t, s, jsonRequest(http.MethodPost, "/api/v1/auth/register",
+		resp, body := send(t, s, testkit.NewRequest(http.MethodPost, "/api/v1/auth/register",
 			`{"email":"jane@example.com","password":"correct horse","firstName":null,"role":"customer"}`))
 		if resp.StatusCode != 201 {
 			t.Fatalf("status %d: %s", resp.StatusCode, body)
@@ -72,19 +75,20 @@ func TestRegister(t *testing.T) {
 	svc := testServices()
 	svc.Registration = stubRegistration{}
 	s, _ := newTestServer(t, Config{}, svc)
-	resp, body := send(t, s, jsonRequest(http.MethodPost, "/api/v1/auth/register", `{"email":"taken@example.com","password":"x"}`))
+	resp, body := send(t, s, testkit.NewRequest(http.MethodPost, "/api/v1/auth/register", `{"email":"taken@example.com","password":"x"}`))
 	if p := decodeProblem(t, resp, body); resp.StatusCode != 409 || p.Code != "email_taken" {
 		t.Fatalf("got %d %s", resp.StatusCode, body)
 	}
-	resp, body = send(t, s, jsonRequest(http.MethodPost, "/api/v1/auth/register", `{"email":"a@b.c","password":"x","emailVerified":true}`))
+	resp, body = send(t, s, testkit.NewRequest(http.MethodPost, "/api/v1/auth/register", `{"email":"a@b.c","password":"x","emailVerified":true}`))
 	if p := decodeProblem(t, resp, body); resp.StatusCode != 400 || p.Errors[0].Field != "emailVerified" {
 		t.Fatalf("got %d %s", resp.StatusCode, body)
 	}
 }
 
 func TestLoginAnswersASessionWithCookies(t *testing.T) {
+	t.Parallel()
 	s, _ := newTestServer(t, Config{CookieSecure: true}, testServices())
-	resp, body := send(t, s, jsonRequest(http.MethodPost, "/api/v1/auth/login", `{"email":"jane@example.com","password":"correct horse"}`))
+	resp, body := send(t, s, testkit.NewRequest(http.MethodPost, "/api/v1/auth/login", `{"email":"jane@example.com","password":"correct horse"}`))
 	if resp.StatusCode != 200 || resp.Header.Get("Cache-Control") != "no-store" {
 		t.Fatalf("status %d: %s", resp.StatusCode, body)
 	}
@@ -111,13 +115,14 @@ func TestLoginAnswersASessionWithCookies(t *testing.T) {
 		t.Errorf("refresh cookie %+v", r)
 	}
 
-	resp, body = send(t, s, jsonRequest(http.MethodPost, "/api/v1/auth/login", `{"email":"jane@example.com","password":"nope"}`))
+	resp, body = send(t, s, testkit.NewRequest(http.MethodPost, "/api/v1/auth/login", `{"email":"jane@example.com","password":"nope"}`))
 	if p := decodeProblem(t, resp, body); resp.StatusCode != 401 || p.Code != "invalid_credentials" || len(resp.Cookies()) != 0 {
 		t.Fatalf("got %d %s", resp.StatusCode, body)
 	}
 }
 
 func TestVerifyRedirectLocation(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ base, code, want string }{
 		{"https://app.example.com/verified", "", "https://app.example.com/verified?status=verified"},
 		{"https://app.example.com/verified", "invalid_verification_token", "https://app.example.com/verified?status=error&code=invalid_verification_token"},
@@ -138,12 +143,13 @@ func TestVerifyRedirectLocation(t *testing.T) {
 }
 
 func TestVerifyEmailLink(t *testing.T) {
+	t.Parallel()
 	s, _ := newTestServer(t, Config{}, testServices())
-	resp, body := send(t, s, jsonRequest(http.MethodGet, "/api/v1/auth/email/verify/good-token", ""))
+	resp, body := send(t, s, testkit.NewRequest(http.MethodGet, "/api/v1/auth/email/verify/good-token", ""))
 	if resp.StatusCode != 200 || string(body) != `{"message":"email verified"}` {
 		t.Fatalf("got %d %s", resp.StatusCode, body)
 	}
-	resp, body = send(t, s, jsonRequest(http.MethodGet, "/api/v1/auth/email/verify/used-token", ""))
+	resp, body = send(t, s, testkit.NewRequest(http.MethodGet, "/api/v1/auth/email/verify/used-token", ""))
 	if p := decodeProblem(t, resp, body); resp.StatusCode != 400 || p.Code != "invalid_verification_token" {
 		t.Fatalf("got %d %s", resp.StatusCode, body)
 	}
@@ -154,7 +160,7 @@ func TestVerifyEmailLink(t *testing.T) {
 		"used-token": "https://app.example.com/done?from=mail&status=error&code=invalid_verification_token",
 		"broken-db":  "https://app.example.com/done?from=mail&status=error&code=dependency_unavailable",
 	} {
-		resp, _ := send(t, s, jsonRequest(http.MethodGet, "/api/v1/auth/email/verify/"+token, ""))
+		resp, _ := send(t, s, testkit.NewRequest(http.MethodGet, "/api/v1/auth/email/verify/"+token, ""))
 		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != want {
 			t.Errorf("%s: got %d Location %q", token, resp.StatusCode, resp.Header.Get("Location"))
 		}
@@ -166,6 +172,7 @@ func TestVerifyEmailLink(t *testing.T) {
 }
 
 func TestVerifyEmailByBody(t *testing.T) {
+	t.Parallel()
 	s, _ := newTestServer(t, Config{}, testServices())
 	tests := []struct {
 		body   string
@@ -179,7 +186,7 @@ func TestVerifyEmailByBody(t *testing.T) {
 		{`{"token":123}`, 400, "validation_failed"},
 	}
 	for _, tt := range tests {
-		resp, body := send(t, s, jsonRequest(http.MethodPost, "/api/v1/auth/email/verify", tt.body))
+		resp, body := send(t, s, testkit.NewRequest(http.MethodPost, "/api/v1/auth/email/verify", tt.body))
 		if resp.StatusCode != tt.status {
 			t.Fatalf("%s: got %d %s", tt.body, resp.StatusCode, body)
 		}
@@ -196,22 +203,24 @@ func TestVerifyEmailByBody(t *testing.T) {
 }
 
 func TestResendAnswersTheSameForEveryWellFormedEmail(t *testing.T) {
+	t.Parallel()
 	s, _ := newTestServer(t, Config{}, testServices())
 	for _, email := range []string{"jane@example.com", "nobody@example.com"} {
-		resp, body := send(t, s, jsonRequest(http.MethodPost, "/api/v1/auth/email/resend", `{"email":"`+email+`"}`))
+		resp, body := send(t, s, testkit.NewRequest(http.MethodPost, "/api/v1/auth/email/resend", `{"email":"`+email+`"}`))
 		if resp.StatusCode != 202 || string(body) != `{"message":"`+msgVerificationResent+`"}` {
 			t.Fatalf("%s: got %d %s", email, resp.StatusCode, body)
 		}
 	}
-	resp, body := send(t, s, jsonRequest(http.MethodPost, "/api/v1/auth/email/resend", `{"email":"not-an-email"}`))
+	resp, body := send(t, s, testkit.NewRequest(http.MethodPost, "/api/v1/auth/email/resend", `{"email":"not-an-email"}`))
 	if p := decodeProblem(t, resp, body); resp.StatusCode != 400 || p.Code != "validation_failed" {
 		t.Fatalf("got %d %s", resp.StatusCode, body)
 	}
 }
 
 func TestMe(t *testing.T) {
+	t.Parallel()
 	s, _ := newTestServer(t, Config{}, testServices())
-	req := jsonRequest(http.MethodGet, "/api/v1/users/me", "")
+	req := testkit.NewRequest(http.MethodGet, "/api/v1/users/me", "")
 	req.Header.Set("Authorization", "Bearer "+goodToken)
 	resp, body := send(t, s, req)
 	want, _ := json.Marshal(newUserResponse(testUser))
@@ -221,12 +230,13 @@ func TestMe(t *testing.T) {
 }
 
 func TestUpdateMeTellsAbsentFromNullFromEmpty(t *testing.T) {
+	t.Parallel()
 	svc := testServices()
 	profile := &stubProfile{}
 	svc.Profile = profile
 	s, _ := newTestServer(t, Config{}, svc)
 	patch := func(body string) (*http.Response, []byte) {
-		req := jsonRequest(http.MethodPatch, "/api/v1/users/me", body)
+		req := testkit.NewRequest(http.MethodPatch, "/api/v1/users/me", body)
 		req.AddCookie(&http.Cookie{Name: "access_token", Value: goodToken})
 		return send(t, s, req)
 	}
@@ -265,18 +275,20 @@ func TestUpdateMeTellsAbsentFromNullFromEmpty(t *testing.T) {
 }
 
 func TestHealthzAndJWKS(t *testing.T) {
+	t.Parallel()
 	s, _ := newTestServer(t, Config{}, testServices())
-	resp, body := send(t, s, jsonRequest(http.MethodGet, "/healthz", ""))
+	resp, body := send(t, s, testkit.NewRequest(http.MethodGet, "/healthz", ""))
 	if resp.StatusCode != 200 || string(body) != `{"status":"ok","version":"dev"}` {
 		t.Fatalf("healthz: %d %s", resp.StatusCode, body)
 	}
-	resp, body = send(t, s, jsonRequest(http.MethodGet, "/.well-known/jwks.json", ""))
+	resp, body = send(t, s, testkit.NewRequest(http.MethodGet, "/.well-known/jwks.json", ""))
 	if resp.StatusCode != 200 || string(body) != `{"keys":[]}` || resp.Header.Get("Content-Type") != "application/json; charset=utf-8" {
 		t.Fatalf("jwks: %d %q %s", resp.StatusCode, resp.Header.Get("Content-Type"), body)
 	}
 }
 
 func TestReadyz(t *testing.T) {
+	t.Parallel()
 	ok := pingerFunc(func(context.Context) error { return nil })
 	down := pingerFunc(func(context.Context) error { return errSecretDriverText })
 	var inFlight, peak atomic.Int32
@@ -310,7 +322,7 @@ func TestReadyz(t *testing.T) {
 			svc := testServices()
 			svc.Readiness = tt.checks
 			s, logs := newTestServer(t, Config{}, svc)
-			resp, body := send(t, s, jsonRequest(http.MethodGet, "/readyz", ""))
+			resp, body := send(t, s, testkit.NewRequest(http.MethodGet, "/readyz", ""))
 			if resp.StatusCode != tt.status {
 				t.Fatalf("got %d %s", resp.StatusCode, body)
 			}
@@ -336,6 +348,7 @@ func TestReadyz(t *testing.T) {
 
 // TestShutdownLetsInFlightRequestsFinish runs the server on a real listener.
 func TestShutdownLetsInFlightRequestsFinish(t *testing.T) {
+	t.Parallel()
 	s, _ := newTestServer(t, Config{}, testServices())
 	started := make(chan struct{})
 	release := make(chan struct{})
@@ -369,13 +382,13 @@ func TestShutdownLetsInFlightRequestsFinish(t *testing.T) {
 		shutdown <- s.Shutdown(ctx)
 	}()
 	// Let Shutdown close the listener first: poll until new connections are refused.
-	waitFor(t, func() bool {
+	testkit.Eventually(t, 5*time.Second, func() bool {
 		c, err := net.Dial("tcp", ln.Addr().String())
 		if err == nil {
 			c.Close()
 		}
 		return err != nil
-	})
+	}, "condition not met in time")
 	close(release)
 
 	if body := <-got; body != "done" {

@@ -4,16 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"authd/domain"
+	"authd/internal/testkit"
 	"authd/ports"
 )
 
@@ -122,45 +120,13 @@ type textError struct{ s string }
 
 func (e *textError) Error() string { return e.s }
 
-// logBuffer collects log output safely across goroutines.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// lines returns the JSON log records.
-func (b *logBuffer) lines(t *testing.T) []map[string]any {
-	t.Helper()
-	var out []map[string]any
-	for _, l := range strings.Split(strings.TrimSpace(b.String()), "\n") {
-		if l == "" {
-			continue
-		}
-		var m map[string]any
-		if err := json.Unmarshal([]byte(l), &m); err != nil {
-			t.Fatalf("log line is not JSON: %q", l)
-		}
-		out = append(out, m)
-	}
-	return out
-}
+// logBuffer collects a server's JSON log.
+type logBuffer struct{ testkit.Buffer }
 
 // requestLines returns the request log records.
 func (b *logBuffer) requestLines(t *testing.T) []map[string]any {
 	var out []map[string]any
-	for _, m := range b.lines(t) {
+	for _, m := range b.JSONLines(t) {
 		if m["msg"] == "request" {
 			out = append(out, m)
 		}
@@ -186,31 +152,13 @@ func newTestServer(t *testing.T, cfg Config, svc Services) (*Server, *logBuffer)
 	return NewServer(cfg, svc, logger), logs
 }
 
-// send runs one request through the app and returns the response with its body read.
+// send runs one request through the app (Fiber's app.Test) and returns the
+// response with its body read.
 func send(t *testing.T, s *Server, req *http.Request) (*http.Response, []byte) {
 	t.Helper()
-	resp, err := s.App().Test(req, 10_000)
-	if err != nil {
-		t.Fatalf("%s %s: %v", req.Method, req.URL, err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp, body
-}
-
-func jsonRequest(method, target, body string) *http.Request {
-	var r io.Reader
-	if body != "" {
-		r = strings.NewReader(body)
-	}
-	req := httptest.NewRequest(method, target, r)
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	return req
+	app := testkit.RoundTripFunc(func(req *http.Request) (*http.Response, error) { return s.App().Test(req, 10_000) })
+	r := (&testkit.Client{Transport: app}).Send(t, req)
+	return r.Response, r.Bytes()
 }
 
 // decodeProblem checks that body is exactly the contract's error shape and returns it.

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"testing"
 	"time"
+
+	"authd/internal/testkit"
 )
 
 // TestJWKSCacheControl: the JWKS is cacheable for AUTH_JWKS_MAX_AGE (default
@@ -18,7 +20,7 @@ func TestJWKSCacheControl(t *testing.T) {
 		{time.Hour, "public, max-age=3600"},
 	} {
 		s, _ := newTestServer(t, Config{JWKSMaxAge: tc.maxAge}, testServices())
-		resp, _ := send(t, s, jsonRequest(http.MethodGet, "/.well-known/jwks.json", ""))
+		resp, _ := send(t, s, testkit.NewRequest(http.MethodGet, "/.well-known/jwks.json", ""))
 		if got := resp.Header.Get("Cache-Control"); resp.StatusCode != 200 || got != tc.want {
 			t.Errorf("JWKSMaxAge %v: %d Cache-Control %q, want %q", tc.maxAge, resp.StatusCode, got, tc.want)
 		}

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"authd/internal/testkit"
 )
 
 // repeating is an endless source of one byte, for bodies never held in memory.
@@ -115,7 +117,7 @@ func TestLingeringClose(t *testing.T) {
 			t.Fatalf("read %q, %v", got, err)
 		}
 		client.Close()
-		waitFor(t, func() bool { return draining(l) == 0 })
+		testkit.Eventually(t, 5*time.Second, func() bool { return draining(l) == 0 }, "condition not met in time")
 	})
 	t.Run("Close twice closes once", func(t *testing.T) {
 		t.Parallel()
@@ -125,7 +127,7 @@ func TestLingeringClose(t *testing.T) {
 			t.Fatal("Close failed")
 		}
 		client.Close()
-		waitFor(t, func() bool { return draining(l) == 0 })
+		testkit.Eventually(t, 5*time.Second, func() bool { return draining(l) == 0 }, "condition not met in time")
 	})
 	t.Run("wait cuts a drain short when its context ends, and later closes are immediate", func(t *testing.T) {
 		t.Parallel()

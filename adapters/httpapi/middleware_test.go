@@ -12,6 +12,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"authd/internal/testkit"
 	"authd/ports"
 )
 
@@ -86,11 +87,11 @@ func TestSecurityAndCacheHeaders(t *testing.T) {
 		status  int
 		noStore bool
 	}{
-		{"health check", jsonRequest(http.MethodGet, "/healthz", ""), 200, false},
-		{"unknown route", jsonRequest(http.MethodGet, "/nope", ""), 404, false},
-		{"auth endpoint error", jsonRequest(http.MethodPost, "/api/v1/auth/login", `{"email":"a@b.c","password":"wrong"}`), 401, true},
-		{"auth endpoint success", jsonRequest(http.MethodPost, "/api/v1/auth/login", `{"email":"a@b.c","password":"correct horse"}`), 200, true},
-		{"users endpoint without a token", jsonRequest(http.MethodGet, "/api/v1/users/me", ""), 401, true},
+		{"health check", testkit.NewRequest(http.MethodGet, "/healthz", ""), 200, false},
+		{"unknown route", testkit.NewRequest(http.MethodGet, "/nope", ""), 404, false},
+		{"auth endpoint error", testkit.NewRequest(http.MethodPost, "/api/v1/auth/login", `{"email":"a@b.c","password":"wrong"}`), 401, true},
+		{"auth endpoint success", testkit.NewRequest(http.MethodPost, "/api/v1/auth/login", `{"email":"a@b.c","password":"correct horse"}`), 200, true},
+		{"users endpoint without a token", testkit.NewRequest(http.MethodGet, "/api/v1/users/me", ""), 401, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -127,7 +128,7 @@ func TestUnmatchedRoutesAnswerInTheErrorShape(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			resp, body := send(t, s, jsonRequest(tt.method, tt.path, ""))
+			resp, body := send(t, s, testkit.NewRequest(tt.method, tt.path, ""))
 			p := decodeProblem(t, resp, body)
 			if resp.StatusCode != tt.status || p.Code != tt.code {
 				t.Fatalf("got %d %s", resp.StatusCode, body)
@@ -141,11 +142,11 @@ func TestUnmatchedRoutesAnswerInTheErrorShape(t *testing.T) {
 
 func TestRequestLogNamesThePatternNeverThePath(t *testing.T) {
 	s, logs := newTestServer(t, Config{}, testServices())
-	req := jsonRequest(http.MethodGet, "/api/v1/auth/email/verify/secret-token-123?utm=leak-me", "")
+	req := testkit.NewRequest(http.MethodGet, "/api/v1/auth/email/verify/secret-token-123?utm=leak-me", "")
 	req.Header.Set("Authorization", "Bearer also-secret")
 	req.Header.Set("Cookie", "access_token=cookie-secret")
 	send(t, s, req)
-	send(t, s, jsonRequest(http.MethodGet, "/no/such/secret-path?q=leak-me", ""))
+	send(t, s, testkit.NewRequest(http.MethodGet, "/no/such/secret-path?q=leak-me", ""))
 
 	out := logs.String()
 	for _, leak := range []string{"secret-token-123", "leak-me", "also-secret", "cookie-secret", "secret-path"} {
@@ -199,7 +200,7 @@ func TestBodiesOverTheServerCeilingAnswerInTheErrorShape(t *testing.T) {
 	if resp.StatusCode != 413 || p.Code != "payload_too_large" || p.Message != "request body must be at most 1024 bytes" {
 		t.Fatalf("got %d %s", resp.StatusCode, body[:n])
 	}
-	waitFor(t, func() bool { return len(logs.requestLines(t)) == 1 })
+	testkit.Eventually(t, 5*time.Second, func() bool { return len(logs.requestLines(t)) == 1 }, "condition not met in time")
 	if l := logs.requestLines(t)[0]; l["route"] != "unmatched" || l["status"] != float64(413) || strings.Contains(logs.String(), "secret-query") {
 		t.Fatalf("request line: %s", logs)
 	}
@@ -218,17 +219,6 @@ func serve(t *testing.T, s *Server) string {
 		<-done
 	})
 	return ln.Addr().String()
-}
-
-func waitFor(t *testing.T, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatal("condition not met in time")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 }
 
 func mustListen(t *testing.T) net.Listener {

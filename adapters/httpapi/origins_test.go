@@ -4,9 +4,12 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"authd/internal/testkit"
 )
 
 func TestNormalizeOrigin(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"https://app.example.com":        "https://app.example.com",
 		"HTTPS://App.Example.COM":        "https://app.example.com",
@@ -30,6 +33,7 @@ func TestNormalizeOrigin(t *testing.T) {
 }
 
 func TestOriginHeaderMustBeABareOrigin(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"https://app.example.com":          "https://app.example.com",
 		"https://APP.example.com:443":      "https://app.example.com",
@@ -61,71 +65,72 @@ func originConfig() Config {
 }
 
 func TestCSRF(t *testing.T) {
+	t.Parallel()
 	const change = `{"currentPassword":"correct horse","newPassword":"battery staple"}`
 	tests := []struct {
 		name   string
 		method string
 		path   string
 		body   string
-		opts   []reqOpt
+		opts   []testkit.Opt
 		status int
 		calls  func(*sessionStubs) int // calls of the service behind the route
 	}{
 		{"a cookie PATCH from a foreign origin is refused", http.MethodPatch, "/api/v1/users/me", `{"gender":"x"}`,
-			[]reqOpt{accessCookieOf(goodToken), origin(foreignOrigin)}, 403, profileCalls},
+			[]testkit.Opt{accessCookieOf(goodToken), origin(foreignOrigin)}, 403, profileCalls},
 		{"a cookie PATCH from the service's own origin passes", http.MethodPatch, "/api/v1/users/me", `{"gender":"x"}`,
-			[]reqOpt{accessCookieOf(goodToken), origin(ownOrigin)}, 200, profileCalls},
+			[]testkit.Opt{accessCookieOf(goodToken), origin(ownOrigin)}, 200, profileCalls},
 		{"the own origin is compared normalised", http.MethodPatch, "/api/v1/users/me", `{"gender":"x"}`,
-			[]reqOpt{accessCookieOf(goodToken), origin("HTTPS://Auth.Example.com:443")}, 200, profileCalls},
+			[]testkit.Opt{accessCookieOf(goodToken), origin("HTTPS://Auth.Example.com:443")}, 200, profileCalls},
 		{"a cookie PATCH from an allowed CORS origin passes", http.MethodPatch, "/api/v1/users/me", `{"gender":"x"}`,
-			[]reqOpt{accessCookieOf(goodToken), origin("http://localhost:5173")}, 200, profileCalls},
+			[]testkit.Opt{accessCookieOf(goodToken), origin("http://localhost:5173")}, 200, profileCalls},
 		{"a cookie PATCH without Origin passes", http.MethodPatch, "/api/v1/users/me", `{"gender":"x"}`,
-			[]reqOpt{accessCookieOf(goodToken)}, 200, profileCalls},
+			[]testkit.Opt{accessCookieOf(goodToken)}, 200, profileCalls},
 		{"Origin null is foreign", http.MethodPatch, "/api/v1/users/me", `{"gender":"x"}`,
-			[]reqOpt{accessCookieOf(goodToken), origin("null")}, 403, profileCalls},
+			[]testkit.Opt{accessCookieOf(goodToken), origin("null")}, 403, profileCalls},
 		{"another port of the own host is foreign", http.MethodPatch, "/api/v1/users/me", `{"gender":"x"}`,
-			[]reqOpt{accessCookieOf(goodToken), origin(ownOrigin + ":8443")}, 403, profileCalls},
+			[]testkit.Opt{accessCookieOf(goodToken), origin(ownOrigin + ":8443")}, 403, profileCalls},
 		{"another scheme of the own host is foreign", http.MethodPatch, "/api/v1/users/me", `{"gender":"x"}`,
-			[]reqOpt{accessCookieOf(goodToken), origin("http://auth.example.com")}, 403, profileCalls},
+			[]testkit.Opt{accessCookieOf(goodToken), origin("http://auth.example.com")}, 403, profileCalls},
 		{"a look-alike host is foreign", http.MethodPatch, "/api/v1/users/me", `{"gender":"x"}`,
-			[]reqOpt{accessCookieOf(goodToken), origin("https://auth.example.com.evil.example.net")}, 403, profileCalls},
+			[]testkit.Opt{accessCookieOf(goodToken), origin("https://auth.example.com.evil.example.net")}, 403, profileCalls},
 		{"a bearer PATCH from a foreign origin is not CSRF-checked", http.MethodPatch, "/api/v1/users/me", `{"gender":"x"}`,
-			[]reqOpt{bearer(goodToken), accessCookieOf(goodToken), origin(foreignOrigin)}, 200, profileCalls},
+			[]testkit.Opt{testkit.Bearer(goodToken), accessCookieOf(goodToken), origin(foreignOrigin)}, 200, profileCalls},
 		{"a cookie GET from a foreign origin is safe", http.MethodGet, "/api/v1/users/me/sessions", "",
-			[]reqOpt{accessCookieOf(goodToken), origin(foreignOrigin)}, 200, nil},
+			[]testkit.Opt{accessCookieOf(goodToken), origin(foreignOrigin)}, 200, nil},
 		{"a cookie DELETE of the account from a foreign origin is refused", http.MethodDelete, "/api/v1/users/me", `{"password":"correct horse"}`,
-			[]reqOpt{accessCookieOf(goodToken), origin(foreignOrigin)}, 403, deactivationCalls},
+			[]testkit.Opt{accessCookieOf(goodToken), origin(foreignOrigin)}, 403, deactivationCalls},
 		{"a cookie DELETE of a session from a foreign origin is refused", http.MethodDelete, "/api/v1/users/me/sessions/sid-1", "",
-			[]reqOpt{accessCookieOf(goodToken), origin(foreignOrigin)}, 403, revokeCalls},
+			[]testkit.Opt{accessCookieOf(goodToken), origin(foreignOrigin)}, 403, revokeCalls},
 		{"a cookie password change from a foreign origin is refused", http.MethodPost, "/api/v1/auth/password/change", change,
-			[]reqOpt{accessCookieOf(goodToken), origin(foreignOrigin)}, 403, changeCalls},
+			[]testkit.Opt{accessCookieOf(goodToken), origin(foreignOrigin)}, 403, changeCalls},
 		{"a cookie password change from the allowed origin passes", http.MethodPost, "/api/v1/auth/password/change", change,
-			[]reqOpt{accessCookieOf(goodToken), origin(appOrigin)}, 200, changeCalls},
+			[]testkit.Opt{accessCookieOf(goodToken), origin(appOrigin)}, 200, changeCalls},
 		{"a cookie refresh from a foreign origin is refused", http.MethodPost, "/api/v1/auth/refresh", "",
-			[]reqOpt{refreshCookieOf("cookie-token"), origin(foreignOrigin)}, 403, refreshCalls},
+			[]testkit.Opt{refreshCookieOf("cookie-token"), origin(foreignOrigin)}, 403, refreshCalls},
 		{"a cookie refresh from Origin null is refused", http.MethodPost, "/api/v1/auth/refresh", "",
-			[]reqOpt{refreshCookieOf("cookie-token"), origin("null")}, 403, refreshCalls},
+			[]testkit.Opt{refreshCookieOf("cookie-token"), origin("null")}, 403, refreshCalls},
 		{"a cookie refresh from the allowed origin passes", http.MethodPost, "/api/v1/auth/refresh", "",
-			[]reqOpt{refreshCookieOf("cookie-token"), origin(appOrigin)}, 200, refreshCalls},
+			[]testkit.Opt{refreshCookieOf("cookie-token"), origin(appOrigin)}, 200, refreshCalls},
 		{"a cookie refresh without Origin passes", http.MethodPost, "/api/v1/auth/refresh", "",
-			[]reqOpt{refreshCookieOf("cookie-token")}, 200, refreshCalls},
+			[]testkit.Opt{refreshCookieOf("cookie-token")}, 200, refreshCalls},
 		{"a body refresh from a foreign origin uses no cookie", http.MethodPost, "/api/v1/auth/refresh", `{"refreshToken":"body-token"}`,
-			[]reqOpt{refreshCookieOf("cookie-token"), origin(foreignOrigin)}, 200, refreshCalls},
+			[]testkit.Opt{refreshCookieOf("cookie-token"), origin(foreignOrigin)}, 200, refreshCalls},
 		{"a logout with the access cookie from a foreign origin is refused", http.MethodPost, "/api/v1/auth/logout", "",
-			[]reqOpt{accessCookieOf(goodToken), origin(foreignOrigin)}, 403, logoutCalls},
+			[]testkit.Opt{accessCookieOf(goodToken), origin(foreignOrigin)}, 403, logoutCalls},
 		{"a logout with the refresh cookie from a foreign origin is refused", http.MethodPost, "/api/v1/auth/logout", "",
-			[]reqOpt{refreshCookieOf("cookie-token"), origin(foreignOrigin)}, 403, logoutCalls},
+			[]testkit.Opt{refreshCookieOf("cookie-token"), origin(foreignOrigin)}, 403, logoutCalls},
 		{"a logout falling back to the refresh cookie from a foreign origin is refused", http.MethodPost, "/api/v1/auth/logout", "",
-			[]reqOpt{bearer(expiredToken), refreshCookieOf("cookie-token"), origin(foreignOrigin)}, 403, logoutCalls},
+			[]testkit.Opt{testkit.Bearer(expiredToken), refreshCookieOf("cookie-token"), origin(foreignOrigin)}, 403, logoutCalls},
 		{"a bearer logout from a foreign origin is not CSRF-checked", http.MethodPost, "/api/v1/auth/logout", "",
-			[]reqOpt{bearer(goodToken), refreshCookieOf("cookie-token"), origin(foreignOrigin)}, 204, logoutCalls},
+			[]testkit.Opt{testkit.Bearer(goodToken), refreshCookieOf("cookie-token"), origin(foreignOrigin)}, 204, logoutCalls},
 		{"a cookie logout from the own origin passes", http.MethodPost, "/api/v1/auth/logout", "",
-			[]reqOpt{accessCookieOf(goodToken), origin(ownOrigin)}, 204, logoutCalls},
+			[]testkit.Opt{accessCookieOf(goodToken), origin(ownOrigin)}, 204, logoutCalls},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s, st, _ := newSessionServer(t, originConfig())
-			req := request(tt.method, tt.path, tt.body, tt.opts...)
+			req := testkit.NewRequest(tt.method, tt.path, tt.body, tt.opts...)
 			withBearer := req.Header.Get("Authorization") != ""
 			resp, body := send(t, s, req)
 			if resp.StatusCode != tt.status {
@@ -198,28 +203,29 @@ func assertActualCORS(t *testing.T, resp *http.Response, allowed string) {
 }
 
 func TestCORSOnActualResponses(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		req     *http.Request
 		status  int
 		allowed string // the echoed origin; "" for none
 	}{
-		{"an allowed origin on success", request(http.MethodGet, "/api/v1/users/me", "", bearer(goodToken), origin(appOrigin)), 200, appOrigin},
-		{"an allowed origin on a token response", request(http.MethodPost, "/api/v1/auth/refresh", `{"refreshToken":"x"}`, origin(appOrigin)), 200, appOrigin},
-		{"an allowed origin on 204", request(http.MethodPost, "/api/v1/auth/logout", "", bearer(goodToken), origin(appOrigin)), 204, appOrigin},
-		{"an allowed origin on 401", request(http.MethodGet, "/api/v1/users/me", "", origin(appOrigin)), 401, appOrigin},
-		{"an allowed origin on 409", request(http.MethodPost, "/api/v1/auth/refresh", `{"refreshToken":"rotated-token"}`, origin(appOrigin)), 409, appOrigin},
-		{"an allowed origin on 404", request(http.MethodGet, "/api/v1/nothing", "", origin(appOrigin)), 404, appOrigin},
-		{"an allowed origin on 405", request(http.MethodPut, "/api/v1/users/me", "", origin(appOrigin)), 405, appOrigin},
-		{"an allowed origin on a method nobody knows", request("FROB", "/healthz", "", origin(appOrigin)), 405, appOrigin},
-		{"an allowed origin on 413", request(http.MethodPost, "/api/v1/auth/login", `{"email":"`+strings.Repeat("a", 200)+`"}`, origin(appOrigin)), 413, appOrigin},
-		{"an allowed origin on a CSRF refusal", request(http.MethodPatch, "/api/v1/users/me", `{}`, accessCookieOf(goodToken), origin("null")), 403, ""},
-		{"an allowed origin written differently is echoed as sent", request(http.MethodGet, "/healthz", "", origin("http://localhost:5173")), 200, "http://localhost:5173"},
-		{"a foreign origin gets none", request(http.MethodGet, "/api/v1/users/me", "", bearer(goodToken), origin(foreignOrigin)), 200, ""},
-		{"a foreign origin gets none on errors", request(http.MethodGet, "/api/v1/users/me", "", origin(foreignOrigin)), 401, ""},
-		{"the own origin needs none", request(http.MethodGet, "/healthz", "", origin(ownOrigin)), 200, ""},
-		{"Origin null gets none", request(http.MethodGet, "/healthz", "", origin("null")), 200, ""},
-		{"a request without Origin gets none", request(http.MethodGet, "/healthz", ""), 200, ""},
+		{"an allowed origin on success", testkit.NewRequest(http.MethodGet, "/api/v1/users/me", "", testkit.Bearer(goodToken), origin(appOrigin)), 200, appOrigin},
+		{"an allowed origin on a token response", testkit.NewRequest(http.MethodPost, "/api/v1/auth/refresh", `{"refreshToken":"x"}`, origin(appOrigin)), 200, appOrigin},
+		{"an allowed origin on 204", testkit.NewRequest(http.MethodPost, "/api/v1/auth/logout", "", testkit.Bearer(goodToken), origin(appOrigin)), 204, appOrigin},
+		{"an allowed origin on 401", testkit.NewRequest(http.MethodGet, "/api/v1/users/me", "", origin(appOrigin)), 401, appOrigin},
+		{"an allowed origin on 409", testkit.NewRequest(http.MethodPost, "/api/v1/auth/refresh", `{"refreshToken":"rotated-token"}`, origin(appOrigin)), 409, appOrigin},
+		{"an allowed origin on 404", testkit.NewRequest(http.MethodGet, "/api/v1/nothing", "", origin(appOrigin)), 404, appOrigin},
+		{"an allowed origin on 405", testkit.NewRequest(http.MethodPut, "/api/v1/users/me", "", origin(appOrigin)), 405, appOrigin},
+		{"an allowed origin on a method nobody knows", testkit.NewRequest("FROB", "/healthz", "", origin(appOrigin)), 405, appOrigin},
+		{"an allowed origin on 413", testkit.NewRequest(http.MethodPost, "/api/v1/auth/login", `{"email":"`+strings.Repeat("a", 200)+`"}`, origin(appOrigin)), 413, appOrigin},
+		{"an allowed origin on a CSRF refusal", testkit.NewRequest(http.MethodPatch, "/api/v1/users/me", `{}`, accessCookieOf(goodToken), origin("null")), 403, ""},
+		{"an allowed origin written differently is echoed as sent", testkit.NewRequest(http.MethodGet, "/healthz", "", origin("http://localhost:5173")), 200, "http://localhost:5173"},
+		{"a foreign origin gets none", testkit.NewRequest(http.MethodGet, "/api/v1/users/me", "", testkit.Bearer(goodToken), origin(foreignOrigin)), 200, ""},
+		{"a foreign origin gets none on errors", testkit.NewRequest(http.MethodGet, "/api/v1/users/me", "", origin(foreignOrigin)), 401, ""},
+		{"the own origin needs none", testkit.NewRequest(http.MethodGet, "/healthz", "", origin(ownOrigin)), 200, ""},
+		{"Origin null gets none", testkit.NewRequest(http.MethodGet, "/healthz", "", origin("null")), 200, ""},
+		{"a request without Origin gets none", testkit.NewRequest(http.MethodGet, "/healthz", ""), 200, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -237,10 +243,11 @@ func TestCORSOnActualResponses(t *testing.T) {
 }
 
 func TestCORSPreflight(t *testing.T) {
+	t.Parallel()
 	preflight := func(path, from, method string) *http.Request {
-		return request(http.MethodOptions, path, "", origin(from),
-			header("Access-Control-Request-Method", method),
-			header("Access-Control-Request-Headers", "content-type,authorization"))
+		return testkit.NewRequest(http.MethodOptions, path, "", origin(from),
+			testkit.Header("Access-Control-Request-Method", method),
+			testkit.Header("Access-Control-Request-Headers", "content-type,authorization"))
 	}
 	tests := []struct {
 		name    string
@@ -287,20 +294,21 @@ func TestCORSPreflight(t *testing.T) {
 }
 
 func TestPlainOptions(t *testing.T) {
+	t.Parallel()
 	s, _, _ := newSessionServer(t, originConfig())
-	resp, body := send(t, s, request(http.MethodOptions, "/api/v1/auth/logout", ""))
+	resp, body := send(t, s, testkit.NewRequest(http.MethodOptions, "/api/v1/auth/logout", ""))
 	if resp.StatusCode != 204 || len(body) != 0 || resp.Header.Get("Allow") != "POST, OPTIONS" {
 		t.Fatalf("known route: %d Allow %q %s", resp.StatusCode, resp.Header.Get("Allow"), body)
 	}
 	assertSecurityHeaders(t, resp)
 
-	resp, body = send(t, s, request(http.MethodOptions, "/api/v1/users/me", "", origin(appOrigin)))
+	resp, body = send(t, s, testkit.NewRequest(http.MethodOptions, "/api/v1/users/me", "", origin(appOrigin)))
 	if resp.StatusCode != 204 || resp.Header.Get("Allow") != "GET, HEAD, DELETE, PATCH, OPTIONS" {
 		t.Fatalf("known route: %d Allow %q %s", resp.StatusCode, resp.Header.Get("Allow"), body)
 	}
 	assertActualCORS(t, resp, appOrigin)
 
-	resp, body = send(t, s, request(http.MethodOptions, "/api/v1/nothing", ""))
+	resp, body = send(t, s, testkit.NewRequest(http.MethodOptions, "/api/v1/nothing", ""))
 	if p := decodeProblem(t, resp, body); resp.StatusCode != 404 || p.Code != "not_found" {
 		t.Fatalf("unknown route: %d %s", resp.StatusCode, body)
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"authd/internal/testkit"
 	"github.com/gofiber/fiber/v2"
 )
 
@@ -23,18 +24,18 @@ func TestJSONResponsesCarryTheirCharset(t *testing.T) {
 		status int
 		ct     string
 	}{
-		{"a success body", jsonRequest(http.MethodGet, "/healthz", ""), 200, jsonUTF8},
-		{"a success body of a protected route", bearerReq(jsonRequest(http.MethodGet, "/api/v1/users/me", "")), 200, jsonUTF8},
-		{"the JWKS", jsonRequest(http.MethodGet, "/.well-known/jwks.json", ""), 200, jsonUTF8},
-		{"an error body", jsonRequest(http.MethodGet, "/api/v1/users/me", ""), 401, jsonUTF8},
-		{"a 404", jsonRequest(http.MethodGet, "/nope", ""), 404, jsonUTF8},
-		{"a 405", jsonRequest(http.MethodPut, "/healthz", ""), 405, jsonUTF8},
-		{"a 405 for an unknown method", jsonRequest("FROB", "/healthz", ""), 405, jsonUTF8},
-		{"a 413", jsonRequest(http.MethodPost, "/api/v1/auth/login", `{"email":"`+strings.Repeat("a", 2000)+`"}`), 413, jsonUTF8},
-		{"a HEAD of a JSON route", jsonRequest(http.MethodHead, "/healthz", ""), 200, jsonUTF8},
-		{"a text body keeps its type", jsonRequest(http.MethodGet, "/plain", ""), 200, "text/plain; charset=utf-8"},
-		{"another JSON media type is left alone", jsonRequest(http.MethodGet, "/other-json", ""), 200, "application/problem+json"},
-		{"the reset page keeps its type", jsonRequest(http.MethodGet, "/reset-password", ""), 200, "text/html; charset=utf-8"},
+		{"a success body", testkit.NewRequest(http.MethodGet, "/healthz", ""), 200, jsonUTF8},
+		{"a success body of a protected route", bearerReq(testkit.NewRequest(http.MethodGet, "/api/v1/users/me", "")), 200, jsonUTF8},
+		{"the JWKS", testkit.NewRequest(http.MethodGet, "/.well-known/jwks.json", ""), 200, jsonUTF8},
+		{"an error body", testkit.NewRequest(http.MethodGet, "/api/v1/users/me", ""), 401, jsonUTF8},
+		{"a 404", testkit.NewRequest(http.MethodGet, "/nope", ""), 404, jsonUTF8},
+		{"a 405", testkit.NewRequest(http.MethodPut, "/healthz", ""), 405, jsonUTF8},
+		{"a 405 for an unknown method", testkit.NewRequest("FROB", "/healthz", ""), 405, jsonUTF8},
+		{"a 413", testkit.NewRequest(http.MethodPost, "/api/v1/auth/login", `{"email":"`+strings.Repeat("a", 2000)+`"}`), 413, jsonUTF8},
+		{"a HEAD of a JSON route", testkit.NewRequest(http.MethodHead, "/healthz", ""), 200, jsonUTF8},
+		{"a text body keeps its type", testkit.NewRequest(http.MethodGet, "/plain", ""), 200, "text/plain; charset=utf-8"},
+		{"another JSON media type is left alone", testkit.NewRequest(http.MethodGet, "/other-json", ""), 200, "application/problem+json"},
+		{"the reset page keeps its type", testkit.NewRequest(http.MethodGet, "/reset-password", ""), 200, "text/html; charset=utf-8"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name+" is "+tt.ct, func(t *testing.T) {
@@ -73,7 +74,7 @@ func TestAllowNamesExactlyTheMethodsThatAreAnswered(t *testing.T) {
 			var answered []string
 			var refused []*http.Response
 			for _, m := range methods {
-				resp, body := send(t, s, jsonRequest(m, path, ""))
+				resp, body := send(t, s, testkit.NewRequest(m, path, ""))
 				if resp.StatusCode != http.StatusMethodNotAllowed {
 					if m == "FROB" {
 						t.Fatalf("FROB %s: %d %s", path, resp.StatusCode, body)
@@ -106,7 +107,7 @@ func TestAllowNamesExactlyTheMethodsThatAreAnswered(t *testing.T) {
 					t.Errorf("%s %s: Allow %q, want %q", resp.Request.Method, path, got, strings.Join(want, ", "))
 				}
 			}
-			resp, _ := send(t, s, jsonRequest(http.MethodOptions, path, ""))
+			resp, _ := send(t, s, testkit.NewRequest(http.MethodOptions, path, ""))
 			if resp.StatusCode != http.StatusNoContent || resp.Header.Get("Allow") != strings.Join(want, ", ") {
 				t.Errorf("OPTIONS %s: %d Allow %q", path, resp.StatusCode, resp.Header.Get("Allow"))
 			}
@@ -114,7 +115,7 @@ func TestAllowNamesExactlyTheMethodsThatAreAnswered(t *testing.T) {
 	}
 	t.Run("a path without routes is 404 without Allow for any method", func(t *testing.T) {
 		for _, m := range methods {
-			resp, body := send(t, s, jsonRequest(m, "/api/v1/users/you", ""))
+			resp, body := send(t, s, testkit.NewRequest(m, "/api/v1/users/you", ""))
 			if resp.StatusCode != 404 || resp.Header.Get("Allow") != "" {
 				t.Fatalf("%s: %d Allow %q %s", m, resp.StatusCode, resp.Header.Get("Allow"), body)
 			}

@@ -2,15 +2,13 @@ package httpapi
 
 import (
 	"context"
-	"io"
 	"net/http"
-	"net/http/httptest"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"authd/domain"
+	"authd/internal/testkit"
 	"authd/ports"
 )
 
@@ -199,53 +197,14 @@ func newSessionServer(t *testing.T, cfg Config) (*Server, *sessionStubs, *logBuf
 	return s, st, logs
 }
 
-// reqOpt adds credentials or headers to a test request.
-type reqOpt func(*http.Request)
-
-func bearer(token string) reqOpt {
-	return func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+token) }
-}
-
-func cookie(name, value string) reqOpt {
-	return func(r *http.Request) { r.AddCookie(&http.Cookie{Name: name, Value: value}) }
-}
-
-func accessCookieOf(token string) reqOpt  { return cookie("access_token", token) }
-func refreshCookieOf(token string) reqOpt { return cookie("refresh_token", token) }
-
-func header(name, value string) reqOpt {
-	return func(r *http.Request) { r.Header.Set(name, value) }
-}
-
-func origin(o string) reqOpt { return header("Origin", o) }
-
-func request(method, target, body string, opts ...reqOpt) *http.Request {
-	var r io.Reader
-	if body != "" {
-		r = strings.NewReader(body)
-	}
-	req := httptest.NewRequest(method, target, r)
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	for _, o := range opts {
-		o(req)
-	}
-	return req
-}
-
-func cookiesByName(resp *http.Response) map[string]*http.Cookie {
-	out := map[string]*http.Cookie{}
-	for _, c := range resp.Cookies() {
-		out[c.Name] = c
-	}
-	return out
-}
+func accessCookieOf(token string) testkit.Opt  { return testkit.Cookie("access_token", token) }
+func refreshCookieOf(token string) testkit.Opt { return testkit.Cookie("refresh_token", token) }
+func origin(o string) testkit.Opt              { return testkit.Header("Origin", o) }
 
 // assertSessionCookiesSet checks that both session cookies carry the new tokens.
 func assertSessionCookiesSet(t *testing.T, resp *http.Response, access, refresh string) {
 	t.Helper()
-	got := cookiesByName(resp)
+	got := testkit.CookiesOf(resp)
 	if a := got["access_token"]; a == nil || a.Value != access || a.Path != "/" || a.MaxAge != 900 || !a.HttpOnly {
 		t.Errorf("access cookie %+v", a)
 	}
@@ -261,7 +220,7 @@ func assertSessionCookiesSet(t *testing.T, resp *http.Response, access, refresh 
 // Path and Domain they were set with.
 func assertSessionCookiesCleared(t *testing.T, resp *http.Response, domain string) {
 	t.Helper()
-	got := cookiesByName(resp)
+	got := testkit.CookiesOf(resp)
 	if len(resp.Header.Values("Set-Cookie")) != 2 {
 		t.Fatalf("Set-Cookie = %q", resp.Header.Values("Set-Cookie"))
 	}

@@ -24,6 +24,7 @@ import (
 	gomail "github.com/wneessen/go-mail"
 
 	"authd/domain"
+	"authd/internal/testkit"
 )
 
 const (
@@ -143,15 +144,16 @@ func rawHeader(raw []byte) string {
 }
 
 func TestSendDeliversAWellFormedMessage(t *testing.T) {
-	srv := startServer(t, serverOptions{})
-	m := newMailer(t, srv.host, srv.port, Config{HeloName: "mailer.authd.test"})
+	t.Parallel()
+	srv := testkit.StartSMTPServer(t, testkit.SMTPOptions{})
+	m := newMailer(t, srv.Host(), srv.Port(), Config{HeloName: "mailer.authd.test"})
 	msg := message("0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b")
 	for range 2 { // the outbox retried it: same message, same Message-ID
 		if err := m.Send(t.Context(), msg); err != nil {
 			t.Fatal(err)
 		}
 	}
-	got := srv.messages()
+	got := srv.Messages()
 	if len(got) != 2 {
 		t.Fatalf("%d messages received", len(got))
 	}
@@ -224,13 +226,14 @@ func TestSendDeliversAWellFormedMessage(t *testing.T) {
 }
 
 func TestSendWithoutHTMLIsPlainText(t *testing.T) {
-	srv := startServer(t, serverOptions{})
+	t.Parallel()
+	srv := testkit.StartSMTPServer(t, testkit.SMTPOptions{})
 	msg := message("text-only")
 	msg.HTML = ""
-	if err := newMailer(t, srv.host, srv.port, Config{}).Send(t.Context(), msg); err != nil {
+	if err := newMailer(t, srv.Host(), srv.Port(), Config{}).Send(t.Context(), msg); err != nil {
 		t.Fatal(err)
 	}
-	p := parseMail(t, srv.messages()[0].Data)
+	p := parseMail(t, srv.Messages()[0].Data)
 	t.Run("a message without HTML is a single text/plain part with the exact text", func(t *testing.T) {
 		if p.contentType != "text/plain" || p.parts["text/plain"] != msg.Text {
 			t.Fatalf("Content-Type %q, parts %q", p.contentType, p.parts)
@@ -239,6 +242,7 @@ func TestSendWithoutHTMLIsPlainText(t *testing.T) {
 }
 
 func TestMessageIDDomain(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, from, configured, want string
 	}{
@@ -247,10 +251,10 @@ func TestMessageIDDomain(t *testing.T) {
 		{"an IPv6 host becomes a domain literal", "no-reply@example.org", "::1", "[::1]"},
 		{"an IPv4 host is kept as it is", "no-reply@example.org", "127.0.0.1", "127.0.0.1"},
 	}
-	srv := startServer(t, serverOptions{})
+	srv := testkit.StartSMTPServer(t, testkit.SMTPOptions{})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m, err := NewMailer(Config{Host: srv.host, Port: srv.port, TLS: TLSNone, From: tt.from, MessageIDDomain: tt.configured}, nil)
+			m, err := NewMailer(Config{Host: srv.Host(), Port: srv.Port(), TLS: TLSNone, From: tt.from, MessageIDDomain: tt.configured}, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -258,7 +262,7 @@ func TestMessageIDDomain(t *testing.T) {
 			if err := m.Send(t.Context(), message(id)); err != nil {
 				t.Fatal(err)
 			}
-			msgs := srv.messages()
+			msgs := srv.Messages()
 			p := parseMail(t, msgs[len(msgs)-1].Data)
 			if got := p.header.Get("Message-Id"); got != "<"+id+"@"+tt.want+">" {
 				t.Fatalf("Message-ID %q", got)
@@ -268,8 +272,9 @@ func TestMessageIDDomain(t *testing.T) {
 }
 
 func TestSendKeepsHeadersOnTheirLines(t *testing.T) {
-	srv := startServer(t, serverOptions{})
-	m := newMailer(t, srv.host, srv.port, Config{})
+	t.Parallel()
+	srv := testkit.StartSMTPServer(t, testkit.SMTPOptions{})
+	m := newMailer(t, srv.Host(), srv.Port(), Config{})
 	subjects := []struct{ name, subject, want string }{
 		{"CRLF", "Hello\r\nBcc: evil@example.com\r\nX-Evil: 1", "Hello Bcc: evil@example.com X-Evil: 1"},
 		{"a bare LF", "Hello\nBcc: evil@example.com", "Hello Bcc: evil@example.com"},
@@ -283,7 +288,7 @@ func TestSendKeepsHeadersOnTheirLines(t *testing.T) {
 			if err := m.Send(t.Context(), msg); err != nil {
 				t.Fatal(err)
 			}
-			msgs := srv.messages()
+			msgs := srv.Messages()
 			r := msgs[len(msgs)-1]
 			if len(r.To) != 1 || r.To[0] != "jane@example.com" {
 				t.Fatalf("envelope recipients %q", r.To)
@@ -308,8 +313,9 @@ func TestSendKeepsHeadersOnTheirLines(t *testing.T) {
 }
 
 func TestSendEncodesNonASCIISubjects(t *testing.T) {
-	srv := startServer(t, serverOptions{})
-	m := newMailer(t, srv.host, srv.port, Config{})
+	t.Parallel()
+	srv := testkit.StartSMTPServer(t, testkit.SMTPOptions{})
+	m := newMailer(t, srv.Host(), srv.Port(), Config{})
 	subjects := []struct{ name, subject string }{
 		{"a short accented subject", "Réinitialiser votre mot de passe ✓"},
 		{"a subject longer than a header line", strings.Repeat("Vérifiez votre adresse — ", 6) + "日本語のテキスト"},
@@ -321,7 +327,7 @@ func TestSendEncodesNonASCIISubjects(t *testing.T) {
 			if err := m.Send(t.Context(), msg); err != nil {
 				t.Fatal(err)
 			}
-			msgs := srv.messages()
+			msgs := srv.Messages()
 			raw := msgs[len(msgs)-1].Data
 			h := rawHeader(raw)
 			for _, r := range h {
@@ -337,7 +343,8 @@ func TestSendEncodesNonASCIISubjects(t *testing.T) {
 }
 
 func TestSendAuthenticates(t *testing.T) {
-	serverTLS, pool := selfSigned(t)
+	t.Parallel()
+	serverTLS, pool := testkit.SelfSigned(t)
 	trust := &tls.Config{RootCAs: pool}
 	modes := []struct {
 		name     string
@@ -351,36 +358,36 @@ func TestSendAuthenticates(t *testing.T) {
 	}
 	for _, mode := range modes {
 		t.Run(mode.name+" delivers", func(t *testing.T) {
-			srv := startServer(t, serverOptions{tls: serverTLS, implicit: mode.implicit, mechs: mode.mechs, user: "authd", pass: testPassword})
-			m := newMailer(t, srv.host, srv.port, Config{TLS: mode.tls, TLSConfig: trust, Username: "authd", Password: testPassword})
+			srv := testkit.StartSMTPServer(t, testkit.SMTPOptions{TLS: serverTLS, Implicit: mode.implicit, Mechs: mode.mechs, User: "authd", Pass: testPassword})
+			m := newMailer(t, srv.Host(), srv.Port(), Config{TLS: mode.tls, TLSConfig: trust, Username: "authd", Password: testPassword})
 			if err := m.Send(t.Context(), message("auth")); err != nil {
 				t.Fatal(err)
 			}
-			if n := len(srv.messages()); n != 1 || srv.authAttempts() != 1 {
-				t.Fatalf("%d messages after %d auth attempts", n, srv.authAttempts())
+			if n := len(srv.Messages()); n != 1 || srv.AuthAttempts() != 1 {
+				t.Fatalf("%d messages after %d auth attempts", n, srv.AuthAttempts())
 			}
 		})
 	}
 
 	t.Run("a wrong password is an error that does not contain the password", func(t *testing.T) {
-		srv := startServer(t, serverOptions{tls: serverTLS, mechs: []string{"PLAIN"}, user: "authd", pass: testPassword})
-		m := newMailer(t, srv.host, srv.port, Config{TLS: TLSStartTLS, TLSConfig: trust, Username: "authd", Password: "wrong-" + testPassword})
+		srv := testkit.StartSMTPServer(t, testkit.SMTPOptions{TLS: serverTLS, Mechs: []string{"PLAIN"}, User: "authd", Pass: testPassword})
+		m := newMailer(t, srv.Host(), srv.Port(), Config{TLS: TLSStartTLS, TLSConfig: trust, Username: "authd", Password: "wrong-" + testPassword})
 		err := m.Send(t.Context(), message("bad-pass"))
-		if err == nil || strings.Contains(err.Error(), testPassword) || len(srv.messages()) != 0 {
-			t.Fatalf("err %v, %d messages", err, len(srv.messages()))
+		if err == nil || strings.Contains(err.Error(), testPassword) || len(srv.Messages()) != 0 {
+			t.Fatalf("err %v, %d messages", err, len(srv.Messages()))
 		}
 	})
 
 	t.Run("with TLS none, PLAIN is refused rather than sent in clear", func(t *testing.T) {
-		srv := startServer(t, serverOptions{plainAuth: true, mechs: []string{"PLAIN", "LOGIN"}, user: "authd", pass: testPassword})
-		m := newMailer(t, srv.host, srv.port, Config{TLS: TLSNone, Username: "authd", Password: testPassword})
+		srv := testkit.StartSMTPServer(t, testkit.SMTPOptions{InsecureAuth: true, Mechs: []string{"PLAIN", "LOGIN"}, User: "authd", Pass: testPassword})
+		m := newMailer(t, srv.Host(), srv.Port(), Config{TLS: TLSNone, Username: "authd", Password: testPassword})
 		err := m.Send(t.Context(), message("cleartext"))
 		if !errors.Is(err, gomail.ErrNoSupportedAuthDiscovered) || !strings.Contains(err.Error(), "AUTH_SMTP_TLS") ||
 			strings.Contains(err.Error(), testPassword) {
 			t.Fatalf("got %v", err)
 		}
-		if srv.authAttempts() != 0 || len(srv.messages()) != 0 {
-			t.Fatalf("%d auth attempts, %d messages", srv.authAttempts(), len(srv.messages()))
+		if srv.AuthAttempts() != 0 || len(srv.Messages()) != 0 {
+			t.Fatalf("%d auth attempts, %d messages", srv.AuthAttempts(), len(srv.Messages()))
 		}
 	})
 
@@ -394,79 +401,80 @@ func TestSendAuthenticates(t *testing.T) {
 	})
 
 	t.Run("without a username no AUTH is attempted", func(t *testing.T) {
-		srv := startServer(t, serverOptions{tls: serverTLS})
-		m := newMailer(t, srv.host, srv.port, Config{TLS: TLSStartTLS, TLSConfig: trust})
+		srv := testkit.StartSMTPServer(t, testkit.SMTPOptions{TLS: serverTLS})
+		m := newMailer(t, srv.Host(), srv.Port(), Config{TLS: TLSStartTLS, TLSConfig: trust})
 		if err := m.Send(t.Context(), message("anon")); err != nil {
 			t.Fatal(err)
 		}
-		if srv.authAttempts() != 0 || len(srv.messages()) != 1 {
-			t.Fatalf("%d auth attempts, %d messages", srv.authAttempts(), len(srv.messages()))
+		if srv.AuthAttempts() != 0 || len(srv.Messages()) != 1 {
+			t.Fatalf("%d auth attempts, %d messages", srv.AuthAttempts(), len(srv.Messages()))
 		}
 	})
 }
 
 func TestSendTLSModes(t *testing.T) {
-	serverTLS, pool := selfSigned(t)
+	t.Parallel()
+	serverTLS, pool := testkit.SelfSigned(t)
 	trust := &tls.Config{RootCAs: pool}
 	t.Run("STARTTLS with a trusted certificate delivers", func(t *testing.T) {
-		srv := startServer(t, serverOptions{tls: serverTLS})
-		if err := newMailer(t, srv.host, srv.port, Config{TLS: TLSStartTLS, TLSConfig: trust}).Send(t.Context(), message("starttls")); err != nil {
+		srv := testkit.StartSMTPServer(t, testkit.SMTPOptions{TLS: serverTLS})
+		if err := newMailer(t, srv.Host(), srv.Port(), Config{TLS: TLSStartTLS, TLSConfig: trust}).Send(t.Context(), message("starttls")); err != nil {
 			t.Fatal(err)
 		}
-		if len(srv.messages()) != 1 {
+		if len(srv.Messages()) != 1 {
 			t.Fatal("not delivered")
 		}
 	})
 	t.Run("implicit TLS with a trusted certificate delivers", func(t *testing.T) {
-		srv := startServer(t, serverOptions{tls: serverTLS, implicit: true})
-		if err := newMailer(t, srv.host, srv.port, Config{TLS: TLSImplicit, TLSConfig: trust}).Send(t.Context(), message("tls")); err != nil {
+		srv := testkit.StartSMTPServer(t, testkit.SMTPOptions{TLS: serverTLS, Implicit: true})
+		if err := newMailer(t, srv.Host(), srv.Port(), Config{TLS: TLSImplicit, TLSConfig: trust}).Send(t.Context(), message("tls")); err != nil {
 			t.Fatal(err)
 		}
-		if len(srv.messages()) != 1 {
+		if len(srv.Messages()) != 1 {
 			t.Fatal("not delivered")
 		}
 	})
 
 	failures := []struct {
 		name string
-		srv  serverOptions
+		srv  testkit.SMTPOptions
 		cfg  Config
 		is   func(error) bool
 	}{
 		{
-			"STARTTLS required but not offered", serverOptions{},
+			"STARTTLS required but not offered", testkit.SMTPOptions{},
 			Config{TLS: TLSStartTLS, TLSConfig: trust},
 			func(err error) bool { return strings.Contains(err.Error(), "STARTTLS") },
 		},
 		{
-			"STARTTLS with a certificate nobody vouches for", serverOptions{tls: serverTLS},
+			"STARTTLS with a certificate nobody vouches for", testkit.SMTPOptions{TLS: serverTLS},
 			Config{TLS: TLSStartTLS},
 			func(err error) bool { var u x509.UnknownAuthorityError; return errors.As(err, &u) },
 		},
 		{
-			"implicit TLS with a certificate nobody vouches for", serverOptions{tls: serverTLS, implicit: true},
+			"implicit TLS with a certificate nobody vouches for", testkit.SMTPOptions{TLS: serverTLS, Implicit: true},
 			Config{TLS: TLSImplicit},
 			func(err error) bool { var u x509.UnknownAuthorityError; return errors.As(err, &u) },
 		},
 		{
-			"a certificate for another name", serverOptions{tls: serverTLS},
+			"a certificate for another name", testkit.SMTPOptions{TLS: serverTLS},
 			Config{TLS: TLSStartTLS, TLSConfig: &tls.Config{RootCAs: pool, ServerName: "smtp.example.net"}},
 			func(err error) bool { var h x509.HostnameError; return errors.As(err, &h) },
 		},
 		{
-			"implicit TLS to a plain server", serverOptions{},
+			"implicit TLS to a plain server", testkit.SMTPOptions{},
 			Config{TLS: TLSImplicit, TLSConfig: trust},
 			func(err error) bool { return strings.Contains(err.Error(), "TLS handshake") },
 		},
 	}
 	for _, tt := range failures {
 		t.Run(tt.name+" fails before any mail is sent", func(t *testing.T) {
-			srv := startServer(t, tt.srv)
-			err := newMailer(t, srv.host, srv.port, tt.cfg).Send(t.Context(), message("refused"))
+			srv := testkit.StartSMTPServer(t, tt.srv)
+			err := newMailer(t, srv.Host(), srv.Port(), tt.cfg).Send(t.Context(), message("refused"))
 			if err == nil || !tt.is(err) {
 				t.Fatalf("got %v", err)
 			}
-			if len(srv.messages()) != 0 || srv.dataAttempts() != 0 {
+			if len(srv.Messages()) != 0 || srv.DataAttempts() != 0 {
 				t.Fatal("mail went out")
 			}
 		})
@@ -474,12 +482,13 @@ func TestSendTLSModes(t *testing.T) {
 }
 
 func TestSendFails(t *testing.T) {
+	t.Parallel()
 	t.Run("a server that is down is a connection error", func(t *testing.T) {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			t.Fatal(err)
 		}
-		host, port := splitAddr(t, ln.Addr().String())
+		host, port := testkit.SplitAddr(t, ln.Addr().String())
 		_ = ln.Close() // nobody listens there any more
 		err = newMailer(t, host, port, Config{}).Send(t.Context(), message("down"))
 		if !errors.Is(err, syscall.ECONNREFUSED) || !strings.HasPrefix(err.Error(), "smtp: send down: ") {
@@ -497,9 +506,9 @@ func TestSendFails(t *testing.T) {
 	}
 	for _, tt := range answers {
 		t.Run(tt.name+" after DATA is an error without the body", func(t *testing.T) {
-			srv := startServer(t, serverOptions{dataErr: tt.err})
+			srv := testkit.StartSMTPServer(t, testkit.SMTPOptions{DataErr: tt.err})
 			msg := message("rejected")
-			err := newMailer(t, srv.host, srv.port, Config{}).Send(t.Context(), msg)
+			err := newMailer(t, srv.Host(), srv.Port(), Config{}).Send(t.Context(), msg)
 			if err == nil || !strings.HasPrefix(err.Error(), "smtp: send rejected: ") {
 				t.Fatalf("got %v", err)
 			}
@@ -516,7 +525,7 @@ func TestSendFails(t *testing.T) {
 	}
 
 	t.Run("a server that stalls before its greeting is left when the context's deadline passes", func(t *testing.T) {
-		host, port := stallingListener(t)
+		host, port := testkit.SplitAddr(t, testkit.SilentListener(t))
 		ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
 		defer cancel()
 		err := newMailer(t, host, port, Config{}).Send(ctx, message("stalled"))
@@ -527,13 +536,13 @@ func TestSendFails(t *testing.T) {
 
 	t.Run("a server that stalls in DATA is left when the context's deadline passes", func(t *testing.T) {
 		stall := make(chan struct{})
-		srv := startServer(t, serverOptions{stall: stall})
+		srv := testkit.StartSMTPServer(t, testkit.SMTPOptions{Stall: stall})
 		t.Cleanup(func() { close(stall) }) // runs before the server closes
 		ctx, cancel := context.WithTimeout(t.Context(), 500*time.Millisecond)
 		defer cancel()
-		err := newMailer(t, srv.host, srv.port, Config{}).Send(ctx, message("stalled-data"))
-		if !errors.Is(err, context.DeadlineExceeded) || srv.dataAttempts() != 1 {
-			t.Fatalf("got %v after %d DATA", err, srv.dataAttempts())
+		err := newMailer(t, srv.Host(), srv.Port(), Config{}).Send(ctx, message("stalled-data"))
+		if !errors.Is(err, context.DeadlineExceeded) || srv.DataAttempts() != 1 {
+			t.Fatalf("got %v after %d DATA", err, srv.DataAttempts())
 		}
 	})
 
@@ -541,20 +550,20 @@ func TestSendFails(t *testing.T) {
 		ctx, cancel := context.WithCancel(t.Context())
 		defer cancel()
 		stall := make(chan struct{})
-		srv := startServer(t, serverOptions{stall: stall, onData: cancel})
+		srv := testkit.StartSMTPServer(t, testkit.SMTPOptions{Stall: stall, OnData: cancel})
 		t.Cleanup(func() { close(stall) })
-		err := newMailer(t, srv.host, srv.port, Config{}).Send(ctx, message("cancelled"))
+		err := newMailer(t, srv.Host(), srv.Port(), Config{}).Send(ctx, message("cancelled"))
 		if !errors.Is(err, context.Canceled) {
 			t.Fatalf("got %v", err)
 		}
 	})
 
 	t.Run("an already cancelled context does not connect", func(t *testing.T) {
-		srv := startServer(t, serverOptions{})
+		srv := testkit.StartSMTPServer(t, testkit.SMTPOptions{})
 		ctx, cancel := context.WithCancel(t.Context())
 		cancel()
-		err := newMailer(t, srv.host, srv.port, Config{}).Send(ctx, message("early"))
-		if !errors.Is(err, context.Canceled) || len(srv.messages()) != 0 {
+		err := newMailer(t, srv.Host(), srv.Port(), Config{}).Send(ctx, message("early"))
+		if !errors.Is(err, context.Canceled) || len(srv.Messages()) != 0 {
 			t.Fatalf("got %v", err)
 		}
 	})
@@ -569,13 +578,13 @@ func TestSendFails(t *testing.T) {
 	}
 	for _, tt := range invalid {
 		t.Run(tt.name+" is refused without connecting", func(t *testing.T) {
-			srv := startServer(t, serverOptions{})
+			srv := testkit.StartSMTPServer(t, testkit.SMTPOptions{})
 			msg := message("invalid")
 			tt.edit(&msg)
-			if err := newMailer(t, srv.host, srv.port, Config{}).Send(t.Context(), msg); err == nil {
+			if err := newMailer(t, srv.Host(), srv.Port(), Config{}).Send(t.Context(), msg); err == nil {
 				t.Fatal("no error")
 			}
-			if srv.dataAttempts() != 0 {
+			if srv.DataAttempts() != 0 {
 				t.Fatal("mail went out")
 			}
 		})
@@ -583,9 +592,10 @@ func TestSendFails(t *testing.T) {
 }
 
 func TestSendConcurrently(t *testing.T) {
+	t.Parallel()
 	t.Run("concurrent sends each deliver their own message", func(t *testing.T) {
-		srv := startServer(t, serverOptions{})
-		m := newMailer(t, srv.host, srv.port, Config{})
+		srv := testkit.StartSMTPServer(t, testkit.SMTPOptions{})
+		m := newMailer(t, srv.Host(), srv.Port(), Config{})
 		const n = 8
 		var wg sync.WaitGroup
 		for i := range n {
@@ -597,7 +607,7 @@ func TestSendConcurrently(t *testing.T) {
 		}
 		wg.Wait()
 		seen := map[string]bool{}
-		for _, r := range srv.messages() {
+		for _, r := range srv.Messages() {
 			seen[parseMail(t, r.Data).header.Get("Message-Id")] = true
 		}
 		if len(seen) != n {
@@ -607,6 +617,7 @@ func TestSendConcurrently(t *testing.T) {
 }
 
 func TestNewMailer(t *testing.T) {
+	t.Parallel()
 	valid := Config{Host: "smtp.example.com", From: "no-reply@example.com", TLS: TLSStartTLS}
 	invalid := []struct {
 		name    string

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"authd/internal/testkit"
 )
 
 // Email change, security events and the admin API, black-box on every store.
@@ -15,42 +17,34 @@ import (
 var changeLinkRe = regexp.MustCompile(`/api/v1/auth/email/change/([A-Za-z0-9_-]+)`)
 
 // mailsTo returns every message sent to `to` so far.
-func (a *testApp) mailsTo(to string) []string {
-	var out []string
-	for _, block := range strings.Split(a.mail.String(), "----- end of mail -----") {
-		if strings.Contains(block, "To: "+to+"\n") {
-			out = append(out, block)
-		}
-	}
-	return out
-}
+func (a *testApp) mailsTo(to string) []string { return testkit.ConsoleMails(a.mail.String(), to) }
 
 func TestEmailChange(t *testing.T) {
 	t.Parallel()
 	a := startApp(t, "", nil)
 	s := a.registerVerified("jane@example.com")
-	tok := s.str("accessToken")
-	change := func(body map[string]any) *resp {
-		return a.do("POST", "/api/v1/users/me/email", body, bearer(tok))
+	tok := s.Str("accessToken")
+	change := func(body map[string]any) *testkit.Reply {
+		return a.do("POST", "/api/v1/users/me/email", body, testkit.Bearer(tok))
 	}
 
 	t.Run("bad requests change nothing", func(t *testing.T) {
 		a.registerVerified("taken@example.com")
-		change(map[string]any{"newEmail": "new@example.com", "password": "wrong password"}).want(t, 403, "invalid_current_password")
-		r := change(map[string]any{"newEmail": "not an email", "password": pw}).want(t, 400, "validation_failed")
-		if !strings.Contains(r.raw, `"field":"newEmail"`) {
-			t.Fatalf("errors do not name newEmail: %s", r.raw)
+		change(map[string]any{"newEmail": "new@example.com", "password": "wrong password"}).Want(t, 403, "invalid_current_password")
+		r := change(map[string]any{"newEmail": "not an email", "password": pw}).Want(t, 400, "validation_failed")
+		if !strings.Contains(r.Raw, `"field":"newEmail"`) {
+			t.Fatalf("errors do not name newEmail: %s", r.Raw)
 		}
-		change(map[string]any{"newEmail": "JANE@example.com", "password": pw}).want(t, 400, "validation_failed")
-		change(map[string]any{"newEmail": "taken@example.com", "password": pw}).want(t, 409, "email_taken")
-		a.do("POST", "/api/v1/users/me/email", map[string]any{"newEmail": "new@example.com", "password": pw}).want(t, 401, "unauthenticated")
+		change(map[string]any{"newEmail": "JANE@example.com", "password": pw}).Want(t, 400, "validation_failed")
+		change(map[string]any{"newEmail": "taken@example.com", "password": pw}).Want(t, 409, "email_taken")
+		a.do("POST", "/api/v1/users/me/email", map[string]any{"newEmail": "new@example.com", "password": pw}).Want(t, 401, "unauthenticated")
 	})
 
 	t.Run("a request mails the new address a link and the old one a notice, and changes nothing yet", func(t *testing.T) {
-		change(map[string]any{"newEmail": "first@example.com", "password": pw}).want(t, 202)
-		r := change(map[string]any{"newEmail": "New@Example.com", "password": pw}).want(t, 202)
-		if r.str("message") == "" {
-			t.Fatalf("body %s", r.raw)
+		change(map[string]any{"newEmail": "first@example.com", "password": pw}).Want(t, 202)
+		r := change(map[string]any{"newEmail": "New@Example.com", "password": pw}).Want(t, 202)
+		if r.Str("message") == "" {
+			t.Fatalf("body %s", r.Raw)
 		}
 		a.waitForMail("new@example.com", changeLinkRe)
 		for _, m := range a.mailsTo("jane@example.com") {
@@ -58,57 +52,56 @@ func TestEmailChange(t *testing.T) {
 				t.Fatalf("the notice to the old address carries a link:\n%s", m)
 			}
 		}
-		a.login("jane@example.com", pw).want(t, 200)
-		a.login("new@example.com", pw).want(t, 401, "invalid_credentials")
+		a.login("jane@example.com", pw).Want(t, 200)
+		a.login("new@example.com", pw).Want(t, 401, "invalid_credentials")
 		// A new request voids the previous link.
 		first := a.waitForMail("first@example.com", changeLinkRe)
-		a.do("GET", "/api/v1/auth/email/change/"+first, nil).want(t, 400, "invalid_verification_token")
+		a.do("GET", "/api/v1/auth/email/change/"+first, nil).Want(t, 400, "invalid_verification_token")
 	})
 
 	t.Run("the link replaces the address, verifies it and ends every session", func(t *testing.T) {
 		link := a.waitForMail("new@example.com", changeLinkRe)
-		a.do("GET", "/api/v1/auth/email/change/"+link, nil).want(t, 200)
-		a.do("GET", "/api/v1/users/me", nil, bearer(tok)).want(t, 401, "token_revoked")
-		a.login("jane@example.com", pw).want(t, 401, "invalid_credentials")
-		me := a.login("new@example.com", pw).want(t, 200)
-		if u, _ := me.body["user"].(map[string]any); u["email"] != "new@example.com" || u["emailVerified"] != true {
-			t.Fatalf("user %v", me.body["user"])
+		a.do("GET", "/api/v1/auth/email/change/"+link, nil).Want(t, 200)
+		a.do("GET", "/api/v1/users/me", nil, testkit.Bearer(tok)).Want(t, 401, "token_revoked")
+		a.login("jane@example.com", pw).Want(t, 401, "invalid_credentials")
+		me := a.login("new@example.com", pw).Want(t, 200)
+		if u, _ := me.Body["user"].(map[string]any); u["email"] != "new@example.com" || u["emailVerified"] != true {
+			t.Fatalf("user %v", me.Body["user"])
 		}
-		a.do("POST", "/api/v1/auth/email/change", map[string]any{"token": link}).want(t, 400, "invalid_verification_token")
-		deadline := time.Now().Add(10 * time.Second)
-		for len(a.mailsTo("jane@example.com")) < 4 { // verification, two requested notices, the changed notice
-			if time.Now().After(deadline) {
-				t.Fatalf("no notice of the change to the old address: %d mails", len(a.mailsTo("jane@example.com")))
+		a.do("POST", "/api/v1/auth/email/change", map[string]any{"token": link}).Want(t, 400, "invalid_verification_token")
+		testkit.EventuallyOK(t, 10*time.Second, func() string {
+			if n := len(a.mailsTo("jane@example.com")); n < 4 { // verification, two requested notices, the changed notice
+				return fmt.Sprintf("no notice of the change to the old address: %d mails", n)
 			}
-			time.Sleep(10 * time.Millisecond)
-		}
+			return ""
+		})
 	})
 
 	t.Run("an address taken before the link is used is 409 and nothing changes", func(t *testing.T) {
 		b := a.registerVerified("bob@example.com")
-		a.do("POST", "/api/v1/users/me/email", map[string]any{"newEmail": "race@example.com", "password": pw}, bearer(b.str("accessToken"))).want(t, 202)
+		a.do("POST", "/api/v1/users/me/email", map[string]any{"newEmail": "race@example.com", "password": pw}, testkit.Bearer(b.Str("accessToken"))).Want(t, 202)
 		link := a.waitForMail("race@example.com", changeLinkRe)
-		a.do("POST", "/api/v1/auth/register", map[string]any{"email": "race@example.com", "password": pw}).want(t, 201)
-		a.do("POST", "/api/v1/auth/email/change", map[string]any{"token": link}).want(t, 409, "email_taken")
-		a.do("GET", "/api/v1/users/me", nil, bearer(b.str("accessToken"))).want(t, 200)
-		a.login("bob@example.com", pw).want(t, 200)
+		a.do("POST", "/api/v1/auth/register", map[string]any{"email": "race@example.com", "password": pw}).Want(t, 201)
+		a.do("POST", "/api/v1/auth/email/change", map[string]any{"token": link}).Want(t, 409, "email_taken")
+		a.do("GET", "/api/v1/users/me", nil, testkit.Bearer(b.Str("accessToken"))).Want(t, 200)
+		a.login("bob@example.com", pw).Want(t, 200)
 	})
 }
 
 func TestEmailChangeRedirect(t *testing.T) {
 	t.Parallel()
 	a := startApp(t, "", map[string]string{"AUTH_VERIFY_REDIRECT_URL": "https://app.example.com/done"})
-	a.do("POST", "/api/v1/auth/register", map[string]any{"email": "jane@example.com", "password": pw}).want(t, 201)
-	a.do("POST", "/api/v1/auth/email/verify", map[string]any{"token": a.verifyLink("jane@example.com")}).want(t, 200)
-	s := a.login("jane@example.com", pw).want(t, 200)
-	a.do("POST", "/api/v1/users/me/email", map[string]any{"newEmail": "new@example.com", "password": pw}, bearer(s.str("accessToken"))).want(t, 202)
+	a.do("POST", "/api/v1/auth/register", map[string]any{"email": "jane@example.com", "password": pw}).Want(t, 201)
+	a.do("POST", "/api/v1/auth/email/verify", map[string]any{"token": a.verifyLink("jane@example.com")}).Want(t, 200)
+	s := a.login("jane@example.com", pw).Want(t, 200)
+	a.do("POST", "/api/v1/users/me/email", map[string]any{"newEmail": "new@example.com", "password": pw}, testkit.Bearer(s.Str("accessToken"))).Want(t, 202)
 	link := a.waitForMail("new@example.com", changeLinkRe)
-	r := a.do("GET", "/api/v1/auth/email/change/"+link, nil).want(t, 303)
-	if loc := r.header.Get("Location"); loc != "https://app.example.com/done?status=email_changed" {
+	r := a.do("GET", "/api/v1/auth/email/change/"+link, nil).Want(t, 303)
+	if loc := r.Header.Get("Location"); loc != "https://app.example.com/done?status=email_changed" {
 		t.Fatalf("Location %q", loc)
 	}
-	r = a.do("GET", "/api/v1/auth/email/change/"+link, nil).want(t, 303)
-	if loc := r.header.Get("Location"); loc != "https://app.example.com/done?status=error&code=invalid_verification_token" {
+	r = a.do("GET", "/api/v1/auth/email/change/"+link, nil).Want(t, 303)
+	if loc := r.Header.Get("Location"); loc != "https://app.example.com/done?status=error&code=invalid_verification_token" {
 		t.Fatalf("Location %q", loc)
 	}
 }
@@ -117,15 +110,15 @@ func TestSecurityEvents(t *testing.T) {
 	t.Parallel()
 	a := startApp(t, "", nil)
 	a.registerVerified("jane@example.com")
-	a.login("jane@example.com", "wrong password").want(t, 401)
-	s := a.do("POST", "/api/v1/auth/login", map[string]any{"email": "jane@example.com", "password": pw}, header("User-Agent", "events-test/1")).want(t, 200)
-	tok := s.str("accessToken")
-	a.do("POST", "/api/v1/auth/password/change", map[string]any{"currentPassword": pw, "newPassword": "brand new password"}, bearer(tok)).want(t, 200)
-	s = a.login("jane@example.com", "brand new password").want(t, 200)
-	tok = s.str("accessToken")
+	a.login("jane@example.com", "wrong password").Want(t, 401)
+	s := a.do("POST", "/api/v1/auth/login", map[string]any{"email": "jane@example.com", "password": pw}, testkit.Header("User-Agent", "events-test/1")).Want(t, 200)
+	tok := s.Str("accessToken")
+	a.do("POST", "/api/v1/auth/password/change", map[string]any{"currentPassword": pw, "newPassword": "brand new password"}, testkit.Bearer(tok)).Want(t, 200)
+	s = a.login("jane@example.com", "brand new password").Want(t, 200)
+	tok = s.Str("accessToken")
 
-	r := a.do("GET", "/api/v1/users/me/events", nil, bearer(tok)).want(t, 200)
-	events, _ := r.body["events"].([]any)
+	r := a.do("GET", "/api/v1/users/me/events", nil, testkit.Bearer(tok)).Want(t, 200)
+	events, _ := r.Body["events"].([]any)
 	var types []string
 	for _, e := range events {
 		types = append(types, e.(map[string]any)["type"].(string))
@@ -134,15 +127,15 @@ func TestSecurityEvents(t *testing.T) {
 	if !slices.Equal(types, want) {
 		t.Fatalf("events %v, want newest first %v", types, want)
 	}
-	if r.body["nextCursor"] != nil {
-		t.Fatalf("nextCursor %v on the only page", r.body["nextCursor"])
+	if r.Body["nextCursor"] != nil {
+		t.Fatalf("nextCursor %v on the only page", r.Body["nextCursor"])
 	}
 	third := events[2].(map[string]any) // the login with the test's user agent
 	if third["ip"] != "127.0.0.1" || third["userAgent"] != "events-test/1" || third["id"] == "" || third["createdAt"] == "" {
 		t.Fatalf("event %v", third)
 	}
-	for _, secret := range []string{pw, "brand new password", tok, s.str("refreshToken")} {
-		if strings.Contains(r.raw, secret) {
+	for _, secret := range []string{pw, "brand new password", tok, s.Str("refreshToken")} {
+		if strings.Contains(r.Raw, secret) {
 			t.Fatal("the history shows a secret")
 		}
 	}
@@ -155,11 +148,11 @@ func TestSecurityEvents(t *testing.T) {
 			if cursor != "" {
 				path += "&cursor=" + cursor
 			}
-			page := a.do("GET", path, nil, bearer(tok)).want(t, 200)
-			for _, e := range page.body["events"].([]any) {
+			page := a.do("GET", path, nil, testkit.Bearer(tok)).Want(t, 200)
+			for _, e := range page.Body["events"].([]any) {
 				seen = append(seen, e.(map[string]any)["type"].(string))
 			}
-			next, _ := page.body["nextCursor"].(string)
+			next, _ := page.Body["nextCursor"].(string)
 			if next == "" {
 				break
 			}
@@ -172,9 +165,9 @@ func TestSecurityEvents(t *testing.T) {
 
 	t.Run("bad paging parameters are 400 naming them", func(t *testing.T) {
 		for q, field := range map[string]string{"limit=0": "limit", "limit=101": "limit", "limit=x": "limit", "cursor=%25%25": "cursor", "cursor=AAAA": "cursor"} {
-			r := a.do("GET", "/api/v1/users/me/events?"+q, nil, bearer(tok)).want(t, 400, "validation_failed")
-			if !strings.Contains(r.raw, `"field":"`+field+`"`) {
-				t.Fatalf("%s: %s", q, r.raw)
+			r := a.do("GET", "/api/v1/users/me/events?"+q, nil, testkit.Bearer(tok)).Want(t, 400, "validation_failed")
+			if !strings.Contains(r.Raw, `"field":"`+field+`"`) {
+				t.Fatalf("%s: %s", q, r.Raw)
 			}
 		}
 	})
@@ -188,7 +181,7 @@ func (a *testApp) makeAdmin(email string) string {
 	if code != 0 || !strings.Contains(out, "admin") {
 		a.t.Fatalf("set-role: %d %s %s", code, out, errOut)
 	}
-	return a.login(email, pw).want(a.t, 200).str("accessToken")
+	return a.login(email, pw).Want(a.t, 200).Str("accessToken")
 }
 
 func TestAdminAPI(t *testing.T) {
@@ -196,40 +189,40 @@ func TestAdminAPI(t *testing.T) {
 	a := startApp(t, "", nil)
 	a.registerVerified("root@example.com")
 	jane := a.registerVerified("jane@example.com")
-	janeID := jane.body["user"].(map[string]any)["id"].(string)
+	janeID := jane.Body["user"].(map[string]any)["id"].(string)
 
 	t.Run("only an admin role may call it, read from the store", func(t *testing.T) {
-		a.do("GET", "/api/v1/admin/users", nil).want(t, 401, "unauthenticated")
-		a.do("GET", "/api/v1/admin/users", nil, bearer(jane.str("accessToken"))).want(t, 403, "forbidden")
+		a.do("GET", "/api/v1/admin/users", nil).Want(t, 401, "unauthenticated")
+		a.do("GET", "/api/v1/admin/users", nil, testkit.Bearer(jane.Str("accessToken"))).Want(t, 403, "forbidden")
 	})
 	root := a.makeAdmin("root@example.com")
-	rootID := a.do("GET", "/api/v1/users/me", nil, bearer(root)).want(t, 200).str("id")
+	rootID := a.do("GET", "/api/v1/users/me", nil, testkit.Bearer(root)).Want(t, 200).Str("id")
 
 	t.Run("an admin sees users with deactivatedAt and lastLoginAt, filters and pages", func(t *testing.T) {
-		r := a.do("GET", "/api/v1/admin/users/"+janeID, nil, bearer(root)).want(t, 200)
-		if r.body["email"] != "jane@example.com" || r.body["deactivatedAt"] != nil || r.body["lastLoginAt"] == nil {
-			t.Fatalf("admin user %s", r.raw)
+		r := a.do("GET", "/api/v1/admin/users/"+janeID, nil, testkit.Bearer(root)).Want(t, 200)
+		if r.Body["email"] != "jane@example.com" || r.Body["deactivatedAt"] != nil || r.Body["lastLoginAt"] == nil {
+			t.Fatalf("admin user %s", r.Raw)
 		}
-		a.do("GET", "/api/v1/admin/users/00000000-0000-7000-8000-000000000000", nil, bearer(root)).want(t, 404, "not_found")
-		list := a.do("GET", "/api/v1/admin/users?email=JA&status=active", nil, bearer(root)).want(t, 200)
-		users := list.body["users"].([]any)
+		a.do("GET", "/api/v1/admin/users/00000000-0000-7000-8000-000000000000", nil, testkit.Bearer(root)).Want(t, 404, "not_found")
+		list := a.do("GET", "/api/v1/admin/users?email=JA&status=active", nil, testkit.Bearer(root)).Want(t, 200)
+		users := list.Body["users"].([]any)
 		if len(users) != 1 || users[0].(map[string]any)["id"] != janeID {
-			t.Fatalf("filtered list %s", list.raw)
+			t.Fatalf("filtered list %s", list.Raw)
 		}
-		if n := len(a.do("GET", "/api/v1/admin/users?role=admin", nil, bearer(root)).want(t, 200).body["users"].([]any)); n != 1 {
+		if n := len(a.do("GET", "/api/v1/admin/users?role=admin", nil, testkit.Bearer(root)).Want(t, 200).Body["users"].([]any)); n != 1 {
 			t.Fatalf("%d admins listed", n)
 		}
-		a.do("GET", "/api/v1/admin/users?status=sleeping", nil, bearer(root)).want(t, 400, "validation_failed")
-		a.do("GET", "/api/v1/admin/users?limit=201", nil, bearer(root)).want(t, 400, "validation_failed")
-		a.do("GET", "/api/v1/admin/users?cursor=!!", nil, bearer(root)).want(t, 400, "validation_failed")
+		a.do("GET", "/api/v1/admin/users?status=sleeping", nil, testkit.Bearer(root)).Want(t, 400, "validation_failed")
+		a.do("GET", "/api/v1/admin/users?limit=201", nil, testkit.Bearer(root)).Want(t, 400, "validation_failed")
+		a.do("GET", "/api/v1/admin/users?cursor=!!", nil, testkit.Bearer(root)).Want(t, 400, "validation_failed")
 	})
 
 	t.Run("paging stays exact while users are created", func(t *testing.T) {
 		for i := range 6 {
-			a.do("POST", "/api/v1/auth/register", map[string]any{"email": fmt.Sprintf("early%d@example.com", i), "password": pw}).want(t, 201)
+			a.do("POST", "/api/v1/auth/register", map[string]any{"email": fmt.Sprintf("early%d@example.com", i), "password": pw}).Want(t, 201)
 		}
 		before := map[string]bool{}
-		for _, u := range a.do("GET", "/api/v1/admin/users?limit=200", nil, bearer(root)).want(t, 200).body["users"].([]any) {
+		for _, u := range a.do("GET", "/api/v1/admin/users?limit=200", nil, testkit.Bearer(root)).Want(t, 200).Body["users"].([]any) {
 			before[u.(map[string]any)["id"].(string)] = true
 		}
 		stop := make(chan struct{})
@@ -251,11 +244,11 @@ func TestAdminAPI(t *testing.T) {
 			if cursor != "" {
 				path += "&cursor=" + cursor
 			}
-			page := a.do("GET", path, nil, bearer(root)).want(t, 200)
-			for _, u := range page.body["users"].([]any) {
+			page := a.do("GET", path, nil, testkit.Bearer(root)).Want(t, 200)
+			for _, u := range page.Body["users"].([]any) {
 				seen[u.(map[string]any)["id"].(string)]++
 			}
-			next, _ := page.body["nextCursor"].(string)
+			next, _ := page.Body["nextCursor"].(string)
 			if next == "" {
 				break
 			}
@@ -276,37 +269,37 @@ func TestAdminAPI(t *testing.T) {
 	})
 
 	t.Run("a role change revokes the user's sessions; an unknown role is 400", func(t *testing.T) {
-		r := a.do("PATCH", "/api/v1/admin/users/"+janeID, map[string]any{"role": "wizard"}, bearer(root)).want(t, 400, "validation_failed")
-		if !strings.Contains(r.raw, `"field":"role"`) {
-			t.Fatalf("%s", r.raw)
+		r := a.do("PATCH", "/api/v1/admin/users/"+janeID, map[string]any{"role": "wizard"}, testkit.Bearer(root)).Want(t, 400, "validation_failed")
+		if !strings.Contains(r.Raw, `"field":"role"`) {
+			t.Fatalf("%s", r.Raw)
 		}
-		r = a.do("PATCH", "/api/v1/admin/users/"+janeID, map[string]any{"role": "retailer", "firstName": "Jane"}, bearer(root)).want(t, 200)
-		if r.body["role"] != "retailer" || r.body["firstName"] != "Jane" {
-			t.Fatalf("%s", r.raw)
+		r = a.do("PATCH", "/api/v1/admin/users/"+janeID, map[string]any{"role": "retailer", "firstName": "Jane"}, testkit.Bearer(root)).Want(t, 200)
+		if r.Body["role"] != "retailer" || r.Body["firstName"] != "Jane" {
+			t.Fatalf("%s", r.Raw)
 		}
-		a.do("GET", "/api/v1/users/me", nil, bearer(jane.str("accessToken"))).want(t, 401, "token_revoked")
+		a.do("GET", "/api/v1/users/me", nil, testkit.Bearer(jane.Str("accessToken"))).Want(t, 401, "token_revoked")
 	})
 
 	t.Run("deactivate and reactivate; old sessions stay revoked", func(t *testing.T) {
-		s := a.login("jane@example.com", pw).want(t, 200)
-		a.do("POST", "/api/v1/admin/users/"+janeID+"/deactivate", nil, bearer(root)).want(t, 204)
-		a.do("GET", "/api/v1/users/me", nil, bearer(s.str("accessToken"))).want(t, 401)
-		a.login("jane@example.com", pw).want(t, 403, "account_deactivated")
-		r := a.do("GET", "/api/v1/admin/users/"+janeID, nil, bearer(root)).want(t, 200)
-		if r.body["deactivatedAt"] == nil {
-			t.Fatalf("%s", r.raw)
+		s := a.login("jane@example.com", pw).Want(t, 200)
+		a.do("POST", "/api/v1/admin/users/"+janeID+"/deactivate", nil, testkit.Bearer(root)).Want(t, 204)
+		a.do("GET", "/api/v1/users/me", nil, testkit.Bearer(s.Str("accessToken"))).Want(t, 401)
+		a.login("jane@example.com", pw).Want(t, 403, "account_deactivated")
+		r := a.do("GET", "/api/v1/admin/users/"+janeID, nil, testkit.Bearer(root)).Want(t, 200)
+		if r.Body["deactivatedAt"] == nil {
+			t.Fatalf("%s", r.Raw)
 		}
-		a.do("POST", "/api/v1/admin/users/"+janeID+"/reactivate", nil, bearer(root)).want(t, 204)
-		a.do("GET", "/api/v1/users/me", nil, bearer(s.str("accessToken"))).want(t, 401)
-		s = a.login("jane@example.com", pw).want(t, 200)
-		a.do("DELETE", "/api/v1/admin/users/"+janeID+"/sessions", nil, bearer(root)).want(t, 204)
-		a.do("GET", "/api/v1/users/me", nil, bearer(s.str("accessToken"))).want(t, 401, "token_revoked")
+		a.do("POST", "/api/v1/admin/users/"+janeID+"/reactivate", nil, testkit.Bearer(root)).Want(t, 204)
+		a.do("GET", "/api/v1/users/me", nil, testkit.Bearer(s.Str("accessToken"))).Want(t, 401)
+		s = a.login("jane@example.com", pw).Want(t, 200)
+		a.do("DELETE", "/api/v1/admin/users/"+janeID+"/sessions", nil, testkit.Bearer(root)).Want(t, 204)
+		a.do("GET", "/api/v1/users/me", nil, testkit.Bearer(s.Str("accessToken"))).Want(t, 401, "token_revoked")
 	})
 
 	t.Run("every admin action is in the user's history with the acting admin", func(t *testing.T) {
-		r := a.do("GET", "/api/v1/admin/users/"+janeID+"/events", nil, bearer(root)).want(t, 200)
+		r := a.do("GET", "/api/v1/admin/users/"+janeID+"/events", nil, testkit.Bearer(root)).Want(t, 200)
 		acted := map[string]bool{}
-		for _, e := range r.body["events"].([]any) {
+		for _, e := range r.Body["events"].([]any) {
 			ev := e.(map[string]any)
 			if ev["actorId"] == rootID {
 				acted[ev["type"].(string)] = true
@@ -314,35 +307,35 @@ func TestAdminAPI(t *testing.T) {
 		}
 		for _, typ := range []string{"role_changed", "deactivated", "reactivated", "session_revoked"} {
 			if !acted[typ] {
-				t.Fatalf("no %s event by the admin: %s", typ, r.raw)
+				t.Fatalf("no %s event by the admin: %s", typ, r.Raw)
 			}
 		}
-		mine := a.do("GET", "/api/v1/users/me/events", nil, bearer(a.login("jane@example.com", pw).want(t, 200).str("accessToken"))).want(t, 200)
-		if strings.Contains(mine.raw, "actorId") {
+		mine := a.do("GET", "/api/v1/users/me/events", nil, testkit.Bearer(a.login("jane@example.com", pw).Want(t, 200).Str("accessToken"))).Want(t, 200)
+		if strings.Contains(mine.Raw, "actorId") {
 			t.Fatal("the owner's own history shows the admin's id")
 		}
 	})
 
 	t.Run("no self-lockout and never without an active admin", func(t *testing.T) {
-		a.do("PATCH", "/api/v1/admin/users/"+rootID, map[string]any{"role": "customer"}, bearer(root)).want(t, 409, "conflict")
-		a.do("POST", "/api/v1/admin/users/"+rootID+"/deactivate", nil, bearer(root)).want(t, 409, "conflict")
+		a.do("PATCH", "/api/v1/admin/users/"+rootID, map[string]any{"role": "customer"}, testkit.Bearer(root)).Want(t, 409, "conflict")
+		a.do("POST", "/api/v1/admin/users/"+rootID+"/deactivate", nil, testkit.Bearer(root)).Want(t, 409, "conflict")
 		code, _, errOut := a.command("", "users", "set-role", "--email", "root@example.com", "--role", "customer")
 		if code != 1 || !strings.Contains(errOut, "admin") {
 			t.Fatalf("demoting the last admin from the command line: %d %s", code, errOut)
 		}
-		a.do("GET", "/api/v1/admin/users", nil, bearer(root)).want(t, 200)
+		a.do("GET", "/api/v1/admin/users", nil, testkit.Bearer(root)).Want(t, 200)
 	})
 
 	t.Run("a demoted admin is refused at once", func(t *testing.T) {
 		second := a.makeAdmin("jane@example.com")
-		a.do("GET", "/api/v1/admin/users", nil, bearer(second)).want(t, 200)
-		a.do("PATCH", "/api/v1/admin/users/"+janeID, map[string]any{"role": "customer"}, bearer(root)).want(t, 200)
-		r := a.do("GET", "/api/v1/admin/users", nil, bearer(second))
-		if r.status != 401 && r.status != 403 {
-			t.Fatalf("the demoted admin got %d %s", r.status, r.raw)
+		a.do("GET", "/api/v1/admin/users", nil, testkit.Bearer(second)).Want(t, 200)
+		a.do("PATCH", "/api/v1/admin/users/"+janeID, map[string]any{"role": "customer"}, testkit.Bearer(root)).Want(t, 200)
+		r := a.do("GET", "/api/v1/admin/users", nil, testkit.Bearer(second))
+		if r.Status != 401 && r.Status != 403 {
+			t.Fatalf("the demoted admin got %d %s", r.Status, r.Raw)
 		}
-		fresh := a.login("jane@example.com", pw).want(t, 200).str("accessToken")
-		a.do("GET", "/api/v1/admin/users", nil, bearer(fresh)).want(t, 403, "forbidden")
+		fresh := a.login("jane@example.com", pw).Want(t, 200).Str("accessToken")
+		a.do("GET", "/api/v1/admin/users", nil, testkit.Bearer(fresh)).Want(t, 403, "forbidden")
 	})
 }
 
@@ -355,11 +348,11 @@ func TestUsersCommand(t *testing.T) {
 		if code != 0 || strings.Contains(out+errOut, "a quiet long password") || !strings.Contains(out, "boss@example.com") {
 			t.Fatalf("create: %d %q %q", code, out, errOut)
 		}
-		s := a.login("boss@example.com", "a quiet long password").want(t, 200)
-		if u := s.body["user"].(map[string]any); u["role"] != "admin" || u["emailVerified"] != true {
+		s := a.login("boss@example.com", "a quiet long password").Want(t, 200)
+		if u := s.Body["user"].(map[string]any); u["role"] != "admin" || u["emailVerified"] != true {
 			t.Fatalf("user %v", u)
 		}
-		a.do("GET", "/api/v1/admin/users", nil, bearer(s.str("accessToken"))).want(t, 200)
+		a.do("GET", "/api/v1/admin/users", nil, testkit.Bearer(s.Str("accessToken"))).Want(t, 200)
 	})
 
 	t.Run("create --send-reset prints a working reset link", func(t *testing.T) {
@@ -368,8 +361,8 @@ func TestUsersCommand(t *testing.T) {
 		if code != 0 || m == nil {
 			t.Fatalf("create: %d %q %q", code, out, errOut)
 		}
-		a.do("POST", "/api/v1/auth/password/reset", map[string]any{"token": m[1], "newPassword": "chosen by the owner"}).want(t, 200)
-		a.login("ops@example.com", "chosen by the owner").want(t, 200)
+		a.do("POST", "/api/v1/auth/password/reset", map[string]any{"token": m[1], "newPassword": "chosen by the owner"}).Want(t, 200)
+		a.login("ops@example.com", "chosen by the owner").Want(t, 200)
 	})
 
 	t.Run("bad usage and bad input", func(t *testing.T) {

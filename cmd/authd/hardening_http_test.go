@@ -13,6 +13,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"authd/internal/testkit"
 )
 
 // Black-box tests of the abuse hardening of the transport: access tokens are
@@ -23,10 +25,10 @@ import (
 const jsonUTF8 = "application/json; charset=utf-8"
 
 // checkJSONError checks the contract's error shape with the exact JSON media type.
-func checkJSONError(t *testing.T, r *resp) {
+func checkJSONError(t *testing.T, r *testkit.Reply) {
 	t.Helper()
 	checkErrorShape(t, r)
-	if ct := r.header.Get("Content-Type"); ct != jsonUTF8 {
+	if ct := r.Header.Get("Content-Type"); ct != jsonUTF8 {
 		t.Fatalf("Content-Type %q, want %q", ct, jsonUTF8)
 	}
 }
@@ -116,7 +118,7 @@ func padded(seg string) string {
 func TestHardenedAccessTokens(t *testing.T) {
 	t.Parallel()
 	a := startApp(t, "", nil)
-	tok := a.registerVerified("jane@example.com").str("accessToken")
+	tok := a.registerVerified("jane@example.com").Str("accessToken")
 	s := newSigner(t, a)
 	header, claims := claimsOf(t, tok)
 	parts := strings.Split(tok, ".")
@@ -133,9 +135,9 @@ func TestHardenedAccessTokens(t *testing.T) {
 	widened := encodeClaims(claims, true)
 
 	t.Run("the issued token and a hand-signed copy of it are accepted (the controls)", func(t *testing.T) {
-		a.do("GET", "/api/v1/users/me", nil, bearer(tok)).want(t, 200)
-		a.do("GET", "/api/v1/users/me", nil, bearer(s.sign(header, widened))).want(t, 200)
-		a.do("GET", "/api/v1/users/me", nil, bearer(s.sign(header, encodeClaims(with("extra", `{"any":["type"]}`), false)))).want(t, 200)
+		a.do("GET", "/api/v1/users/me", nil, testkit.Bearer(tok)).Want(t, 200)
+		a.do("GET", "/api/v1/users/me", nil, testkit.Bearer(s.sign(header, widened))).Want(t, 200)
+		a.do("GET", "/api/v1/users/me", nil, testkit.Bearer(s.sign(header, encodeClaims(with("extra", `{"any":["type"]}`), false)))).Want(t, 200)
 	})
 
 	var exp int64
@@ -163,39 +165,39 @@ func TestHardenedAccessTokens(t *testing.T) {
 	}
 	for _, tt := range refused {
 		t.Run("refuses "+tt.name+" with 401 invalid_token", func(t *testing.T) {
-			checkJSONError(t, a.do("GET", "/api/v1/users/me", nil, bearer(tt.token)).want(t, 401, "invalid_token"))
+			checkJSONError(t, a.do("GET", "/api/v1/users/me", nil, testkit.Bearer(tt.token)).Want(t, 401, "invalid_token"))
 		})
 	}
 	t.Run("refuses a non-canonical token in the access_token cookie too", func(t *testing.T) {
 		bad := parts[0] + "." + parts[1] + "." + lowBitSet(t, parts[2])
-		checkJSONError(t, a.do("GET", "/api/v1/users/me", nil, withCookie("access_token", bad)).want(t, 401, "invalid_token"))
+		checkJSONError(t, a.do("GET", "/api/v1/users/me", nil, testkit.Cookie("access_token", bad)).Want(t, 401, "invalid_token"))
 	})
 }
 
 func TestJSONResponsesNameTheirCharset(t *testing.T) {
 	t.Parallel()
 	a := startApp(t, "", nil)
-	tok := a.registerVerified("jane@example.com").str("accessToken")
+	tok := a.registerVerified("jane@example.com").Str("accessToken")
 
 	success := []struct {
 		method, path string
 		body         any
-		opts         []opt
+		opts         []testkit.Opt
 		status       int
 	}{
 		{"GET", "/healthz", nil, nil, 200},
 		{"GET", "/readyz", nil, nil, 200},
 		{"GET", "/.well-known/jwks.json", nil, nil, 200},
-		{"GET", "/api/v1/users/me", nil, []opt{bearer(tok)}, 200},
-		{"PATCH", "/api/v1/users/me", map[string]any{"firstName": "Jane"}, []opt{bearer(tok)}, 200},
-		{"GET", "/api/v1/users/me/sessions", nil, []opt{bearer(tok)}, 200},
+		{"GET", "/api/v1/users/me", nil, []testkit.Opt{testkit.Bearer(tok)}, 200},
+		{"PATCH", "/api/v1/users/me", map[string]any{"firstName": "Jane"}, []testkit.Opt{testkit.Bearer(tok)}, 200},
+		{"GET", "/api/v1/users/me/sessions", nil, []testkit.Opt{testkit.Bearer(tok)}, 200},
 		{"POST", "/api/v1/auth/login", map[string]any{"email": "jane@example.com", "password": pw}, nil, 200},
 		{"POST", "/api/v1/auth/password/forgot", map[string]any{"email": "nobody@example.com"}, nil, 202},
 	}
 	for _, tt := range success {
 		t.Run(tt.method+" "+tt.path+" answers "+jsonUTF8, func(t *testing.T) {
-			r := a.do(tt.method, tt.path, tt.body, tt.opts...).want(t, tt.status)
-			if ct := r.header.Get("Content-Type"); ct != jsonUTF8 {
+			r := a.do(tt.method, tt.path, tt.body, tt.opts...).Want(t, tt.status)
+			if ct := r.Header.Get("Content-Type"); ct != jsonUTF8 {
 				t.Fatalf("Content-Type %q", ct)
 			}
 		})
@@ -204,7 +206,7 @@ func TestJSONResponsesNameTheirCharset(t *testing.T) {
 	errorsCases := []struct {
 		name, method, path string
 		body               any
-		opts               []opt
+		opts               []testkit.Opt
 		status             int
 		code               string
 	}{
@@ -213,7 +215,7 @@ func TestJSONResponsesNameTheirCharset(t *testing.T) {
 		{"a method nobody knows", "FROB", "/healthz", nil, nil, 405, "method_not_allowed"},
 		{"malformed JSON", "POST", "/api/v1/auth/login", `{"email":`, nil, 400, "malformed_json"},
 		{"a validation failure", "POST", "/api/v1/auth/register", map[string]any{"email": "x"}, nil, 400, "validation_failed"},
-		{"a body that is not JSON", "POST", "/api/v1/auth/login", "a=b", []opt{header("Content-Type", "text/plain")}, 415, "unsupported_media_type"},
+		{"a body that is not JSON", "POST", "/api/v1/auth/login", "a=b", []testkit.Opt{testkit.Header("Content-Type", "text/plain")}, 415, "unsupported_media_type"},
 		{"no token", "GET", "/api/v1/users/me", nil, nil, 401, "unauthenticated"},
 		{"wrong credentials", "POST", "/api/v1/auth/login", map[string]any{"email": "jane@example.com", "password": "wrong password"}, nil, 401, "invalid_credentials"},
 		{"a body over the limit", "POST", "/api/v1/auth/login", `{"email":"` + strings.Repeat("a", 100_000) + `"}`, nil, 413, "payload_too_large"},
@@ -221,12 +223,12 @@ func TestJSONResponsesNameTheirCharset(t *testing.T) {
 	}
 	for _, tt := range errorsCases {
 		t.Run(tt.name+" answers its error in "+jsonUTF8, func(t *testing.T) {
-			checkJSONError(t, a.do(tt.method, tt.path, tt.body, tt.opts...).want(t, tt.status, tt.code))
+			checkJSONError(t, a.do(tt.method, tt.path, tt.body, tt.opts...).Want(t, tt.status, tt.code))
 		})
 	}
 
 	t.Run("the reset page keeps its own media type", func(t *testing.T) {
-		if ct := a.do("GET", "/reset-password", nil).want(t, 200).header.Get("Content-Type"); ct != "text/html; charset=utf-8" {
+		if ct := a.do("GET", "/reset-password", nil).Want(t, 200).Header.Get("Content-Type"); ct != "text/html; charset=utf-8" {
 			t.Fatalf("Content-Type %q", ct)
 		}
 	})
@@ -253,40 +255,40 @@ func TestMethodNotAllowedCarriesAllow(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.method+" "+tt.path+" is 405 with Allow: "+tt.allow, func(t *testing.T) {
-			r := a.do(tt.method, tt.path, nil).want(t, 405)
+			r := a.do(tt.method, tt.path, nil).Want(t, 405)
 			if tt.method != "HEAD" {
 				checkJSONError(t, r)
-				if r.code() != "method_not_allowed" {
-					t.Fatalf("code %q", r.code())
+				if r.Code() != "method_not_allowed" {
+					t.Fatalf("code %q", r.Code())
 				}
 			}
-			if got := r.header.Values("Allow"); len(got) != 1 || got[0] != tt.allow {
+			if got := r.Header.Values("Allow"); len(got) != 1 || got[0] != tt.allow {
 				t.Fatalf("Allow %q, want %q", got, tt.allow)
 			}
 			// Every method named is answered on that path, none with 405.
 			for _, m := range strings.Split(tt.allow, ", ") {
-				if st := a.do(m, tt.path, nil).status; st == 405 {
+				if st := a.do(m, tt.path, nil).Status; st == 405 {
 					t.Errorf("%s %s is 405 although Allow names it", m, tt.path)
 				}
 			}
-			if o := a.do("OPTIONS", tt.path, nil).want(t, 204); o.header.Get("Allow") != tt.allow {
-				t.Errorf("OPTIONS Allow %q, want %q", o.header.Get("Allow"), tt.allow)
+			if o := a.do("OPTIONS", tt.path, nil).Want(t, 204); o.Header.Get("Allow") != tt.allow {
+				t.Errorf("OPTIONS Allow %q, want %q", o.Header.Get("Allow"), tt.allow)
 			}
 		})
 	}
 	t.Run("the methods that are not in Allow are 405 on that path", func(t *testing.T) {
 		for _, m := range []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "TRACE", "CONNECT"} {
 			allowed := slices.Contains([]string{"GET", "HEAD", "DELETE", "PATCH"}, m)
-			if st := a.do(m, "/api/v1/users/me", nil).status; (st == 405) == allowed {
+			if st := a.do(m, "/api/v1/users/me", nil).Status; (st == 405) == allowed {
 				t.Errorf("%s /api/v1/users/me: %d", m, st)
 			}
 		}
 	})
 	t.Run("an unknown method on an unknown path is 404 without Allow", func(t *testing.T) {
-		r := a.do("FROB", "/api/v1/nope", nil).want(t, 404, "not_found")
+		r := a.do("FROB", "/api/v1/nope", nil).Want(t, 404, "not_found")
 		checkJSONError(t, r)
-		if _, has := r.header["Allow"]; has {
-			t.Fatalf("Allow %q on a 404", r.header.Get("Allow"))
+		if _, has := r.Header["Allow"]; has {
+			t.Fatalf("Allow %q on a 404", r.Header.Get("Allow"))
 		}
 	})
 }
@@ -321,24 +323,13 @@ func TestOversizedBodiesGetA413TheClientCanRead(t *testing.T) {
 		} else {
 			req.ContentLength = int64(len(`{"email":"`)) + size
 		}
-		res, err := client.Do(req)
-		if err != nil {
-			t.Fatalf("no response: %v", err)
-		}
-		defer res.Body.Close()
-		raw, err := io.ReadAll(res.Body)
-		if err != nil {
-			t.Fatalf("response body: %v", err)
-		}
 		// The 10 MiB body is streamed, not kept: only the response is checked.
-		if err := checkExchange(req, nil, res.StatusCode, res.Header, raw); err != nil {
-			t.Errorf("api/openapi.yaml: %v", err)
+		r := (&testkit.Client{HTTP: client, Check: checkOpenAPI}).Send(t, req)
+		var answer map[string]any
+		if err := json.Unmarshal(r.Bytes(), &answer); err != nil {
+			t.Fatalf("body %q: %v", r.Raw, err)
 		}
-		r := &resp{status: res.StatusCode, header: res.Header, raw: string(raw)}
-		if err := json.Unmarshal(raw, &r.body); err != nil {
-			t.Fatalf("body %q: %v", raw, err)
-		}
-		checkJSONError(t, r.want(t, 413, "payload_too_large"))
+		checkJSONError(t, r.Want(t, 413, "payload_too_large"))
 	}
 	for _, chunked := range []bool{false, true} {
 		name := "with a Content-Length"
@@ -352,6 +343,6 @@ func TestOversizedBodiesGetA413TheClientCanRead(t *testing.T) {
 		})
 	}
 	t.Run("the service still answers afterwards", func(t *testing.T) {
-		a.do("GET", "/healthz", nil).want(t, 200)
+		a.do("GET", "/healthz", nil).Want(t, 200)
 	})
 }

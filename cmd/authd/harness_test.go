@@ -5,11 +5,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
-	"io"
+	"fmt"
 	"net"
 	"net/http"
-	"net/http/cookiejar"
 	"regexp"
 	"strings"
 	"sync"
@@ -17,6 +15,7 @@ import (
 	"time"
 
 	"authd/application/fakes"
+	"authd/internal/testkit"
 	"authd/ports"
 )
 
@@ -27,24 +26,12 @@ type testApp struct {
 	getenv func(string) string // the environment it was started with
 	cfg    Config
 	base   string
-	logs   *syncBuffer
-	mail   *syncBuffer
+	logs   *testkit.Buffer
+	mail   *testkit.Buffer
 	stop   func()
-	app    *App // the assembled app (its key ring, for tests that sign tokens themselves)
+	app    *App            // the assembled app (its key ring, for tests that sign tokens themselves)
+	client *testkit.Client // to base, every exchange checked against api/openapi.yaml
 }
-
-// syncBuffer is a bytes.Buffer safe for the concurrent writes of a server.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 // testEnv is the environment of a test instance: its own data dir, loopback
 // only, cookies over plain http.
@@ -111,7 +98,7 @@ func (a *testApp) command(stdin string, args ...string) (int, string, string) {
 
 func startWithConfig(t testing.TB, cfg Config) *testApp {
 	t.Helper()
-	a := &testApp{t: t, logs: &syncBuffer{}, mail: &syncBuffer{}}
+	a := &testApp{t: t, logs: &testkit.Buffer{}, mail: &testkit.Buffer{}}
 	cfg.MailPollEvery = 10 * time.Millisecond
 	cfg.ConsoleMailOutput = a.mail
 	a.cfg = cfg
@@ -127,6 +114,7 @@ func startWithConfig(t testing.TB, cfg Config) *testApp {
 		t.Fatal(err)
 	}
 	a.base = "http://" + ln.Addr().String()
+	a.client = &testkit.Client{Base: a.base, Check: checkOpenAPI}
 	a.app = app
 	done := make(chan error, 1)
 	go func() { done <- app.Run(ctx, ln, log) }()
@@ -150,116 +138,27 @@ func (a *testApp) restart() *testApp {
 	return startWithConfig(a.t, a.cfg)
 }
 
-// resp is a decoded response.
-type resp struct {
-	status int
-	header http.Header
-	raw    string
-	body   map[string]any
-	cookie map[string]*http.Cookie
-}
-
-func (r *resp) str(key string) string { s, _ := r.body[key].(string); return s }
-
-// code is the contract error code of an error response.
-func (r *resp) code() string { return r.str("code") }
-
-// opt changes a request before it is sent.
-type opt func(*http.Request)
-
-func bearer(tok string) opt {
-	return func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+tok) }
-}
-func header(k, v string) opt { return func(r *http.Request) { r.Header.Set(k, v) } }
-func withCookie(name, value string) opt {
-	return func(r *http.Request) { r.AddCookie(&http.Cookie{Name: name, Value: value}) }
-}
-
 // do sends a request; body is JSON-encoded unless it is a string (sent as is).
-func (a *testApp) do(method, path string, body any, opts ...opt) *resp {
+func (a *testApp) do(method, path string, body any, opts ...testkit.Opt) *testkit.Reply {
 	a.t.Helper()
-	var rd io.Reader
-	var sent []byte
-	switch b := body.(type) {
-	case nil:
-	case string:
-		sent = []byte(b)
-		rd = strings.NewReader(b)
-	default:
-		sent, _ = json.Marshal(b)
-		rd = bytes.NewReader(sent)
-	}
-	req, err := http.NewRequest(method, a.base+path, rd)
-	if err != nil {
-		a.t.Fatal(err)
-	}
-	if rd != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	for _, o := range opts {
-		o(req)
-	}
-	res, err := plainClient.Do(req)
-	if err != nil {
-		a.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	raw, _ := io.ReadAll(res.Body)
-	if err := checkExchange(req, sent, res.StatusCode, res.Header, raw); err != nil {
-		a.t.Errorf("api/openapi.yaml: %v", err) // contract_test.go
-	}
-	r := &resp{status: res.StatusCode, header: res.Header, raw: string(raw), cookie: map[string]*http.Cookie{}}
-	_ = json.Unmarshal(raw, &r.body)
-	for _, c := range res.Cookies() {
-		r.cookie[c.Name] = c
-	}
-	return r
+	return a.client.Do(a.t, method, path, body, opts...)
 }
 
-// want fails the test unless r has the status (and, for errors, the code).
-func (r *resp) want(t testing.TB, status int, code ...string) *resp {
-	t.Helper()
-	if r.status != status || (len(code) > 0 && r.code() != code[0]) {
-		t.Fatalf("got %d %s, want %d %v", r.status, r.raw, status, code)
+// checkOpenAPI is the client's check of every exchange (contract_test.go).
+func checkOpenAPI(req *http.Request, sent []byte, r *testkit.Reply) error {
+	if err := checkExchange(req, sent, r.Status, r.Header, r.Bytes()); err != nil {
+		return fmt.Errorf("api/openapi.yaml: %v", err)
 	}
-	return r
-}
-
-// plainClient never follows redirects, so tests see them.
-var plainClient = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-
-// jar returns a client with a cookie jar, as a browser would have.
-func jar() *http.Client {
-	j, _ := cookiejar.New(nil)
-	return &http.Client{Jar: j, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	return nil
 }
 
 var linkRe = regexp.MustCompile(`/api/v1/auth/email/verify/([A-Za-z0-9_-]+)`)
 
-// waitForMail polls the console mail until a message to `to` containing re
-// arrives and returns re's first group; it fails after a deadline.
+// waitForMail waits for the newest console mail to `to` matching re and
+// returns re's first group.
 func (a *testApp) waitForMail(to string, re *regexp.Regexp) string {
 	a.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		blocks := strings.Split(a.mail.String(), "----- end of mail -----")
-		for i := len(blocks) - 1; i >= 0; i-- { // newest first
-			block := blocks[i]
-			if strings.Contains(block, "To: "+to+"\n") {
-				if m := re.FindAllStringSubmatch(block, -1); m != nil {
-					last := m[len(m)-1]
-					if len(last) > 1 {
-						return last[1]
-					}
-					return last[0]
-				}
-			}
-		}
-		if time.Now().After(deadline) {
-			a.t.Fatalf("no mail to %s matching %s; mail so far:\n%s", to, re, a.mail.String())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	return testkit.WaitForMail(a.t, 10*time.Second, to, re, a.mail)
 }
 
 // verifyLink returns the token of the newest verification mail to `to`.
@@ -268,14 +167,14 @@ func (a *testApp) verifyLink(to string) string { return a.waitForMail(to, linkRe
 const pw = "correct horse battery"
 
 // registerVerified signs up email, verifies it and logs in; it returns the login response.
-func (a *testApp) registerVerified(email string) *resp {
+func (a *testApp) registerVerified(email string) *testkit.Reply {
 	a.t.Helper()
-	a.do("POST", "/api/v1/auth/register", map[string]any{"email": email, "password": pw}).want(a.t, 201)
-	a.do("GET", "/api/v1/auth/email/verify/"+a.verifyLink(email), nil).want(a.t, 200)
-	return a.login(email, pw).want(a.t, 200)
+	a.do("POST", "/api/v1/auth/register", map[string]any{"email": email, "password": pw}).Want(a.t, 201)
+	a.do("GET", "/api/v1/auth/email/verify/"+a.verifyLink(email), nil).Want(a.t, 200)
+	return a.login(email, pw).Want(a.t, 200)
 }
 
-func (a *testApp) login(email, password string) *resp {
+func (a *testApp) login(email, password string) *testkit.Reply {
 	return a.do("POST", "/api/v1/auth/login", map[string]any{"email": email, "password": password})
 }
 

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"authd/internal/testkit"
 	"github.com/jmoiron/sqlx"
 )
 
@@ -32,10 +33,10 @@ func tokenKid(t *testing.T, tok string) string {
 }
 
 // jwksKids returns the kids a JWKS response publishes.
-func jwksKids(t *testing.T, r *resp) []string {
+func jwksKids(t *testing.T, r *testkit.Reply) []string {
 	t.Helper()
 	var kids []string
-	keys, _ := r.body["keys"].([]any)
+	keys, _ := r.Body["keys"].([]any)
 	for _, k := range keys {
 		m := k.(map[string]any)
 		if m["alg"] != "EdDSA" || m["use"] != "sig" || m["kty"] != "OKP" || m["crv"] != "Ed25519" {
@@ -49,13 +50,7 @@ func jwksKids(t *testing.T, r *resp) []string {
 // eventually polls cond every 50ms until it holds, failing after 20s.
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within 20s", what)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	testkit.Eventually(t, 20*time.Second, cond, "%s: not within 20s", what)
 }
 
 // openDB opens the instance's database directly, for tests that damage rows.
@@ -74,7 +69,7 @@ func TestKeyRingHTTP(t *testing.T) {
 	t.Parallel()
 	a := startApp(t, "", map[string]string{"AUTH_JWKS_MAX_AGE": "1s"})
 	jane := a.registerVerified("jane@example.com")
-	before := jane.str("accessToken")
+	before := jane.Str("accessToken")
 	a.registerVerified("root@example.com")
 	// A second instance on the same database, started once a's mail is read
 	// (its dispatcher would deliver to its own console).
@@ -98,35 +93,35 @@ func TestKeyRingHTTP(t *testing.T) {
 	})
 
 	t.Run("rotation is for admins only", func(t *testing.T) {
-		a.do("POST", "/api/v1/admin/keys/rotate", nil).want(t, 401, "unauthenticated")
-		a.do("POST", "/api/v1/admin/keys/rotate", nil, bearer(before)).want(t, 403, "forbidden")
+		a.do("POST", "/api/v1/admin/keys/rotate", nil).Want(t, 401, "unauthenticated")
+		a.do("POST", "/api/v1/admin/keys/rotate", nil, testkit.Bearer(before)).Want(t, 403, "forbidden")
 	})
 	root := a.makeAdmin("root@example.com")
 
 	t.Run("a rotated key is published at once, signs after the JWKS max age, and both keys verify on both instances", func(t *testing.T) {
-		r := a.do("POST", "/api/v1/admin/keys/rotate", nil, bearer(root)).want(t, 202)
-		kid := r.str("kid")
-		if r.str("state") != "next" || kid == "" || kid == tokenKid(t, before) {
-			t.Fatalf("rotate answered %s", r.raw)
+		r := a.do("POST", "/api/v1/admin/keys/rotate", nil, testkit.Bearer(root)).Want(t, 202)
+		kid := r.Str("kid")
+		if r.Str("state") != "next" || kid == "" || kid == tokenKid(t, before) {
+			t.Fatalf("rotate answered %s", r.Raw)
 		}
-		j := a.do("GET", "/.well-known/jwks.json", nil).want(t, 200)
-		if cc := j.header.Get("Cache-Control"); cc != "public, max-age=1" {
+		j := a.do("GET", "/.well-known/jwks.json", nil).Want(t, 200)
+		if cc := j.Header.Get("Cache-Control"); cc != "public, max-age=1" {
 			t.Fatalf("Cache-Control %q", cc)
 		}
 		if kids := jwksKids(t, j); len(kids) != 2 {
 			t.Fatalf("jwks kids %v, want the old and the new key", kids)
 		}
 		eventually(t, "the other instance publishes the new key", func() bool {
-			return strings.Contains(b.do("GET", "/.well-known/jwks.json", nil).raw, kid)
+			return strings.Contains(b.do("GET", "/.well-known/jwks.json", nil).Raw, kid)
 		})
 		var after string
 		eventually(t, "the new key signs", func() bool {
-			after = a.login("jane@example.com", pw).want(t, 200).str("accessToken")
+			after = a.login("jane@example.com", pw).Want(t, 200).Str("accessToken")
 			return tokenKid(t, after) == kid
 		})
 		for _, inst := range []*testApp{a, b} {
-			inst.do("GET", "/api/v1/users/me", nil, bearer(before)).want(t, 200)
-			inst.do("GET", "/api/v1/users/me", nil, bearer(after)).want(t, 200)
+			inst.do("GET", "/api/v1/users/me", nil, testkit.Bearer(before)).Want(t, 200)
+			inst.do("GET", "/api/v1/users/me", nil, testkit.Bearer(after)).Want(t, 200)
 		}
 		code, out, errOut := a.command("", "keys", "list")
 		if code != 0 || !strings.Contains(out, kid+"  signing") || !strings.Contains(out, tokenKid(t, before)+"  retiring") {
@@ -154,7 +149,7 @@ func TestKeyRingStartErrors(t *testing.T) {
 	kek := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{7}, 32))
 	other := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{8}, 32))
 	a := startApp(t, "", map[string]string{"AUTH_KEY_ENCRYPTION_KEY": kek})
-	a.do("GET", "/healthz", nil).want(t, 200) // serving, so stopping does not race the listener
+	a.do("GET", "/healthz", nil).Want(t, 200) // serving, so stopping does not race the listener
 	a.stop()
 	start := func(override map[string]string) (int, string) {
 		// keys list starts the app exactly as serve does, then ends.
@@ -201,7 +196,7 @@ func TestKeyFileImport(t *testing.T) {
 	// An earlier version's instance: its key files in the data dir.
 	old := startApp(t, dir, map[string]string{"AUTH_JWT_PRIVATE_KEY_FILE": filepath.Join(dir, "jwt-ed25519.pem"),
 		"AUTH_HMAC_SECRET": strings.Repeat("h", 40)})
-	tok := old.registerVerified("jane@example.com").str("accessToken")
+	tok := old.registerVerified("jane@example.com").Str("accessToken")
 	old.stop()
 	if err := os.WriteFile(filepath.Join(dir, "hmac.key"), []byte(strings.Repeat("h", 40)+"\n"), 0o600); err != nil {
 		t.Fatal(err)
@@ -227,5 +222,5 @@ func TestKeyFileImport(t *testing.T) {
 	if a.app.Keys.HMACKey().Reveal() != strings.Repeat("h", 40) {
 		t.Fatal("the HMAC key file was not imported")
 	}
-	a.do("GET", "/api/v1/users/me", nil, bearer(tok)).want(t, 200)
+	a.do("GET", "/api/v1/users/me", nil, testkit.Bearer(tok)).Want(t, 200)
 }

@@ -58,7 +58,7 @@ func TestProductionPasswordParams(t *testing.T) {
 		t.Fatalf("default config gives %+v", p)
 	}
 	a := startWithConfig(t, cfg)
-	a.do("POST", "/api/v1/auth/register", map[string]any{"email": "jane@example.com", "password": pw}).want(t, 201)
+	a.do("POST", "/api/v1/auth/register", map[string]any{"email": "jane@example.com", "password": pw}).Want(t, 201)
 	a.stop()
 	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "auth.db"))
 	if err != nil {

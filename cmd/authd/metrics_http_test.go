@@ -1,47 +1,28 @@
 package main
 
 import (
-	"io"
-	"net"
-	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
-)
 
-// freeAddr is a loopback address nobody listens on right now.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr
-}
+	"authd/internal/testkit"
+)
 
 // scrape reads the metrics listener, waiting for it to come up.
 func scrape(t *testing.T, addr string) string {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		res, err := http.Get("http://" + addr + "/metrics")
-		if err == nil {
-			b, _ := io.ReadAll(res.Body)
-			res.Body.Close()
-			if res.StatusCode != 200 {
-				t.Fatalf("scrape: %d", res.StatusCode)
-			}
-			return string(b)
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no metrics listener on %s: %v", addr, err)
-		}
-		time.Sleep(20 * time.Millisecond)
+	metrics := &testkit.Client{Base: "http://" + addr}
+	var r *testkit.Reply
+	var err error
+	if !testkit.Poll(10*time.Second, func() bool { r, err = metrics.Try(metrics.Request("GET", "/metrics", nil)); return err == nil }) {
+		t.Fatalf("no metrics listener on %s: %v", addr, err)
 	}
+	if r.Status != 200 {
+		t.Fatalf("scrape: %d", r.Status)
+	}
+	return r.Raw
 }
 
 // metric is the value of the series whose name and labels line starts with prefix.
@@ -61,26 +42,22 @@ func metric(t *testing.T, text, prefix string) float64 {
 
 func TestMetrics(t *testing.T) {
 	t.Parallel()
-	addr := freeAddr(t)
+	addr := testkit.FreeAddr(t)
 	a := startApp(t, "", map[string]string{"AUTH_METRICS_ADDR": addr, "AUTH_LOGIN_MAX_FAILURES": "1"})
 	before := scrape(t, addr)
 
-	a.do("POST", "/api/v1/auth/register", map[string]any{"email": "jane@example.com", "password": pw}).want(t, 201)
+	a.do("POST", "/api/v1/auth/register", map[string]any{"email": "jane@example.com", "password": pw}).Want(t, 201)
 	link := a.verifyLink("jane@example.com")
-	a.do("GET", "/api/v1/auth/email/verify/"+link, nil).want(t, 200)
-	a.login("jane@example.com", pw).want(t, 200)
-	a.login("jane@example.com", "wrong password").want(t, 401)
-	a.login("jane@example.com", pw).want(t, 429, "rate_limited")
+	a.do("GET", "/api/v1/auth/email/verify/"+link, nil).Want(t, 200)
+	a.login("jane@example.com", pw).Want(t, 200)
+	a.login("jane@example.com", "wrong password").Want(t, 401)
+	a.login("jane@example.com", pw).Want(t, 429, "rate_limited")
 
 	var after string
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	testkit.Poll(10*time.Second, func() bool { // the mail goes out a moment later; the deltas below say if it did not
 		after = scrape(t, addr)
-		if metric(t, after, `authd_mail_sent_total{result="sent"}`) >= 1 || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return metric(t, after, `authd_mail_sent_total{result="sent"}`) >= 1
+	})
 	for _, c := range []struct {
 		series string
 		delta  float64
@@ -109,7 +86,7 @@ func TestMetrics(t *testing.T) {
 	if strings.Contains(after, link) || strings.Contains(after, "jane@example.com") {
 		t.Fatal("a label carries a token or an email")
 	}
-	a.do("GET", "/metrics", nil).want(t, 404, "not_found")
+	a.do("GET", "/metrics", nil).Want(t, 404, "not_found")
 }
 
 func TestMetricsOff(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"authd/internal/testkit"
 	"github.com/pquerna/otp/totp"
 )
 
@@ -42,17 +43,10 @@ func startMFAApp(t *testing.T, extra map[string]string, mod func(*Config)) *test
 // and the app judges belong to the steps the test means.
 func awayFromStepEdge(t *testing.T) {
 	t.Helper()
-	deadline := time.Now().Add(40 * time.Second)
-	for {
+	testkit.Eventually(t, 40*time.Second, func() bool {
 		into := time.Now().UnixMilli() % 30_000
-		if into >= 2_000 && into <= 27_000 {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("never away from a step boundary")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return into >= 2_000 && into <= 27_000
+	}, "never away from a step boundary")
 }
 
 // codeAt is the TOTP code of secret for the step offset steps away from now.
@@ -95,11 +89,11 @@ func wrongCode(t *testing.T, secret string) string {
 // next step's code is the first one a login may use.
 func enrolMFA(t *testing.T, a *testApp, tok string) (string, []string) {
 	t.Helper()
-	r := a.do("POST", "/api/v1/users/me/mfa/totp", map[string]any{"password": pw}, bearer(tok)).want(t, 200)
-	secret := r.str("secret")
+	r := a.do("POST", "/api/v1/users/me/mfa/totp", map[string]any{"password": pw}, testkit.Bearer(tok)).Want(t, 200)
+	secret := r.Str("secret")
 	awayFromStepEdge(t)
-	c := a.do("POST", "/api/v1/users/me/mfa/totp/confirm", map[string]any{"code": codeAt(t, secret, -1)}, bearer(tok)).want(t, 200)
-	return secret, stringsOf(t, c.body["recoveryCodes"])
+	c := a.do("POST", "/api/v1/users/me/mfa/totp/confirm", map[string]any{"code": codeAt(t, secret, -1)}, testkit.Bearer(tok)).Want(t, 200)
+	return secret, stringsOf(t, c.Body["recoveryCodes"])
 }
 
 func stringsOf(t *testing.T, v any) []string {
@@ -118,23 +112,23 @@ func stringsOf(t *testing.T, v any) []string {
 // mfaToken logs in with the password and returns the mfaToken of the challenge.
 func mfaToken(t *testing.T, a *testApp, email string) string {
 	t.Helper()
-	r := a.login(email, pw).want(t, 200)
-	if r.body["mfaRequired"] != true || r.str("mfaToken") == "" {
-		t.Fatalf("login of an MFA account answered %s", r.raw)
+	r := a.login(email, pw).Want(t, 200)
+	if r.Body["mfaRequired"] != true || r.Str("mfaToken") == "" {
+		t.Fatalf("login of an MFA account answered %s", r.Raw)
 	}
-	return r.str("mfaToken")
+	return r.Str("mfaToken")
 }
 
-func (a *testApp) loginMFA(token string, field, code string) *resp {
+func (a *testApp) loginMFA(token string, field, code string) *testkit.Reply {
 	return a.do("POST", "/api/v1/auth/login/mfa", map[string]any{"mfaToken": token, field: code})
 }
 
 // eventTypes returns the caller's event types, newest first.
 func eventTypes(t *testing.T, a *testApp, tok string) []string {
 	t.Helper()
-	r := a.do("GET", "/api/v1/users/me/events?limit=100", nil, bearer(tok)).want(t, 200)
+	r := a.do("GET", "/api/v1/users/me/events?limit=100", nil, testkit.Bearer(tok)).Want(t, 200)
 	var out []string
-	for _, e := range r.body["events"].([]any) {
+	for _, e := range r.Body["events"].([]any) {
 		out = append(out, e.(map[string]any)["type"].(string))
 	}
 	return out
@@ -146,43 +140,43 @@ func TestMFAEnrolmentAndLogin(t *testing.T) {
 	t.Parallel()
 	a := startMFAApp(t, map[string]string{"AUTH_LOGIN_MAX_FAILURES": "100", "AUTH_MFA_ISSUER": "Acme Co"}, nil)
 	s := a.registerVerified("jane@example.com")
-	tok := s.str("accessToken")
+	tok := s.Str("accessToken")
 	var secret string
 	var recovery []string
 
 	t.Run("starting needs the password, and a restart replaces the pending secret", func(t *testing.T) {
-		a.do("POST", "/api/v1/users/me/mfa/totp", map[string]any{"password": "wrong password"}, bearer(tok)).want(t, 403, "invalid_current_password")
-		a.do("POST", "/api/v1/users/me/mfa/totp", map[string]any{"password": pw}).want(t, 401, "unauthenticated")
-		first := a.do("POST", "/api/v1/users/me/mfa/totp", map[string]any{"password": pw}, bearer(tok)).want(t, 200)
-		r := a.do("POST", "/api/v1/users/me/mfa/totp", map[string]any{"password": pw}, bearer(tok)).want(t, 200)
-		secret = r.str("secret")
-		if len(secret) != 32 || strings.ToUpper(secret) != secret || first.str("secret") == secret {
-			t.Fatalf("secrets %q then %q: want two different base32 secrets of 160 bits", first.str("secret"), secret)
+		a.do("POST", "/api/v1/users/me/mfa/totp", map[string]any{"password": "wrong password"}, testkit.Bearer(tok)).Want(t, 403, "invalid_current_password")
+		a.do("POST", "/api/v1/users/me/mfa/totp", map[string]any{"password": pw}).Want(t, 401, "unauthenticated")
+		first := a.do("POST", "/api/v1/users/me/mfa/totp", map[string]any{"password": pw}, testkit.Bearer(tok)).Want(t, 200)
+		r := a.do("POST", "/api/v1/users/me/mfa/totp", map[string]any{"password": pw}, testkit.Bearer(tok)).Want(t, 200)
+		secret = r.Str("secret")
+		if len(secret) != 32 || strings.ToUpper(secret) != secret || first.Str("secret") == secret {
+			t.Fatalf("secrets %q then %q: want two different base32 secrets of 160 bits", first.Str("secret"), secret)
 		}
 		want := "otpauth://totp/Acme%20Co:jane@example.com?secret=" + secret + "&issuer=Acme+Co&algorithm=SHA1&digits=6&period=30"
-		if got := r.str("otpauthUri"); got != want {
+		if got := r.Str("otpauthUri"); got != want {
 			t.Fatalf("otpauthUri = %s\nwant        %s", got, want)
 		}
-		if _, err := url.Parse(r.str("otpauthUri")); err != nil {
+		if _, err := url.Parse(r.Str("otpauthUri")); err != nil {
 			t.Fatal(err)
 		}
-		a.do("GET", "/api/v1/users/me", nil, bearer(tok)).want(t, 200)
-		if me := a.do("GET", "/api/v1/users/me", nil, bearer(tok)); me.body["mfaEnabled"] != false {
-			t.Fatalf("a pending enrolment is already on: %s", me.raw)
+		a.do("GET", "/api/v1/users/me", nil, testkit.Bearer(tok)).Want(t, 200)
+		if me := a.do("GET", "/api/v1/users/me", nil, testkit.Bearer(tok)); me.Body["mfaEnabled"] != false {
+			t.Fatalf("a pending enrolment is already on: %s", me.Raw)
 		}
 		awayFromStepEdge(t)
-		confirm := func(code string) *resp {
-			return a.do("POST", "/api/v1/users/me/mfa/totp/confirm", map[string]any{"code": code}, bearer(tok))
+		confirm := func(code string) *testkit.Reply {
+			return a.do("POST", "/api/v1/users/me/mfa/totp/confirm", map[string]any{"code": code}, testkit.Bearer(tok))
 		}
-		confirm(codeAt(t, first.str("secret"), 0)).want(t, 400, "invalid_code")
-		confirm(wrongCode(t, secret)).want(t, 400, "invalid_code")
-		a.login("jane@example.com", pw).want(t, 200) // still no MFA: a plain session
+		confirm(codeAt(t, first.Str("secret"), 0)).Want(t, 400, "invalid_code")
+		confirm(wrongCode(t, secret)).Want(t, 400, "invalid_code")
+		a.login("jane@example.com", pw).Want(t, 200) // still no MFA: a plain session
 	})
 
 	t.Run("confirming with a code of the previous step switches it on and shows ten recovery codes", func(t *testing.T) {
 		awayFromStepEdge(t)
-		r := a.do("POST", "/api/v1/users/me/mfa/totp/confirm", map[string]any{"code": codeAt(t, secret, -1)}, bearer(tok)).want(t, 200)
-		recovery = stringsOf(t, r.body["recoveryCodes"])
+		r := a.do("POST", "/api/v1/users/me/mfa/totp/confirm", map[string]any{"code": codeAt(t, secret, -1)}, testkit.Bearer(tok)).Want(t, 200)
+		recovery = stringsOf(t, r.Body["recoveryCodes"])
 		if len(recovery) != 10 {
 			t.Fatalf("%d recovery codes", len(recovery))
 		}
@@ -191,55 +185,55 @@ func TestMFAEnrolmentAndLogin(t *testing.T) {
 				t.Fatalf("recovery code %q", c)
 			}
 		}
-		if me := a.do("GET", "/api/v1/users/me", nil, bearer(tok)); me.body["mfaEnabled"] != true {
-			t.Fatalf("mfaEnabled after confirm: %s", me.raw)
+		if me := a.do("GET", "/api/v1/users/me", nil, testkit.Bearer(tok)); me.Body["mfaEnabled"] != true {
+			t.Fatalf("mfaEnabled after confirm: %s", me.Raw)
 		}
-		a.do("POST", "/api/v1/users/me/mfa/totp", map[string]any{"password": pw}, bearer(tok)).want(t, 409, "conflict")
+		a.do("POST", "/api/v1/users/me/mfa/totp", map[string]any{"password": pw}, testkit.Bearer(tok)).Want(t, 409, "conflict")
 		a.waitForMail("jane@example.com", regexp.MustCompile(`multi-factor sign-in was just switched on`))
 	})
 
 	t.Run("login answers a challenge with no session and no cookies", func(t *testing.T) {
-		r := a.login("jane@example.com", pw).want(t, 200)
-		if r.body["mfaRequired"] != true || len(r.str("mfaToken")) < 43 || r.body["accessToken"] != nil || r.body["refreshToken"] != nil || len(r.cookie) != 0 {
-			t.Fatalf("challenge %s cookies %v", r.raw, r.cookie)
+		r := a.login("jane@example.com", pw).Want(t, 200)
+		if r.Body["mfaRequired"] != true || len(r.Str("mfaToken")) < 43 || r.Body["accessToken"] != nil || r.Body["refreshToken"] != nil || len(r.Cookies) != 0 {
+			t.Fatalf("challenge %s cookies %v", r.Raw, r.Cookies)
 		}
-		if m := stringsOf(t, r.body["methods"]); !slices.Equal(m, []string{"totp", "recovery_code"}) {
+		if m := stringsOf(t, r.Body["methods"]); !slices.Equal(m, []string{"totp", "recovery_code"}) {
 			t.Fatalf("methods %v", m)
 		}
-		a.login("jane@example.com", "wrong password").want(t, 401, "invalid_credentials")
+		a.login("jane@example.com", "wrong password").Want(t, 401, "invalid_credentials")
 	})
 
-	var session *resp
+	var session *testkit.Reply
 	var lastStep int64 // the latest step a login used
 	t.Run("a replayed code, a wrong code and a bad token are refused; the next code signs in", func(t *testing.T) {
 		awayFromStepEdge(t)
 		mt := mfaToken(t, a, "jane@example.com")
-		a.loginMFA(mt, "code", codeAt(t, secret, -1)).want(t, 401, "invalid_code") // used to confirm
-		a.loginMFA(mt, "code", wrongCode(t, secret)).want(t, 401, "invalid_code")
-		a.loginMFA("not-a-token", "code", codeAt(t, secret, 0)).want(t, 401, "invalid_mfa_token")
-		a.do("POST", "/api/v1/auth/login/mfa", map[string]any{"mfaToken": mt}).want(t, 400, "validation_failed")
-		a.do("POST", "/api/v1/auth/login/mfa", map[string]any{"mfaToken": mt, "code": "123456", "recoveryCode": "abcde-fghij"}).want(t, 400, "validation_failed")
+		a.loginMFA(mt, "code", codeAt(t, secret, -1)).Want(t, 401, "invalid_code") // used to confirm
+		a.loginMFA(mt, "code", wrongCode(t, secret)).Want(t, 401, "invalid_code")
+		a.loginMFA("not-a-token", "code", codeAt(t, secret, 0)).Want(t, 401, "invalid_mfa_token")
+		a.do("POST", "/api/v1/auth/login/mfa", map[string]any{"mfaToken": mt}).Want(t, 400, "validation_failed")
+		a.do("POST", "/api/v1/auth/login/mfa", map[string]any{"mfaToken": mt, "code": "123456", "recoveryCode": "abcde-fghij"}).Want(t, 400, "validation_failed")
 		lastStep = currentStep()
-		session = a.loginMFA(mt, "code", codeForStep(t, secret, lastStep)).want(t, 200)
+		session = a.loginMFA(mt, "code", codeForStep(t, secret, lastStep)).Want(t, 200)
 		checkSession(t, session)
-		if session.cookie["access_token"] == nil || session.cookie["refresh_token"] == nil {
-			t.Fatalf("no cookies on the MFA session: %v", session.cookie)
+		if session.Cookies["access_token"] == nil || session.Cookies["refresh_token"] == nil {
+			t.Fatalf("no cookies on the MFA session: %v", session.Cookies)
 		}
-		if u := session.body["user"].(map[string]any); u["mfaEnabled"] != true {
+		if u := session.Body["user"].(map[string]any); u["mfaEnabled"] != true {
 			t.Fatalf("user %v", u)
 		}
-		a.loginMFA(mt, "code", codeAt(t, secret, 1)).want(t, 401, "invalid_mfa_token") // spent
+		a.loginMFA(mt, "code", codeAt(t, secret, 1)).Want(t, 401, "invalid_mfa_token") // spent
 		other := mfaToken(t, a, "jane@example.com")
-		a.loginMFA(other, "code", codeForStep(t, secret, lastStep)).want(t, 401, "invalid_code") // the same step again
+		a.loginMFA(other, "code", codeForStep(t, secret, lastStep)).Want(t, 401, "invalid_code") // the same step again
 	})
 
 	t.Run("a session started with MFA refreshes, and its list shows nothing secret", func(t *testing.T) {
-		r := a.do("POST", "/api/v1/auth/refresh", map[string]any{"refreshToken": session.str("refreshToken")}).want(t, 200)
+		r := a.do("POST", "/api/v1/auth/refresh", map[string]any{"refreshToken": session.Str("refreshToken")}).Want(t, 200)
 		checkSession(t, r)
-		l := a.do("GET", "/api/v1/users/me/sessions", nil, bearer(r.str("accessToken"))).want(t, 200)
+		l := a.do("GET", "/api/v1/users/me/sessions", nil, testkit.Bearer(r.Str("accessToken"))).Want(t, 200)
 		for _, s := range append([]string{secret}, recovery...) {
-			if strings.Contains(l.raw, s) {
-				t.Fatalf("session list shows a secret: %s", l.raw)
+			if strings.Contains(l.Raw, s) {
+				t.Fatalf("session list shows a secret: %s", l.Raw)
 			}
 		}
 	})
@@ -248,68 +242,68 @@ func TestMFAEnrolmentAndLogin(t *testing.T) {
 		awayFromStepEdge(t)
 		mt := mfaToken(t, a, "jane@example.com")
 		for range 5 {
-			a.loginMFA(mt, "code", wrongCode(t, secret)).want(t, 401, "invalid_code")
+			a.loginMFA(mt, "code", wrongCode(t, secret)).Want(t, 401, "invalid_code")
 		}
-		a.loginMFA(mt, "code", codeAt(t, secret, 0)).want(t, 401, "invalid_mfa_token")
-		a.loginMFA(mt, "recoveryCode", recovery[9]).want(t, 401, "invalid_mfa_token")
+		a.loginMFA(mt, "code", codeAt(t, secret, 0)).Want(t, 401, "invalid_mfa_token")
+		a.loginMFA(mt, "recoveryCode", recovery[9]).Want(t, 401, "invalid_mfa_token")
 	})
 
 	t.Run("a recovery code signs in once, and the notice says how many remain", func(t *testing.T) {
-		r := a.loginMFA(mfaToken(t, a, "jane@example.com"), "recoveryCode", strings.ToUpper(recovery[0])).want(t, 200)
+		r := a.loginMFA(mfaToken(t, a, "jane@example.com"), "recoveryCode", strings.ToUpper(recovery[0])).Want(t, 200)
 		checkSession(t, r)
 		a.waitForMail("jane@example.com", regexp.MustCompile(`9 unused recovery codes remain`))
-		a.loginMFA(mfaToken(t, a, "jane@example.com"), "recoveryCode", recovery[0]).want(t, 401, "invalid_code")
-		ev := eventTypes(t, a, r.str("accessToken"))
+		a.loginMFA(mfaToken(t, a, "jane@example.com"), "recoveryCode", recovery[0]).Want(t, 401, "invalid_code")
+		ev := eventTypes(t, a, r.Str("accessToken"))
 		if len(ev) < 3 || !slices.Contains(ev[:3], "mfa_recovery_code_used") || !slices.Contains(ev[:3], "login") {
 			t.Fatalf("events %v", ev)
 		}
-		tok = r.str("accessToken")
+		tok = r.Str("accessToken")
 	})
 
 	t.Run("regenerating needs the password and voids the old codes", func(t *testing.T) {
-		a.do("POST", "/api/v1/users/me/mfa/recovery-codes", map[string]any{"password": "wrong password"}, bearer(tok)).want(t, 403, "invalid_current_password")
-		r := a.do("POST", "/api/v1/users/me/mfa/recovery-codes", map[string]any{"password": pw}, bearer(tok)).want(t, 200)
-		fresh := stringsOf(t, r.body["recoveryCodes"])
+		a.do("POST", "/api/v1/users/me/mfa/recovery-codes", map[string]any{"password": "wrong password"}, testkit.Bearer(tok)).Want(t, 403, "invalid_current_password")
+		r := a.do("POST", "/api/v1/users/me/mfa/recovery-codes", map[string]any{"password": pw}, testkit.Bearer(tok)).Want(t, 200)
+		fresh := stringsOf(t, r.Body["recoveryCodes"])
 		if len(fresh) != 10 || slices.Contains(fresh, recovery[1]) {
 			t.Fatalf("fresh codes %v", fresh)
 		}
-		a.loginMFA(mfaToken(t, a, "jane@example.com"), "recoveryCode", recovery[1]).want(t, 401, "invalid_code")
-		a.loginMFA(mfaToken(t, a, "jane@example.com"), "recoveryCode", fresh[5]).want(t, 200)
+		a.loginMFA(mfaToken(t, a, "jane@example.com"), "recoveryCode", recovery[1]).Want(t, 401, "invalid_code")
+		a.loginMFA(mfaToken(t, a, "jane@example.com"), "recoveryCode", fresh[5]).Want(t, 200)
 		recovery = fresh
 		a.waitForMail("jane@example.com", regexp.MustCompile(`new recovery codes were just made`))
 	})
 
 	t.Run("a password reset leaves MFA on", func(t *testing.T) {
-		a.do("POST", "/api/v1/auth/password/forgot", map[string]any{"email": "jane@example.com"}).want(t, 202)
+		a.do("POST", "/api/v1/auth/password/forgot", map[string]any{"email": "jane@example.com"}).Want(t, 202)
 		link := a.waitForMail("jane@example.com", regexp.MustCompile(`reset-password\?token=([A-Za-z0-9_-]+)`))
-		a.do("POST", "/api/v1/auth/password/reset", map[string]any{"token": link, "newPassword": pw + " two"}).want(t, 200)
-		r := a.login("jane@example.com", pw+" two").want(t, 200)
-		if r.body["mfaRequired"] != true {
-			t.Fatalf("MFA off after a reset: %s", r.raw)
+		a.do("POST", "/api/v1/auth/password/reset", map[string]any{"token": link, "newPassword": pw + " two"}).Want(t, 200)
+		r := a.login("jane@example.com", pw+" two").Want(t, 200)
+		if r.Body["mfaRequired"] != true {
+			t.Fatalf("MFA off after a reset: %s", r.Raw)
 		}
-		tok = a.loginMFA(r.str("mfaToken"), "recoveryCode", recovery[2]).want(t, 200).str("accessToken")
+		tok = a.loginMFA(r.Str("mfaToken"), "recoveryCode", recovery[2]).Want(t, 200).Str("accessToken")
 	})
 
 	t.Run("switching off needs the password and a fresh code", func(t *testing.T) {
 		awayFromStepEdge(t)
-		off := func(password, code string) *resp {
-			return a.do("DELETE", "/api/v1/users/me/mfa/totp", map[string]any{"password": password, "code": code}, bearer(tok))
+		off := func(password, code string) *testkit.Reply {
+			return a.do("DELETE", "/api/v1/users/me/mfa/totp", map[string]any{"password": password, "code": code}, testkit.Bearer(tok))
 		}
-		off("wrong password", codeAt(t, secret, 0)).want(t, 403, "invalid_current_password")
-		off(pw+" two", wrongCode(t, secret)).want(t, 400, "invalid_code")
-		off(pw+" two", codeForStep(t, secret, lastStep)).want(t, 400, "invalid_code") // used at login above
+		off("wrong password", codeAt(t, secret, 0)).Want(t, 403, "invalid_current_password")
+		off(pw+" two", wrongCode(t, secret)).Want(t, 400, "invalid_code")
+		off(pw+" two", codeForStep(t, secret, lastStep)).Want(t, 400, "invalid_code") // used at login above
 		// The step after the last one used: the next step when no time has
 		// passed, which the window accepts, else the current one.
-		off(pw+" two", codeForStep(t, secret, max(lastStep+1, currentStep()))).want(t, 204)
-		r := a.login("jane@example.com", pw+" two").want(t, 200)
+		off(pw+" two", codeForStep(t, secret, max(lastStep+1, currentStep()))).Want(t, 204)
+		r := a.login("jane@example.com", pw+" two").Want(t, 200)
 		checkSession(t, r)
-		if r.body["user"].(map[string]any)["mfaEnabled"] != false {
-			t.Fatalf("user %s", r.raw)
+		if r.Body["user"].(map[string]any)["mfaEnabled"] != false {
+			t.Fatalf("user %s", r.Raw)
 		}
-		off(pw+" two", codeAt(t, secret, 1)).want(t, 409, "conflict")
-		a.do("POST", "/api/v1/users/me/mfa/recovery-codes", map[string]any{"password": pw + " two"}, bearer(r.str("accessToken"))).want(t, 409, "conflict")
+		off(pw+" two", codeAt(t, secret, 1)).Want(t, 409, "conflict")
+		a.do("POST", "/api/v1/users/me/mfa/recovery-codes", map[string]any{"password": pw + " two"}, testkit.Bearer(r.Str("accessToken"))).Want(t, 409, "conflict")
 		a.waitForMail("jane@example.com", regexp.MustCompile(`multi-factor sign-in was just switched off`))
-		ev := eventTypes(t, a, r.str("accessToken"))
+		ev := eventTypes(t, a, r.Str("accessToken"))
 		for _, want := range []string{"mfa_enabled", "mfa_disabled", "mfa_recovery_codes_regenerated", "mfa_recovery_code_used"} {
 			if !slices.Contains(ev, want) {
 				t.Fatalf("no %s in %v", want, ev)
@@ -338,34 +332,33 @@ func TestMFAEnrolmentAndLogin(t *testing.T) {
 
 func TestMFATokenExpires(t *testing.T) {
 	t.Parallel()
-	a := startMFAApp(t, nil, func(c *Config) { c.MFATokenTTL = 300 * time.Millisecond })
-	tok := a.registerVerified("exp@example.com").str("accessToken")
+	// The token's lifetime passes on the app's clock; the TOTP codes the test
+	// computes keep to the real time, which the clock stays within a second of.
+	clock := &testkit.ShiftedClock{}
+	a := startMFAApp(t, nil, func(c *Config) { c.MFATokenTTL = 300 * time.Millisecond; c.Clock = clock })
+	tok := a.registerVerified("exp@example.com").Str("accessToken")
 	secret, _ := enrolMFA(t, a, tok)
 	awayFromStepEdge(t)
 	mt := mfaToken(t, a, "exp@example.com")
-	issued := time.Now()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Since(issued) < time.Second && time.Now().Before(deadline) {
-		time.Sleep(50 * time.Millisecond)
-	}
-	a.loginMFA(mt, "code", codeAt(t, secret, 0)).want(t, 401, "invalid_mfa_token")
+	clock.Advance(time.Second) // past the token's 300ms, still in the code's step (awayFromStepEdge leaves 3s)
+	a.loginMFA(mt, "code", codeAt(t, secret, 0)).Want(t, 401, "invalid_mfa_token")
 	awayFromStepEdge(t)
-	a.loginMFA(mfaToken(t, a, "exp@example.com"), "code", codeAt(t, secret, 0)).want(t, 200)
+	a.loginMFA(mfaToken(t, a, "exp@example.com"), "code", codeAt(t, secret, 0)).Want(t, 200)
 }
 
 func TestMFAWrongCodesCountAsFailedLogins(t *testing.T) {
 	t.Parallel()
 	a := startMFAApp(t, map[string]string{"AUTH_LOGIN_MAX_FAILURES": "3"}, nil)
-	tok := a.registerVerified("lock@example.com").str("accessToken")
+	tok := a.registerVerified("lock@example.com").Str("accessToken")
 	secret, _ := enrolMFA(t, a, tok)
 	awayFromStepEdge(t)
 	for range 3 {
 		// A right password never clears the count of an MFA account: each token
 		// brings new guesses, the account limit holds across them.
-		a.loginMFA(mfaToken(t, a, "lock@example.com"), "code", wrongCode(t, secret)).want(t, 401, "invalid_code")
+		a.loginMFA(mfaToken(t, a, "lock@example.com"), "code", wrongCode(t, secret)).Want(t, 401, "invalid_code")
 	}
-	r := a.login("lock@example.com", pw).want(t, 429, "rate_limited")
-	if r.header.Get("Retry-After") == "" {
+	r := a.login("lock@example.com", pw).Want(t, 429, "rate_limited")
+	if r.Header.Get("Retry-After") == "" {
 		t.Fatal("no Retry-After")
 	}
 }
@@ -375,29 +368,29 @@ func TestAdminResetsMFA(t *testing.T) {
 	a := startMFAApp(t, nil, nil)
 	a.registerVerified("root@example.com")
 	bob := a.registerVerified("bob@example.com")
-	bobID := bob.body["user"].(map[string]any)["id"].(string)
-	_, _ = enrolMFA(t, a, bob.str("accessToken"))
+	bobID := bob.Body["user"].(map[string]any)["id"].(string)
+	_, _ = enrolMFA(t, a, bob.Str("accessToken"))
 	admin := a.makeAdmin("root@example.com")
 
-	a.do("DELETE", "/api/v1/admin/users/"+bobID+"/mfa", nil, bearer(bob.str("accessToken"))).want(t, 403, "forbidden")
-	a.do("DELETE", "/api/v1/admin/users/"+bobID+"/mfa", nil).want(t, 401, "unauthenticated")
-	a.do("DELETE", "/api/v1/admin/users/0193a1b2-0000-7000-8000-000000000099/mfa", nil, bearer(admin)).want(t, 404, "not_found")
-	if u := a.do("GET", "/api/v1/admin/users/"+bobID, nil, bearer(admin)).want(t, 200); u.body["mfaEnabled"] != true {
-		t.Fatalf("admin user %s", u.raw)
+	a.do("DELETE", "/api/v1/admin/users/"+bobID+"/mfa", nil, testkit.Bearer(bob.Str("accessToken"))).Want(t, 403, "forbidden")
+	a.do("DELETE", "/api/v1/admin/users/"+bobID+"/mfa", nil).Want(t, 401, "unauthenticated")
+	a.do("DELETE", "/api/v1/admin/users/0193a1b2-0000-7000-8000-000000000099/mfa", nil, testkit.Bearer(admin)).Want(t, 404, "not_found")
+	if u := a.do("GET", "/api/v1/admin/users/"+bobID, nil, testkit.Bearer(admin)).Want(t, 200); u.Body["mfaEnabled"] != true {
+		t.Fatalf("admin user %s", u.Raw)
 	}
-	a.do("DELETE", "/api/v1/admin/users/"+bobID+"/mfa", nil, bearer(admin)).want(t, 204)
-	checkSession(t, a.login("bob@example.com", pw).want(t, 200))
-	a.do("DELETE", "/api/v1/admin/users/"+bobID+"/mfa", nil, bearer(admin)).want(t, 204) // already off: nothing to do
-	ev := a.do("GET", "/api/v1/admin/users/"+bobID+"/events?limit=100", nil, bearer(admin)).want(t, 200)
+	a.do("DELETE", "/api/v1/admin/users/"+bobID+"/mfa", nil, testkit.Bearer(admin)).Want(t, 204)
+	checkSession(t, a.login("bob@example.com", pw).Want(t, 200))
+	a.do("DELETE", "/api/v1/admin/users/"+bobID+"/mfa", nil, testkit.Bearer(admin)).Want(t, 204) // already off: nothing to do
+	ev := a.do("GET", "/api/v1/admin/users/"+bobID+"/events?limit=100", nil, testkit.Bearer(admin)).Want(t, 200)
 	found := false
-	for _, e := range ev.body["events"].([]any) {
+	for _, e := range ev.Body["events"].([]any) {
 		m := e.(map[string]any)
 		if m["type"] == "mfa_reset" {
 			found = m["actorId"] != nil && m["actorId"] != ""
 		}
 	}
 	if !found {
-		t.Fatalf("no mfa_reset with actorId in %s", ev.raw)
+		t.Fatalf("no mfa_reset with actorId in %s", ev.Raw)
 	}
 	a.waitForMail("bob@example.com", regexp.MustCompile(`an administrator just switched multi-factor sign-in off`))
 }

@@ -159,8 +159,8 @@ func TestMigrateCommandAndStaleSchema(t *testing.T) {
 		t.Fatal(err)
 	}
 	a := startWithConfig(t, cfg)
-	if r := a.do(http.MethodGet, "/healthz", nil); r.status != 200 || r.str("version") != "dev" {
-		t.Fatalf("healthz %d %v", r.status, r.body)
+	if r := a.do(http.MethodGet, "/healthz", nil); r.Status != 200 || r.Str("version") != "dev" {
+		t.Fatalf("healthz %d %v", r.Status, r.Body)
 	}
 }
 
