@@ -57,7 +57,7 @@ const maxBcryptCost = 16
 // small pool; zero values take the defaults.
 type Config struct {
 	Params        Params
-	MaxConcurrent int // hashes running at once; 0: runtime.GOMAXPROCS(0)
+	MaxConcurrent int // hashes running at once; 0: runtime.GOMAXPROCS(0), twice that with a Worker
 	// Metrics sees each hash's wait for a slot and its run; nil reports nothing.
 	Metrics ports.Metrics
 	// Worker, when set, runs argon2id in its low-priority child process
@@ -105,6 +105,11 @@ func NewHasher(cfg Config) *Hasher {
 	n := cfg.MaxConcurrent
 	if n <= 0 {
 		n = runtime.GOMAXPROCS(0)
+		if cfg.Worker != nil {
+			// The worker runs one hash per core and queues one more each (see
+			// ServeWorker), so its cores never wait for the next request.
+			n *= 2
+		}
 	}
 	return &Hasher{params: p, slots: make(chan struct{}, n), worker: cfg.Worker, metrics: cfg.Metrics}
 }

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"runtime"
 	"sync"
 	"time"
 
@@ -63,9 +64,12 @@ const (
 	responseHeader = 8 + 1 + 4
 )
 
-// ServeWorker answers hashing requests from r on w until r ends; requests run
-// concurrently (the parent bounds how many it sends at once).
+// ServeWorker answers hashing requests from r on w until r ends. At most one
+// hash per core runs at once (each holds its memory cost); the parent sends
+// up to twice that, so that the next request is always here when a hash ends
+// and no core waits for a round trip through the pipe.
 func ServeWorker(r io.Reader, w io.Writer) error {
+	running := make(chan struct{}, runtime.GOMAXPROCS(0))
 	in := bufio.NewReader(r)
 	var mu sync.Mutex // one response frame at a time
 	reply := func(id uint64, status byte, body []byte) error {
@@ -112,6 +116,8 @@ func ServeWorker(r io.Reader, w io.Writer) error {
 			continue
 		}
 		wg.Go(func() {
+			running <- struct{}{}
+			defer func() { <-running }()
 			key := argon2.IDKey(body[p.SaltLen:], body[:p.SaltLen], p.Iterations, p.Memory, p.Parallelism, p.KeyLen)
 			clear(body)
 			_ = reply(id, 0, key) // a failed write ends the next read too

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/crypto/argon2"
 
 	"authd/domain"
+	"authd/internal/testkit"
 )
 
 // The worker tests start this test binary as the child, as the server starts
@@ -160,10 +161,7 @@ func TestWorkerProcess(t *testing.T) {
 			errs <- err
 		})
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for first.inFlight() < 4 && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
-	}
+	testkit.Eventually(t, 10*time.Second, func() bool { return first.inFlight() == 4 }, "4 hashes never reached the child")
 	if err := first.cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
