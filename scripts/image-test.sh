@@ -33,4 +33,9 @@ user=$(docker inspect -f '{{.Config.User}}' "$name")
 uids=$(docker top "$name" -o pid,uid | awk 'NR > 1 {print $2}')
 case "$user" in ""|0|0:*|root|root:*) echo "image test: the image runs as root ($user)"; exit 1;; esac
 [ -n "$uids" ] && ! grep -qx 0 <<<"$uids" || { echo "image test: a process of the container runs as root: $uids"; exit 1; }
-echo "image test: healthy, register and login through port $port, running as uid $uids ($(docker exec "$name" /authd version | head -1))"
+# The logins hashed in the password worker: a second process of the binary, at the lowest priority.
+niced=$(docker top "$name" -o pid,ni,args | awk 'NR > 1 && $2 == 19 && $3 == "/authd" && NF == 3' | wc -l)
+[ "$niced" = 1 ] || { echo "image test: no password worker at nice 19:"; docker top "$name" -o pid,ni,uid,args; exit 1; }
+! docker logs "$name" 2>&1 | grep -q password_worker || { echo "image test: the password worker failed:"; docker logs "$name" 2>&1 | grep password_worker; exit 1; }
+uids=$(tr '\n' ' ' <<<"$uids")
+echo "image test: healthy, register and login through port $port (hashed in the password worker at nice 19), running as uid ${uids% } ($(docker exec "$name" /authd version | head -1))"
