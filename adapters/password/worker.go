@@ -198,20 +198,21 @@ func SharedWorker(log *slog.Logger) *Worker {
 }
 
 // IDKey computes argon2id in the child. It fails as unavailable when ctx ends
-// first, and falls back to hashing in this process when no child can be
-// started, so that hashing never fails because of the worker.
+// first. A request whose child ends before answering is sent once more, to a
+// new child; when that one ends too, or no child can be started, the hash is
+// made in this process, so that hashing never fails because of the worker.
 func (w *Worker) IDKey(ctx context.Context, password, salt []byte, p Params) ([]byte, error) {
-	for attempt := 0; ; attempt++ {
+	for range 2 {
 		c, err := w.current()
 		if err != nil {
-			return argon2.IDKey(password, salt, p.Iterations, p.Memory, p.Parallelism, p.KeyLen), nil
+			break
 		}
 		key, err := c.do(ctx, w.id(), password, salt, p)
-		if errors.Is(err, errChildGone) && attempt == 0 {
-			continue // sent once more, to a new child
+		if !errors.Is(err, errChildGone) {
+			return key, err
 		}
-		return key, err
 	}
+	return argon2.IDKey(password, salt, p.Iterations, p.Memory, p.Parallelism, p.KeyLen), nil
 }
 
 func (w *Worker) id() uint64 {
@@ -363,9 +364,15 @@ func (c *child) do(ctx context.Context, id uint64, password, salt []byte, p Para
 	c.wmu.Unlock()
 	clear(frame)
 	if err != nil {
-		// A write fails only when the child has ended; the reader then fails
-		// the pending request with the reason.
-		ch <- result{err: fmt.Errorf("%w: %v", errChildGone, err)}
+		// A write fails only when the child has ended. The request is failed
+		// here unless the reader, seeing the end, has failed it already (one
+		// answer per request: ch holds one).
+		c.mu.Lock()
+		if _, ok := c.pending[id]; ok {
+			delete(c.pending, id)
+			ch <- result{err: fmt.Errorf("%w: %v", errChildGone, err)}
+		}
+		c.mu.Unlock()
 	}
 	select {
 	case res := <-ch:

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"os/exec"
 	"runtime"
 	"strconv"
 	"strings"
@@ -183,18 +184,25 @@ func TestWorkerProcess(t *testing.T) {
 	}
 }
 
-// TestWorkerFallsBack: when no child can be started, hashing happens in the
-// process rather than failing.
+// TestWorkerFallsBack: when no child can be started, or every child ends
+// before it answers, hashing happens in the process rather than failing.
 func TestWorkerFallsBack(t *testing.T) {
 	t.Parallel()
-	w := NewWorker("/nonexistent/authd", nil)
-	h := NewHasher(Config{Params: cheap, Worker: w})
-	hash, err := h.Hash(context.Background(), domain.Secret("pw pw pw"))
+	exits, err := exec.LookPath("true") // starts, reads nothing, ends
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ok, _, err := h.Verify(context.Background(), hash, domain.Secret("pw pw pw")); !ok || err != nil {
-		t.Fatalf("%v %v", ok, err)
+	for _, exe := range []string{"/nonexistent/authd", exits} {
+		w := NewWorker(exe, nil)
+		t.Cleanup(w.Close)
+		h := NewHasher(Config{Params: cheap, Worker: w})
+		hash, err := h.Hash(context.Background(), domain.Secret("pw pw pw"))
+		if err != nil {
+			t.Fatalf("%s: %v", exe, err)
+		}
+		if ok, _, err := h.Verify(context.Background(), hash, domain.Secret("pw pw pw")); !ok || err != nil {
+			t.Fatalf("%s: %v %v", exe, ok, err)
+		}
 	}
 }
 
