@@ -31,6 +31,11 @@ import (
 // password in, key out. It gets no environment (no configuration secrets) and
 // exits when its input closes, that is when the server does.
 
+// lowestPriority is the nice value of the worker: the kernel's CFS weights a
+// nice-19 thread at 15 against 1024 for the server's, so the server's threads
+// get the cores whenever they are runnable.
+const lowestPriority = 19
+
 // workerEnv marks the child: RunWorkerIfRequested serves when it is "1".
 const workerEnv = "AUTHD_INTERNAL_PASSWORD_WORKER"
 
@@ -48,7 +53,7 @@ func RunWorkerIfRequested() {
 		return
 	}
 	lowerPriority()
-	if err := ServeWorker(os.Stdin, os.Stdout); err != nil {
+	if err := ServeWorker(pollable(0, "stdin"), pollable(1, "stdout")); err != nil {
 		fmt.Fprintln(os.Stderr, "authd password worker:", err)
 		os.Exit(1)
 	}

@@ -98,7 +98,7 @@ func TestServeWorker(t *testing.T) {
 
 // TestWorkerProcess runs the real child: hashes made through it verify in the
 // process and the other way round, its every thread runs at the lowest
-// priority, it has no environment of the server's, a child killed with hashes
+// priority, its pipes are non-blocking, it has no environment of the server's, a child killed with hashes
 // in flight is replaced and the hashes answered, and a request whose context
 // ends is unavailable.
 func TestWorkerProcess(t *testing.T) {
@@ -142,6 +142,23 @@ func TestWorkerProcess(t *testing.T) {
 	}
 	if n := niceOf(t, "/proc/self/stat"); n == lowestPriority {
 		t.Errorf("the server itself was reniced")
+	}
+	// Its pipes are on the runtime's poller (non-blocking): a blocking read
+	// would hold a core's scheduler slot while it waits.
+	for _, fd := range []string{"0", "1"} {
+		info, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/fdinfo/" + fd)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var flags int64
+		for _, line := range strings.Split(string(info), "\n") {
+			if v, ok := strings.CutPrefix(line, "flags:"); ok {
+				flags, _ = strconv.ParseInt(strings.TrimSpace(v), 8, 64)
+			}
+		}
+		if flags&0o4000 == 0 { // O_NONBLOCK
+			t.Errorf("child fd %s is blocking (flags %o)", fd, flags)
+		}
 	}
 	environ, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/environ")
 	if err != nil {
