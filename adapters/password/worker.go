@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/crypto/argon2"
@@ -146,10 +147,11 @@ type Worker struct {
 	exe string
 	log *slog.Logger
 
-	mu      sync.Mutex
-	child   *child
-	nextID  uint64
-	lastErr time.Time // when starting a child last failed
+	nextID atomic.Uint64
+
+	mu           sync.Mutex
+	child        *child
+	startFailure time.Time // when starting a child last failed
 }
 
 // child is one running worker process.
@@ -212,19 +214,12 @@ func (w *Worker) IDKey(ctx context.Context, password, salt []byte, p Params) ([]
 		if err != nil {
 			break
 		}
-		key, err := c.do(ctx, w.id(), password, salt, p)
+		key, err := c.do(ctx, w.nextID.Add(1), password, salt, p)
 		if !errors.Is(err, errChildGone) {
 			return key, err
 		}
 	}
 	return argon2.IDKey(password, salt, p.Iterations, p.Memory, p.Parallelism, p.KeyLen), nil
-}
-
-func (w *Worker) id() uint64 {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	w.nextID++
-	return w.nextID
 }
 
 // Close ends the child, if one runs, and waits until it has exited; a hash
@@ -248,19 +243,19 @@ func (w *Worker) current() (*child, error) {
 	if w.child != nil && w.child.alive() {
 		return w.child, nil
 	}
-	if !w.lastErr.IsZero() && time.Since(w.lastErr) < time.Second {
+	if !w.startFailure.IsZero() && time.Since(w.startFailure) < time.Second {
 		return nil, errors.New("password worker: restarting too often")
 	}
 	c, err := startChild(w.exe)
 	if err != nil {
-		w.lastErr = time.Now()
+		w.startFailure = time.Now()
 		w.log.Error("password_worker_start_failed", "error", err.Error(), "hashing", "in-process")
 		return nil, err
 	}
 	if w.child != nil {
 		w.log.Warn("password_worker_restarted", "previous", w.child.reason())
 	}
-	w.lastErr = time.Time{}
+	w.startFailure = time.Time{}
 	w.child = c
 	return c, nil
 }

@@ -58,16 +58,27 @@ func treeCPU(pid, depth int) time.Duration {
 	if depth > 4 {
 		return total
 	}
-	tasks, _ := os.ReadDir(dir + "/task")
+	for _, kid := range childPids(pid) {
+		total += treeCPU(kid, depth+1)
+	}
+	return total
+}
+
+// childPids lists the live children of pid (each of its threads lists the
+// children it started).
+func childPids(pid int) []int {
+	dir := "/proc/" + strconv.Itoa(pid) + "/task/"
+	tasks, _ := os.ReadDir(dir)
+	var out []int
 	for _, t := range tasks {
-		kids, _ := os.ReadFile(dir + "/task/" + t.Name() + "/children")
+		kids, _ := os.ReadFile(dir + t.Name() + "/children")
 		for _, k := range strings.Fields(string(kids)) {
 			if n, err := strconv.Atoi(k); err == nil {
-				total += treeCPU(n, depth+1)
+				out = append(out, n)
 			}
 		}
 	}
-	return total
+	return out
 }
 
 // containerPid is the host pid of a container's first process.

@@ -99,21 +99,15 @@ func (s *server) stop() {
 // peakRSS is the process's peak resident set size (VmHWM), in bytes, and the
 // sum of its children's (authd's password worker); 0 when /proc cannot tell.
 func (s *server) peakRSS() (self, children int64) {
-	pid := strconv.Itoa(s.cmd.Process.Pid)
-	self = vmHWM(pid)
-	// Each thread lists the children it started.
-	tasks, _ := os.ReadDir("/proc/" + pid + "/task")
-	for _, task := range tasks {
-		kids, _ := os.ReadFile("/proc/" + pid + "/task/" + task.Name() + "/children")
-		for _, kid := range strings.Fields(string(kids)) {
-			children += vmHWM(kid)
-		}
+	self = vmHWM(s.cmd.Process.Pid)
+	for _, kid := range childPids(s.cmd.Process.Pid) {
+		children += vmHWM(kid)
 	}
 	return self, children
 }
 
-func vmHWM(pid string) int64 {
-	f, err := os.Open("/proc/" + pid + "/status")
+func vmHWM(pid int) int64 {
+	f, err := os.Open("/proc/" + strconv.Itoa(pid) + "/status")
 	if err != nil {
 		return 0
 	}

@@ -114,10 +114,7 @@ func (r *SessionRepository) RefreshToken(ctx context.Context, hash []byte) (*dom
 		S sessionRow `db:"s"`
 		U userRow    `db:"u"`
 	}
-	err := r.db.get(ctx, r.db.reader(ctx), &row, `SELECT t.hash, t.session_id, t.created_at, t.expires_at, t.rotated_at, `+
-		aliased("s", sessionColumns)+`, `+aliased("u", userColumns)+`
-		FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id JOIN users u ON u.id = s.user_id
-		WHERE t.hash = ?`, hash)
+	err := r.db.get(ctx, r.db.reader(ctx), &row, refreshTokenQuery, hash)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil, nil, domain.ErrTokenNotFound
 	}
@@ -127,6 +124,13 @@ func (r *SessionRepository) RefreshToken(ctx context.Context, hash []byte) (*dom
 	t, s := row.token(), row.S.session()
 	return &t, &s, row.U.user(), nil
 }
+
+// refreshTokenQuery reads a refresh token with its session and user; built
+// once, since every refresh runs it.
+var refreshTokenQuery = `SELECT t.hash, t.session_id, t.created_at, t.expires_at, t.rotated_at, ` +
+	aliased("s", sessionColumns) + `, ` + aliased("u", userColumns) + `
+	FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id JOIN users u ON u.id = s.user_id
+	WHERE t.hash = ?`
 
 // aliased lists columns of the table aliased as alias, each named
 // "alias.column", which is how sqlx fills a struct field tagged db:"alias".
