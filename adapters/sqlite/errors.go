@@ -18,6 +18,7 @@ import (
 var dialect = sqlstore.Dialect{
 	Name:        "sqlite",
 	BindType:    sqlstore.Question,
+	GroupCommit: true,
 	Unavailable: isUnavailable,
 	ReadOnly:    func(err error) bool { return sqliteCode(err)&0xff == sqlite3.SQLITE_READONLY },
 	UniqueViolation: func(err error, table, column string) bool {

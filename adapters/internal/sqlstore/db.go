@@ -26,7 +26,8 @@ type DB struct {
 	w *sqlx.DB // writes and transactions
 	r *sqlx.DB // reads outside transactions (may be w)
 
-	rebound sync.Map // query written with ? → the engine's placeholders
+	rebound sync.Map   // query written with ? → the engine's placeholders
+	group   *committer // transactions with group commit (Dialect.GroupCommit)
 }
 
 var (
@@ -41,7 +42,11 @@ func New(d Dialect, writer, reader *sqlx.DB) *DB {
 	if reader == nil {
 		reader = writer
 	}
-	return &DB{d: d, w: writer, r: reader}
+	db := &DB{d: d, w: writer, r: reader}
+	if d.GroupCommit {
+		db.group = &committer{db: db}
+	}
+	return db
 }
 
 // Writer is the pool that writes, for an engine's own maintenance (migrations).
@@ -119,7 +124,12 @@ func (db *DB) WithinTx(ctx context.Context, fn func(ctx context.Context) error) 
 	if db.tx(ctx) != nil {
 		return fn(ctx)
 	}
-	return db.retry(ctx, func() error { return db.runTx(ctx, fn) })
+	return db.retry(ctx, func() error {
+		if db.group != nil {
+			return db.group.do(ctx, fn)
+		}
+		return db.runTx(ctx, fn)
+	})
 }
 
 // retry calls run until it does not fail with a lost lock race, at most

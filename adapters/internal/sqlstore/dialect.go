@@ -40,6 +40,10 @@ type Dialect struct {
 	// LongText does the same for a long free-text column (an error message); nil
 	// is Text.
 	LongText func(s string) string
+	// GroupCommit says the engine has one writer connection, so transactions
+	// queue for it anyway: they run on one goroutine, as many as have queued
+	// to one COMMIT, each in a savepoint of its own (SQLite).
+	GroupCommit bool
 	// Rotation is how the engine spends a refresh token and stores the next
 	// (the hottest write); the zero value works everywhere.
 	Rotation Rotation

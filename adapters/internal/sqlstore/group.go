@@ -1,0 +1,195 @@
+package sqlstore
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/jmoiron/sqlx"
+)
+
+// maxGroup bounds how many transactions share one COMMIT, so that the first of
+// a group never waits for an unbounded number behind it.
+const maxGroup = 32
+
+// committer runs the transactions of an engine with one writer connection
+// (Dialect.GroupCommit) on one goroutine, with group commit. Such
+// transactions queue for the connection anyway; run from a pool, each waits
+// for its turn and then for a core to be scheduled on while the connection
+// sits idle, so under load the writer is idle much of the time. Here the
+// goroutine runs whatever has queued in one transaction: each function in a
+// savepoint of its own, so that one that fails or panics rolls back alone, and
+// one COMMIT makes them all durable. Every caller learns its outcome only
+// after that COMMIT. Functions run one after the other, each seeing the
+// writes of those before it: the same serial order the engine gives one
+// writer, with the same isolation.
+//
+// The goroutine exists only while there is work: it starts with the first
+// transaction that finds none running and ends when the queue is empty.
+type committer struct {
+	db *DB
+
+	mu      sync.Mutex
+	queue   []*job
+	running bool
+
+	ran, commits atomic.Uint64 // functions run in groups of two or more, and their COMMITs
+}
+
+// job is one WithinTx call waiting for, or in, a group.
+type job struct {
+	ctx   context.Context
+	fn    func(ctx context.Context) error
+	err   error
+	panic any // what fn panicked with, raised again on the caller's goroutine
+	done  chan struct{}
+}
+
+// do queues fn and waits for the group it ran in to end.
+func (c *committer) do(ctx context.Context, fn func(ctx context.Context) error) error {
+	j := &job{ctx: ctx, fn: fn, done: make(chan struct{})}
+	c.mu.Lock()
+	c.queue = append(c.queue, j)
+	if !c.running {
+		c.running = true
+		go c.loop()
+	}
+	c.mu.Unlock()
+	<-j.done // once a group started, it runs to its end: a cancelled caller waits for it
+	if j.panic != nil {
+		panic(j.panic)
+	}
+	return j.err
+}
+
+func (c *committer) loop() {
+	for {
+		c.mu.Lock()
+		n := min(len(c.queue), maxGroup)
+		if n == 0 {
+			c.running = false
+			c.mu.Unlock()
+			return
+		}
+		group := c.queue[:n:n]
+		c.queue = c.queue[n:]
+		if len(c.queue) == 0 {
+			c.queue = nil // let the backing array go
+		}
+		c.mu.Unlock()
+		c.run(group)
+		for _, j := range group {
+			close(j.done)
+		}
+	}
+}
+
+// run runs a group: alone in a plain transaction when it is one function, as
+// a pool would; otherwise in one transaction with a savepoint per function.
+func (c *committer) run(group []*job) {
+	live := group[:0:0]
+	for _, j := range group {
+		if err := j.ctx.Err(); err != nil { // gave up while queued: nothing of it ran
+			j.err = c.db.fail(j.ctx, "begin transaction", err)
+			continue
+		}
+		live = append(live, j)
+	}
+	if len(live) == 1 {
+		j := live[0]
+		j.err = c.db.runTx(context.WithoutCancel(j.ctx), j.guarded)
+		return
+	}
+	if len(live) == 0 {
+		return
+	}
+	if redo := c.runGroup(live); len(redo) > 0 {
+		// The transaction broke under the group (the engine rolled it back
+		// itself, or a savepoint failed): nothing of it was committed. The
+		// functions that had not failed run again, each alone.
+		for _, j := range redo {
+			j.err, j.panic = nil, nil
+			j.err = c.db.runTx(context.WithoutCancel(j.ctx), j.guarded)
+		}
+	}
+}
+
+// runGroup runs live in one transaction. It returns the jobs to run again
+// when the transaction could not be committed for a reason not theirs.
+func (c *committer) runGroup(live []*job) (redo []*job) {
+	// The transaction belongs to the group, not to one caller: a caller's
+	// cancellation must not interrupt a statement, which makes SQLite roll
+	// back the whole transaction and the others' work with it.
+	tx, err := c.db.w.BeginTxx(context.Background(), c.db.d.TxOptions)
+	if err != nil {
+		for _, j := range live {
+			j.err = c.db.fail(j.ctx, "begin transaction", err)
+		}
+		return nil
+	}
+	ok := live[:0:0]
+	for i, j := range live {
+		if _, err := tx.Exec("SAVEPOINT grouped"); err != nil {
+			_ = tx.Rollback()
+			return append(ok, live[i:]...)
+		}
+		ctx := context.WithValue(context.WithoutCancel(j.ctx), txKey{}, txValue{db: c.db, tx: tx})
+		if err := j.guarded(ctx); err != nil || j.panic != nil {
+			j.err = err
+			if err := rollbackTo(tx); err != nil {
+				_ = tx.Rollback()
+				return append(ok, live[i+1:]...)
+			}
+			continue
+		}
+		if _, err := tx.Exec("RELEASE grouped"); err != nil {
+			_ = tx.Rollback()
+			return append(ok, live[i:]...)
+		}
+		ok = append(ok, j)
+	}
+	c.ran.Add(uint64(len(live)))
+	c.commits.Add(1)
+	if err := tx.Commit(); err != nil {
+		for _, j := range ok {
+			j.err = c.db.fail(j.ctx, "commit", err)
+		}
+	}
+	return nil
+}
+
+// rollbackTo undoes the current function's savepoint and leaves it.
+func rollbackTo(tx *sqlx.Tx) error {
+	if _, err := tx.Exec("ROLLBACK TO grouped"); err != nil {
+		return err
+	}
+	_, err := tx.Exec("RELEASE grouped")
+	return err
+}
+
+// guarded runs the job's function, keeping a panic for the caller's
+// goroutine (and reporting it as an error here, so that its work rolls back).
+func (j *job) guarded(ctx context.Context) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			j.panic = p
+			err = fmt.Errorf("panic in transaction: %v", p)
+		}
+	}()
+	return j.fn(ctx)
+}
+
+// GroupStats reports, for an engine with group commit, how many transactions
+// are queued for the writer now, how many ran in groups of two or more and how
+// many COMMITs those groups took; zeros for other engines.
+func (db *DB) GroupStats() (queued int, grouped, commits uint64) {
+	c := db.group
+	if c == nil {
+		return 0, 0, 0
+	}
+	c.mu.Lock()
+	queued = len(c.queue)
+	c.mu.Unlock()
+	return queued, c.ran.Load(), c.commits.Load()
+}
