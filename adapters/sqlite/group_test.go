@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -162,5 +163,67 @@ func TestGroupCommitRunsTheOthersAgainWhenTheTransactionBreaks(t *testing.T) {
 		if errs[k] != nil || !exists {
 			t.Errorf("transaction %d: %v, stored %v; want it run again and committed", i, errs[k], exists)
 		}
+	}
+}
+
+// A refresh-token read runs on the writer, queued with the group's
+// transactions: it sees what the transactions queued before it wrote, once
+// that is committed, and nothing of one that rolled back.
+func TestRefreshTokenReadQueuesWithTheGroup(t *testing.T) {
+	db, _ := openAt(t, filepath.Join(t.TempDir(), "auth.db"))
+	users, sessions := sqlstore.NewUserRepository(db), sqlstore.NewSessionRepository(db)
+	errRefused := errors.New("the use case refused")
+	create := func(i int, fail bool) error {
+		return db.WithinTx(context.Background(), func(ctx context.Context) error {
+			u := testUser(i)
+			if err := users.Create(ctx, u); err != nil {
+				return err
+			}
+			s := &domain.Session{ID: domain.SessionID(fmt.Sprint("s", i)), UserID: u.ID, CreatedAt: t0, LastUsedAt: t0,
+				ExpiresAt: t0.Add(time.Hour), RefreshExpiresAt: t0.Add(time.Hour)}
+			if err := sessions.Create(ctx, s, domain.RefreshToken{Hash: []byte(fmt.Sprint("r", i)), CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}); err != nil {
+				return err
+			}
+			if fail {
+				return errRefused
+			}
+			return nil
+		})
+	}
+	release, held := holdWriter(t, db)
+	var wg sync.WaitGroup
+	createErrs := make([]error, 2)
+	for i, fail := range []bool{false, true} {
+		wg.Go(func() { createErrs[i] = create(i, fail) })
+	}
+	waitQueued(t, db, 2)
+	type read struct {
+		s   *domain.Session
+		err error
+	}
+	reads := make([]read, 2)
+	for i := range reads {
+		wg.Go(func() {
+			_, s, _, err := sessions.RefreshToken(context.Background(), []byte(fmt.Sprint("r", i)))
+			reads[i] = read{s, err}
+		})
+	}
+	waitQueued(t, db, 4)
+	release()
+	wg.Wait()
+	if err := <-held; err != nil {
+		t.Fatal(err)
+	}
+	if createErrs[0] != nil || !errors.Is(createErrs[1], errRefused) {
+		t.Fatalf("creating: %v; want committed, then refused", createErrs)
+	}
+	if reads[0].err != nil || reads[0].s == nil || reads[0].s.ID != "s0" {
+		t.Errorf("read of the committed token: %+v; want its session s0", reads[0])
+	}
+	if !errors.Is(reads[1].err, domain.ErrTokenNotFound) {
+		t.Errorf("read of the rolled-back token: %+v; want not found", reads[1])
+	}
+	if _, grouped, _ := db.GroupStats(); grouped < 4 {
+		t.Errorf("%d functions ran in groups; want the reads queued with the transactions", grouped)
 	}
 }

@@ -114,7 +114,10 @@ func (r *SessionRepository) RefreshToken(ctx context.Context, hash []byte) (*dom
 		S sessionRow `db:"s"`
 		U userRow    `db:"u"`
 	}
-	err := r.db.get(ctx, r.db.reader(ctx), &row, refreshTokenQuery, hash)
+	// A refresh rotates the token it reads: the read goes where that write will.
+	err := r.db.readBeforeWrite(ctx, func(ctx context.Context, q sqlx.ExtContext) error {
+		return r.db.get(ctx, q, &row, refreshTokenQuery, hash)
+	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil, nil, domain.ErrTokenNotFound
 	}
