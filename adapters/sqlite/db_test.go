@@ -30,6 +30,17 @@ func openAt(t *testing.T, path string) (*sqlstore.DB, func()) {
 	return st.DB, cleanup
 }
 
+// testSession is session "s<n>" of user, live for an hour from t0.
+func testSession(n int, user domain.UserID) *domain.Session {
+	return &domain.Session{ID: domain.SessionID(fmt.Sprint("s", n)), UserID: user, CreatedAt: t0, LastUsedAt: t0,
+		ExpiresAt: t0.Add(time.Hour), RefreshExpiresAt: t0.Add(time.Hour)}
+}
+
+// testRefresh is a refresh token with hash "<prefix><n>", valid for an hour from t0.
+func testRefresh(prefix string, n int) domain.RefreshToken {
+	return domain.RefreshToken{Hash: []byte(fmt.Sprint(prefix, n)), CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}
+}
+
 func testUser(n int) *domain.User {
 	return &domain.User{
 		ID:           domain.UserID(fmt.Sprintf("00000000-0000-4000-8000-%012d", n)),
@@ -146,13 +157,11 @@ func TestConcurrentWritersNeverSeeSQLiteBusy(t *testing.T) {
 				errs <- fmt.Errorf("transaction %d: %w", i, err)
 				return
 			}
-			s := &domain.Session{ID: domain.SessionID(fmt.Sprint("s", i)), UserID: u.ID, CreatedAt: t0, LastUsedAt: t0,
-				ExpiresAt: t0.Add(time.Hour), RefreshExpiresAt: t0.Add(time.Hour)}
-			if err := sessions.Create(ctx, s, domain.RefreshToken{Hash: []byte(fmt.Sprint("a", i)), CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}); err != nil {
+			if err := sessions.Create(ctx, testSession(i, u.ID), testRefresh("a", i)); err != nil {
 				errs <- fmt.Errorf("create session %d: %w", i, err)
 				return
 			}
-			if _, err := sessions.Rotate(ctx, []byte(fmt.Sprint("a", i)), domain.RefreshToken{Hash: []byte(fmt.Sprint("b", i)), CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}, t0); err != nil {
+			if _, err := sessions.Rotate(ctx, []byte(fmt.Sprint("a", i)), testRefresh("b", i), t0); err != nil {
 				errs <- fmt.Errorf("rotate %d: %w", i, err)
 				return
 			}

@@ -179,9 +179,7 @@ func TestRefreshTokenReadQueuesWithTheGroup(t *testing.T) {
 			if err := users.Create(ctx, u); err != nil {
 				return err
 			}
-			s := &domain.Session{ID: domain.SessionID(fmt.Sprint("s", i)), UserID: u.ID, CreatedAt: t0, LastUsedAt: t0,
-				ExpiresAt: t0.Add(time.Hour), RefreshExpiresAt: t0.Add(time.Hour)}
-			if err := sessions.Create(ctx, s, domain.RefreshToken{Hash: []byte(fmt.Sprint("r", i)), CreatedAt: t0, ExpiresAt: t0.Add(time.Hour)}); err != nil {
+			if err := sessions.Create(ctx, testSession(i, u.ID), testRefresh("r", i)); err != nil {
 				return err
 			}
 			if fail {

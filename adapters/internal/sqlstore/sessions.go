@@ -114,7 +114,7 @@ func (r *SessionRepository) RefreshToken(ctx context.Context, hash []byte) (*dom
 		S sessionRow `db:"s"`
 		U userRow    `db:"u"`
 	}
-	// A refresh rotates the token it reads: the read goes where that write will.
+	// A refresh that finds a valid token rotates it: the read goes where that write will.
 	err := r.db.readBeforeWrite(ctx, func(ctx context.Context, q sqlx.ExtContext) error {
 		return r.db.get(ctx, q, &row, refreshTokenQuery, hash)
 	})
