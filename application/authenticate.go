@@ -28,12 +28,13 @@ func (a *Authenticator) Authenticate(ctx context.Context, accessToken string) (p
 	if err != nil {
 		return ports.Principal{}, err
 	}
-	revoked, err := a.revocations.IsRevoked(ctx, c.SessionID)
+	revoked, version, err := a.revocations.IsRevoked(ctx, c.SessionID, c.UserID)
 	if err != nil {
 		return ports.Principal{}, err
 	}
 	if revoked {
 		return ports.Principal{}, domain.ErrTokenRevoked
 	}
-	return ports.Principal{UserID: c.UserID, SessionID: c.SessionID, Email: c.Email, Role: c.Role, ExpiresAt: c.ExpiresAt}, nil
+	return ports.Principal{UserID: c.UserID, SessionID: c.SessionID, Email: c.Email, Role: c.Role, ExpiresAt: c.ExpiresAt,
+		AccountVersion: version}, nil
 }

@@ -54,6 +54,7 @@ func newEnv(mod ...func(*Settings)) *env {
 	}
 	log := slog.New(slog.NewTextHandler(io.MultiWriter(e.logs), nil))
 	st := e.store
+	st.SetAccountVersions(e.denylist)
 	stores := Stores{Tx: st, Users: st.Users(), Sessions: st.Sessions(), Tokens: st.Tokens(), Outbox: st.Outbox(), Attempts: st.Attempts(), Events: st.Events()}
 	run := Env{Clock: e.clock, Random: e.random, Settings: e.settings, Log: log}
 	e.issuer = NewSessionIssuer(stores, run, fakes.Issuer{})
@@ -69,6 +70,6 @@ func newEnv(mod ...func(*Settings)) *env {
 	e.reset = NewPasswordReset(stores, run, e.hasher, e.revocations, e.guard)
 	e.deactivation = NewDeactivation(stores, run, e.hasher, e.revocations)
 	e.sessions = NewSessions(stores, run, e.revocations)
-	e.profile = NewProfile(st.Users(), e.clock)
+	e.profile = NewProfile(st.Users(), e.denylist, e.clock)
 	return e
 }

@@ -10,21 +10,49 @@ import (
 
 // Profile lets users read and edit their own account.
 type Profile struct {
-	users ports.UserRepository
-	clock ports.Clock
+	users    ports.UserRepository
+	versions ports.AccountVersions
+	clock    ports.Clock
+	copies   accountCopies
 }
 
 var _ ports.Profile = (*Profile)(nil)
 
-// NewProfile builds the profile use case.
-func NewProfile(users ports.UserRepository, clock ports.Clock) *Profile {
-	return &Profile{users: users, clock: clock}
+// NewProfile builds the profile use case. versions are the account versions
+// that the store of users bumps on every committed change.
+func NewProfile(users ports.UserRepository, versions ports.AccountVersions, clock ports.Clock) *Profile {
+	return &Profile{users: users, versions: versions, clock: clock}
 }
 
 // Me returns the caller's account. An account that vanished behind a valid token
 // answers like a revoked token.
+//
+// It answers from a copy read before when the account's version, read with
+// the revocation check (who.AccountVersion), is still the one the copy was
+// kept under: unchanged since, on every instance (a version changes after
+// every committed change of the account). The revocation check itself is
+// never skipped; a deactivation revokes every session, so a copy never lets a
+// deactivated account's token through. Without a version (the shared store
+// lost it, or keeps none) the account is read from the database, and kept
+// under the version that Start gives it when the store keeps versions.
 func (p *Profile) Me(ctx context.Context, who ports.Principal) (*domain.User, error) {
-	return currentUser(ctx, p.users, who)
+	now := p.clock.Now()
+	if u, ok := p.copies.get(who.UserID, who.AccountVersion, now); ok {
+		return u, nil
+	}
+	version := who.AccountVersion
+	if version == "" {
+		// Started before the read, so that a change committed after the read
+		// bumps it: a failure only means no copy this time.
+		version, _ = p.versions.Start(ctx, who.UserID)
+	}
+	u, err := currentUser(ctx, p.users, who)
+	if err != nil {
+		return nil, err
+	}
+	u.PasswordHash = "" // what the profile shows never needs it
+	p.copies.put(u, version, now)
+	return u, nil
 }
 
 // Update applies patch to the caller's profile; see ports.Profile.

@@ -1,6 +1,7 @@
 package application
 
 import (
+	"context"
 	"errors"
 	"testing"
 	"time"
@@ -51,3 +52,102 @@ func TestProfile(t *testing.T) {
 		}
 	})
 }
+
+// GET /users/me answers from a copy while the account's version, read with
+// the revocation check, is unchanged, and from the database again as soon as
+// any committed change (on any instance: here through the store) bumped it.
+func TestProfileMeCopies(t *testing.T) {
+	t.Parallel()
+	authenticated := func(t *testing.T, e *env, s ports.SessionTokens) ports.Principal {
+		t.Helper()
+		who, err := e.auth.Authenticate(ctx, s.AccessToken)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return who
+	}
+	errDown := domain.WrapUnavailable(errors.New("database down"))
+
+	t.Run("a copy answers while the version holds; a change makes it miss", func(t *testing.T) {
+		e := newEnv()
+		s := loggedIn(t, e)
+		first, err := e.profile.Me(ctx, authenticated(t, e, s))
+		if err != nil || first.PasswordHash != "" {
+			t.Fatalf("Me: %+v, %v; want the account without its password hash", first, err)
+		}
+		who := authenticated(t, e, s)
+		if who.AccountVersion == "" {
+			t.Fatal("the first read gave the account no version")
+		}
+		e.store.FailNext(errDown)
+		if _, err := e.profile.Me(ctx, who); err != nil {
+			t.Fatalf("Me with an unchanged version read the database: %v", err)
+		}
+		e.store.FailNext(nil)
+
+		if _, err := e.profile.Update(ctx, who, domain.ProfilePatch{FirstName: ptr("Janet")}); err != nil {
+			t.Fatal(err)
+		}
+		after := authenticated(t, e, s)
+		if after.AccountVersion == who.AccountVersion {
+			t.Fatal("a committed change left the version as it was")
+		}
+		if me, err := e.profile.Me(ctx, after); err != nil || me.Profile.FirstName != "Janet" {
+			t.Fatalf("Me after the change: %+v, %v; want the new name", me, err)
+		}
+		if me, err := e.profile.Me(ctx, who); err != nil || me.Profile.FirstName != "Janet" {
+			t.Fatalf("Me with the old version: %+v, %v; want no copy of it any more", me, err)
+		}
+	})
+
+	t.Run("a copy ages out even when its version holds", func(t *testing.T) {
+		e := newEnv()
+		s := loggedIn(t, e)
+		if _, err := e.profile.Me(ctx, authenticated(t, e, s)); err != nil {
+			t.Fatal(err)
+		}
+		who := authenticated(t, e, s)
+		e.clock.Advance(copyTTL)
+		e.store.FailNext(errDown)
+		if _, err := e.profile.Me(ctx, who); !errors.Is(err, domain.ErrUnavailable) {
+			t.Fatalf("Me %s after the copy was read: %v; want it read from the database again", copyTTL, err)
+		}
+	})
+
+	t.Run("no copy without a version", func(t *testing.T) {
+		e := newEnv()
+		s := loggedIn(t, e)
+		who := authenticated(t, e, s)
+		who.AccountVersion = ""
+		profile := NewProfile(e.store.Users(), noVersions{}, e.clock)
+		for range 2 {
+			if _, err := profile.Me(ctx, who); err != nil {
+				t.Fatal(err)
+			}
+		}
+		e.store.FailNext(errDown)
+		if _, err := profile.Me(ctx, who); !errors.Is(err, domain.ErrUnavailable) {
+			t.Fatalf("Me without versions: %v; want every read from the database", err)
+		}
+	})
+
+	t.Run("a revoked session is refused before any copy is looked at", func(t *testing.T) {
+		e := newEnv()
+		s := loggedIn(t, e)
+		if _, err := e.profile.Me(ctx, authenticated(t, e, s)); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.deactivation.Deactivate(ctx, authenticated(t, e, s), "correct horse"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.auth.Authenticate(ctx, s.AccessToken); !errors.Is(err, domain.ErrTokenRevoked) {
+			t.Fatalf("after deactivation: %v; want the token refused", err)
+		}
+	})
+}
+
+// noVersions is a version store that keeps none (the process-local denylist's).
+type noVersions struct{}
+
+func (noVersions) Bump(context.Context, domain.UserID) error            { return nil }
+func (noVersions) Start(context.Context, domain.UserID) (string, error) { return "", nil }

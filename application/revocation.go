@@ -53,25 +53,30 @@ func (r *Revocations) deny(ctx context.Context, revokedAt time.Time, ids ...doma
 	return nil
 }
 
-// IsRevoked reports whether the session's access tokens must be refused. It
-// never answers "no" from a denylist that may have lost entries.
-func (r *Revocations) IsRevoked(ctx context.Context, id domain.SessionID) (bool, error) {
+// IsRevoked reports whether the session's access tokens must be refused,
+// and the version of the user's account read with it (see
+// ports.AccountVersions; "" when none is known). It never answers "no" from a
+// denylist that may have lost entries.
+func (r *Revocations) IsRevoked(ctx context.Context, id domain.SessionID, user domain.UserID) (revoked bool, version string, err error) {
 	if r.dirty.Load() {
 		if err := r.Seed(ctx); err != nil {
-			return false, err
+			return false, "", err
 		}
 	}
-	revoked, err := r.denylist.Contains(ctx, id)
+	revoked, version, err = r.denylist.ContainsForUser(ctx, id, user)
 	if errors.Is(err, ports.ErrDenylistStale) {
 		if err := r.Seed(ctx); err != nil {
-			return false, err
+			return false, "", err
 		}
-		revoked, err = r.denylist.Contains(ctx, id)
+		revoked, version, err = r.denylist.ContainsForUser(ctx, id, user)
 	}
 	if errors.Is(err, ports.ErrDenylistStale) {
-		return false, domain.WrapUnavailable(err)
+		return false, "", domain.WrapUnavailable(err)
 	}
-	return revoked, err
+	if err != nil {
+		return false, "", err
+	}
+	return revoked, version, nil
 }
 
 // Seed adds every revocation whose access tokens may still be unexpired and

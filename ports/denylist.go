@@ -23,8 +23,29 @@ type TokenDenylist interface {
 	// ErrDenylistStale when the store must be re-seeded first; errors that
 	// wrap domain.ErrUnavailable when it does not answer.
 	Contains(ctx context.Context, id domain.SessionID) (bool, error)
+	// ContainsForUser is Contains that also returns, read in the same round
+	// trip, the version that the store keeps of user's account (see
+	// AccountVersions): "" when it keeps none for it.
+	ContainsForUser(ctx context.Context, id domain.SessionID, user domain.UserID) (revoked bool, version string, err error)
 	// MarkSeeded records that the store now holds every live revocation again.
 	MarkSeeded(ctx context.Context) error
 	// Ping reports whether the store answers (for /readyz).
 	Ping(ctx context.Context) error
+}
+
+// AccountVersions gives each account a version that changes whenever the
+// stored account does, kept where every instance sharing the database reads
+// it (beside the denylist, in the same round trip), so that an instance may
+// answer from a copy of the account it read before, for as long as the
+// version it read then is still current. A version is an opaque random
+// value, never reused; a store that lost it simply has none.
+type AccountVersions interface {
+	// Bump gives the account a new version. Called after every committed
+	// change of the stored account, before the change is reported done.
+	Bump(ctx context.Context, id domain.UserID) error
+	// Start gives a version to an account that has none, and returns it; ""
+	// when the account has one already (or the store keeps none: then no copy
+	// may be trusted). A copy read from the database after Start returned v
+	// may be kept under v.
+	Start(ctx context.Context, id domain.UserID) (string, error)
 }

@@ -37,6 +37,9 @@ type Principal struct {
 	Email     domain.Email
 	Role      domain.Role
 	ExpiresAt time.Time
+	// AccountVersion is the version of the account (ports.AccountVersions)
+	// read with the revocation check: "" when none is known.
+	AccountVersion string
 }
 
 // RegisterInput is a sign-up request as the client sent it.

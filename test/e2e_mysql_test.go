@@ -43,6 +43,15 @@ func testTwoInstances(t *testing.T, e sqlEngine) {
 	access := login.Str("accessToken")
 	b.call("GET", "/api/v1/users/me", nil, access).Want(t, 200)
 
+	t.Run("a profile change on A shows on B at once", func(t *testing.T) {
+		for range 2 { // the second answer may come from B's copy of the account
+			b.call("GET", "/api/v1/users/me", nil, access).Want(t, 200)
+		}
+		a.call("PATCH", "/api/v1/users/me", map[string]any{"lastName": "Doe"}, access).Want(t, 200)
+		if got := b.call("GET", "/api/v1/users/me", nil, access).Want(t, 200).Str("lastName"); got != "Doe" {
+			t.Fatalf("B shows lastName %q after A changed it to Doe", got)
+		}
+	})
 	t.Run("a logout on A is refused on B at once", func(t *testing.T) {
 		a.call("POST", "/api/v1/auth/logout", nil, access).Want(t, 204)
 		b.call("GET", "/api/v1/users/me", nil, access).Want(t, 401, "token_revoked")

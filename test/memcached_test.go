@@ -2,6 +2,7 @@ package test
 
 import (
 	"fmt"
+	"net"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/bradfitz/gomemcache/memcache"
 
 	"authd/adapters/memcached"
+	"authd/domain"
 	"authd/test/contract"
 )
 
@@ -31,6 +33,125 @@ func TestMemcachedDenylist(t *testing.T) {
 			Lose:     func() { flush(t, addr) },
 		}
 	})
+}
+
+// Account versions live beside the denylist: read in the same round trip as
+// a revocation check, started only where none exists, changed by every bump,
+// and lost (never reused) with the server's data.
+func TestMemcachedAccountVersions(t *testing.T) {
+	addr := sharedMemcached(t)
+	ctx := t.Context()
+	prefix := fmt.Sprintf("v%d-%d:", time.Now().UnixNano(), prefixes.Add(1))
+	d, err := memcached.NewDenylist(memcached.Config{Servers: []string{addr}, Prefix: prefix}, &manualClock{now: time.Now().UTC()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	if err := d.MarkSeeded(ctx); err != nil {
+		t.Fatal(err)
+	}
+	version := func() string {
+		t.Helper()
+		revoked, v, err := d.ContainsForUser(ctx, "s1", "u1")
+		if err != nil || revoked {
+			t.Fatalf("ContainsForUser: %v, %v", revoked, err)
+		}
+		return v
+	}
+	if v := version(); v != "" {
+		t.Fatalf("a new account has version %q; want none", v)
+	}
+	started, err := d.Start(ctx, "u1")
+	if err != nil || started == "" || version() != started {
+		t.Fatalf("Start: %q, %v; then read %q", started, err, version())
+	}
+	if again, err := d.Start(ctx, "u1"); err != nil || again != "" || version() != started {
+		t.Fatalf("Start over an existing version: %q, %v, now %q; want \"\" and the version kept", again, err, version())
+	}
+	if err := d.Bump(ctx, "u1"); err != nil {
+		t.Fatal(err)
+	}
+	bumped := version()
+	if bumped == "" || bumped == started {
+		t.Fatalf("after Bump the version is %q (was %q); want a new one", bumped, started)
+	}
+	if _, other, _ := d.ContainsForUser(ctx, "s1", "u2"); other != "" {
+		t.Fatalf("another account has version %q; want none", other)
+	}
+	if err := d.Add(ctx, domain.Revocation{SessionID: "s1", AccessUntil: time.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	if revoked, v, err := d.ContainsForUser(ctx, "s1", "u1"); err != nil || !revoked || v != bumped {
+		t.Fatalf("revoked session: %v, %q, %v; want revoked with the version", revoked, v, err)
+	}
+}
+
+// With two servers, an account's version may live on another server than
+// the session's entry: that server being down must not fail the revocation
+// check, only leave the account without a version.
+func TestMemcachedAccountVersionOnADownServer(t *testing.T) {
+	addr := sharedMemcached(t)
+	down := closedAddr(t)
+	ctx := t.Context()
+	prefix := fmt.Sprintf("w%d-%d:", time.Now().UnixNano(), prefixes.Add(1))
+	d, err := memcached.NewDenylist(memcached.Config{Servers: []string{addr, down}, Prefix: prefix, Timeout: 2 * time.Second}, &manualClock{now: time.Now().UTC()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	var ss memcache.ServerList
+	if err := ss.SetServers(addr, down); err != nil {
+		t.Fatal(err)
+	}
+	on := func(key string) string {
+		a, err := ss.PickServer(key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a.String()
+	}
+	var live string
+	_ = ss.Each(func(a net.Addr) error {
+		if live == "" {
+			live = a.String() // addr: the first server
+		}
+		return nil
+	})
+	for i := range 100 { // every marker of the live server
+		if k := prefix + "seeded:" + fmt.Sprint(i); on(k) == live {
+			if err := memcache.New(addr).Set(&memcache.Item{Key: k, Value: []byte("1")}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	var sid domain.SessionID
+	var uid domain.UserID
+	for i := 0; sid == "" || uid == ""; i++ {
+		if on(prefix+"rv:s"+fmt.Sprint(i)) == live {
+			sid = domain.SessionID("s" + fmt.Sprint(i))
+		}
+		if on(prefix+"av:u"+fmt.Sprint(i)) != live {
+			uid = domain.UserID("u" + fmt.Sprint(i))
+		}
+	}
+	if err := d.Add(ctx, domain.Revocation{SessionID: sid, AccessUntil: time.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	revoked, v, err := d.ContainsForUser(ctx, sid, uid)
+	if err != nil || !revoked || v != "" {
+		t.Fatalf("ContainsForUser with the version's server down: %v, %q, %v; want the revocation and no version", revoked, v, err)
+	}
+}
+
+// closedAddr is a loopback address where nothing listens (connections are refused).
+func closedAddr(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := l.Addr().String()
+	l.Close()
+	return a
 }
 
 func flush(t *testing.T, addr string) {

@@ -156,6 +156,10 @@ type soakAccount struct {
 	password string
 	sessions []*soakSession // live ones, the first is the one in use
 	forgots  int
+	// lastName is what the client last set (only it changes its account), so
+	// GET /users/me on either instance must show it; unknown after a failed update.
+	lastName        string
+	lastNameUnknown bool
 }
 
 // soakClient is one closed-loop client: one request at a time, to either instance.
@@ -188,12 +192,11 @@ func (c *soakClient) run(stopAt time.Time) {
 		// every write path that each runs concurrently with all the others.
 		switch n := c.rng.IntN(100); {
 		case n < 35:
-			c.call("me", "GET", "/api/v1/users/me", nil, c.acct.sessions[0].access, 200)
+			c.me()
 		case n < 60:
 			c.refresh()
 		case n < 72:
-			c.call("profile update", "PATCH", "/api/v1/users/me", map[string]any{"lastName": fmt.Sprintf("Soak %d", c.rng.IntN(1000))},
-				c.acct.sessions[0].access, 200)
+			c.updateProfile()
 		case n < 78:
 			c.listSessions()
 		case n < 82:
@@ -213,6 +216,29 @@ func (c *soakClient) run(stopAt time.Time) {
 		default:
 			c.acct = nil // a new account next
 		}
+	}
+}
+
+// me reads the profile on a random instance: it shows the client's last
+// update, whichever instance took it (read-your-writes across instances).
+func (c *soakClient) me() {
+	r, ok := c.call("me", "GET", "/api/v1/users/me", nil, c.acct.sessions[0].access, 200)
+	if ok && !c.acct.lastNameUnknown && r.Str("lastName") != c.acct.lastName {
+		c.recordf("client %d: GET /users/me shows lastName %q after the client set %q", c.id, r.Str("lastName"), c.acct.lastName)
+	}
+}
+
+func (c *soakClient) updateProfile() {
+	name := fmt.Sprintf("Soak %d", c.rng.IntN(1000))
+	r, ok := c.call("profile update", "PATCH", "/api/v1/users/me", map[string]any{"lastName": name}, c.acct.sessions[0].access, 200)
+	switch {
+	case ok && r.Str("lastName") == name:
+		c.acct.lastName, c.acct.lastNameUnknown = name, false
+	case ok:
+		c.recordf("client %d: PATCH /users/me answered lastName %q, want %q", c.id, r.Str("lastName"), name)
+		c.acct.lastNameUnknown = true
+	default:
+		c.acct.lastNameUnknown = true
 	}
 }
 

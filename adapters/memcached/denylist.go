@@ -2,6 +2,8 @@ package memcached
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"math"
@@ -33,7 +35,10 @@ type Denylist struct {
 	markers map[string]string
 }
 
-var _ ports.TokenDenylist = (*Denylist)(nil)
+var (
+	_ ports.TokenDenylist   = (*Denylist)(nil)
+	_ ports.AccountVersions = (*Denylist)(nil)
+)
 
 // NewDenylist connects lazily to the servers; it does not fail when they are
 // down, so authd starts and /readyz reports the outage.
@@ -82,28 +87,92 @@ func (d *Denylist) Add(_ context.Context, revs ...domain.Revocation) error {
 	return nil
 }
 
+// versionKey is where the account's version lives.
+func (d *Denylist) versionKey(id domain.UserID) string { return d.prefix + "av:" + string(id) }
+
 // Contains reads the session's entry and its server's marker in one round trip.
 func (d *Denylist) Contains(_ context.Context, id domain.SessionID) (bool, error) {
+	revoked, _, err := d.check(id, "")
+	return revoked, err
+}
+
+// ContainsForUser is Contains with the account's version in the same round
+// trip (one more key of the GetMulti).
+func (d *Denylist) ContainsForUser(_ context.Context, id domain.SessionID, user domain.UserID) (bool, string, error) {
+	return d.check(id, user)
+}
+
+func (d *Denylist) check(id domain.SessionID, user domain.UserID) (revoked bool, version string, err error) {
 	key := d.key(id)
 	addr, err := d.servers.PickServer(key)
 	if err != nil {
-		return false, unavailable("pick server", err)
+		return false, "", unavailable("pick server", err)
 	}
 	marker := d.markers[addr.String()]
-	items, err := d.client.GetMulti([]string{key, marker})
+	keys := []string{key, marker}
+	elsewhere := false // the version lives on another server than the entry
+	if user != "" {
+		keys = append(keys, d.versionKey(user))
+		vaddr, err := d.servers.PickServer(keys[2])
+		elsewhere = err != nil || vaddr.String() != addr.String()
+	}
+	items, err := d.client.GetMulti(keys)
+	if err != nil && elsewhere {
+		// One of two servers failed: the revocation check must not fail
+		// because the version's server did, so ask the entry's server alone
+		// (and trust no copy: there is no version).
+		user = ""
+		items, err = d.client.GetMulti(keys[:2])
+	}
 	if err != nil {
-		return false, unavailable("check revocation", err)
+		return false, "", unavailable("check revocation", err)
 	}
 	if _, ok := items[marker]; !ok {
-		return false, ports.ErrDenylistStale
+		return false, "", ports.ErrDenylistStale
+	}
+	if user != "" {
+		if v, ok := items[d.versionKey(user)]; ok {
+			version = string(v.Value)
+		}
 	}
 	item, ok := items[key]
 	if !ok {
-		return false, nil
+		return false, version, nil
 	}
 	until, err := strconv.ParseInt(string(item.Value), 10, 64)
 	// An unreadable entry is still a revocation: fail closed.
-	return err != nil || d.clock.Now().UnixMilli() < until, nil
+	return err != nil || d.clock.Now().UnixMilli() < until, version, nil
+}
+
+// Bump stores a new random version of the account, kept until memcached
+// evicts it (a lost version only means that no copy is trusted).
+func (d *Denylist) Bump(_ context.Context, id domain.UserID) error {
+	if err := d.client.Set(&memcache.Item{Key: d.versionKey(id), Value: newVersion()}); err != nil {
+		return unavailable("bump account version", err)
+	}
+	return nil
+}
+
+// Start adds a version for an account that has none (memcached's add, which
+// fails when the key exists).
+func (d *Denylist) Start(_ context.Context, id domain.UserID) (string, error) {
+	v := newVersion()
+	err := d.client.Add(&memcache.Item{Key: d.versionKey(id), Value: v})
+	if errors.Is(err, memcache.ErrNotStored) {
+		return "", nil
+	}
+	if err != nil {
+		return "", unavailable("start account version", err)
+	}
+	return string(v), nil
+}
+
+// newVersion is 128 random bits, hex: never the same twice, so that a version
+// evicted and started again never matches a copy kept under the old one.
+func newVersion() []byte {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read does not fail
+	return []byte(hex.EncodeToString(b[:]))
 }
 
 // MarkSeeded sets every server's marker: from now on each server is trusted

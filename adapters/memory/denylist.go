@@ -61,6 +61,27 @@ func (d *Denylist) Contains(_ context.Context, id domain.SessionID) (bool, error
 	return ok && d.clock.Now().Before(until), nil
 }
 
+// ContainsForUser is Contains; the process keeps no account versions (see
+// NoAccountVersions), so the version is always "".
+func (d *Denylist) ContainsForUser(ctx context.Context, id domain.SessionID, _ domain.UserID) (bool, string, error) {
+	revoked, err := d.Contains(ctx, id)
+	return revoked, "", err
+}
+
+// NoAccountVersions is the ports.AccountVersions of the process-local
+// denylist: it keeps none, so no instance trusts a copy of an account. A
+// version only this process knew would not be told of the changes that other
+// processes make to the same database (the CLI's, another instance's).
+type NoAccountVersions struct{}
+
+var _ ports.AccountVersions = NoAccountVersions{}
+
+// Bump has no version to change.
+func (NoAccountVersions) Bump(context.Context, domain.UserID) error { return nil }
+
+// Start gives no version.
+func (NoAccountVersions) Start(context.Context, domain.UserID) (string, error) { return "", nil }
+
 // MarkSeeded records that every live revocation has been added.
 func (d *Denylist) MarkSeeded(context.Context) error {
 	d.mu.Lock()

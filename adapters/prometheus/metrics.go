@@ -169,6 +169,12 @@ func (d *Denylist) Contains(ctx context.Context, id domain.SessionID) (bool, err
 	return ok, d.count(err)
 }
 
+// ContainsForUser implements ports.TokenDenylist.
+func (d *Denylist) ContainsForUser(ctx context.Context, id domain.SessionID, user domain.UserID) (bool, string, error) {
+	ok, version, err := d.TokenDenylist.ContainsForUser(ctx, id, user)
+	return ok, version, d.count(err)
+}
+
 // MarkSeeded implements ports.TokenDenylist.
 func (d *Denylist) MarkSeeded(ctx context.Context) error {
 	return d.count(d.TokenDenylist.MarkSeeded(ctx))

@@ -145,18 +145,62 @@ func (m *Mailer) Sent() []domain.Message {
 type Denylist struct {
 	clock ports.Clock
 
-	mu      sync.Mutex
-	revoked map[domain.SessionID]time.Time
-	seeded  bool
-	down    error
-	seeds   int
+	mu       sync.Mutex
+	revoked  map[domain.SessionID]time.Time
+	versions map[domain.UserID]string
+	bumps    int
+	seeded   bool
+	down     error
+	seeds    int
 }
 
-var _ ports.TokenDenylist = (*Denylist)(nil)
+var (
+	_ ports.TokenDenylist   = (*Denylist)(nil)
+	_ ports.AccountVersions = (*Denylist)(nil)
+)
 
-// NewDenylist returns an empty, unseeded denylist judging expiry by clock.
+// NewDenylist returns an empty, unseeded denylist judging expiry by clock; it
+// keeps account versions too, as the memcached one does.
 func NewDenylist(clock ports.Clock) *Denylist {
-	return &Denylist{clock: clock, revoked: map[domain.SessionID]time.Time{}}
+	return &Denylist{clock: clock, revoked: map[domain.SessionID]time.Time{}, versions: map[domain.UserID]string{}}
+}
+
+// ContainsForUser is Contains with the account's version.
+func (d *Denylist) ContainsForUser(ctx context.Context, id domain.SessionID, user domain.UserID) (bool, string, error) {
+	revoked, err := d.Contains(ctx, id)
+	if err != nil {
+		return false, "", err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return revoked, d.versions[user], nil
+}
+
+// Bump gives the account a new version.
+func (d *Denylist) Bump(_ context.Context, id domain.UserID) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.down != nil {
+		return d.down
+	}
+	d.bumps++
+	d.versions[id] = fmt.Sprintf("v%d", d.bumps)
+	return nil
+}
+
+// Start gives a version to an account that has none.
+func (d *Denylist) Start(_ context.Context, id domain.UserID) (string, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.down != nil {
+		return "", d.down
+	}
+	if _, ok := d.versions[id]; ok {
+		return "", nil
+	}
+	d.bumps++
+	d.versions[id] = fmt.Sprintf("v%d", d.bumps)
+	return d.versions[id], nil
 }
 
 // Add records revocations until their AccessUntil.
@@ -207,7 +251,7 @@ func (d *Denylist) Ping(context.Context) error { d.mu.Lock(); defer d.mu.Unlock(
 func (d *Denylist) Lose() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.revoked, d.seeded = map[domain.SessionID]time.Time{}, false
+	d.revoked, d.versions, d.seeded = map[domain.SessionID]time.Time{}, map[domain.UserID]string{}, false
 }
 
 // Down makes every call fail with err (nil: answers again).

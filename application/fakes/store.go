@@ -25,7 +25,13 @@ type Store struct {
 	committed *state
 	enqueued  []domain.Message
 	failNext  error
+
+	versions ports.AccountVersions // told of committed account changes (SetAccountVersions)
 }
+
+// SetAccountVersions makes every committed change of an account bump its
+// version in v, as the SQL store does.
+func (s *Store) SetAccountVersions(v ports.AccountVersions) { s.versions = v }
 
 // state is all the data of a store at one moment.
 type state struct {
@@ -102,6 +108,7 @@ type txValue struct {
 	s        *Store
 	work     *state
 	enqueued []domain.Message
+	changed  []domain.UserID // accounts to bump once committed
 }
 
 func (s *Store) tx(ctx context.Context) *txValue {
@@ -140,6 +147,11 @@ func (s *Store) WithinTx(ctx context.Context, fn func(ctx context.Context) error
 	s.committed = tv.work
 	s.enqueued = append(s.enqueued, tv.enqueued...)
 	s.mu.Unlock()
+	if s.versions != nil {
+		for _, id := range tv.changed {
+			_ = s.versions.Bump(ctx, id)
+		}
+	}
 	return nil
 }
 
@@ -217,7 +229,7 @@ func (r Users) ByEmail(ctx context.Context, e domain.Email) (*domain.User, error
 
 // Update lets fn change the user in one transaction.
 func (r Users) Update(ctx context.Context, id domain.UserID, fn func(*domain.User) error) error {
-	return r.s.change(ctx, func(st *state, _ *txValue) error {
+	return r.s.change(ctx, func(st *state, tv *txValue) error {
 		u, ok := st.users[id]
 		if !ok {
 			return domain.ErrUserNotFound
@@ -231,6 +243,7 @@ func (r Users) Update(ctx context.Context, id domain.UserID, fn func(*domain.Use
 			}
 		}
 		st.users[id] = u
+		tv.changed = append(tv.changed, id)
 		return nil
 	})
 }

@@ -147,19 +147,28 @@ func provideCounters(cfg Config, clock ports.Clock) (ports.AbuseCounters, func()
 	return c, func() { _ = c.Close() }, nil
 }
 
-// provideDenylist picks the denylist named by AUTH_DENYLIST.
-func provideDenylist(cfg Config, clock ports.Clock, log *slog.Logger, m ports.Metrics) (ports.TokenDenylist, func(), error) {
+// sharedState is what the store named by AUTH_DENYLIST keeps for every
+// instance: the denylist and the account versions read with it.
+type sharedState struct {
+	Denylist ports.TokenDenylist
+	Versions ports.AccountVersions
+}
+
+// provideDenylist picks the denylist named by AUTH_DENYLIST. Account versions
+// live in memcached beside it; the process-local denylist keeps none (no
+// other process would learn of them).
+func provideDenylist(cfg Config, clock ports.Clock, log *slog.Logger, m ports.Metrics) (sharedState, func(), error) {
 	if cfg.Denylist == "memcached" {
 		d, err := memcached.NewDenylist(memcached.Config{Servers: cfg.MemcachedServers}, clock)
 		if err != nil {
-			return nil, nil, err
+			return sharedState{}, nil, err
 		}
-		return prometheus.CountDenylistErrors(d, m), func() { _ = d.Close() }, nil
+		return sharedState{Denylist: prometheus.CountDenylistErrors(d, m), Versions: d}, func() { _ = d.Close() }, nil
 	}
 	if cfg.DBDriver != "sqlite" {
 		log.Warn("AUTH_DENYLIST=memory with a shared database: revocations are not shared between instances; run one instance or use memcached")
 	}
-	return prometheus.CountDenylistErrors(memory.NewDenylist(clock), m), func() {}, nil
+	return sharedState{Denylist: prometheus.CountDenylistErrors(memory.NewDenylist(clock), m), Versions: memory.NoAccountVersions{}}, func() {}, nil
 }
 
 // provideMailer picks the mailer named by AUTH_MAILER.

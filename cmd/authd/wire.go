@@ -95,6 +95,7 @@ var coreSet = wire.NewSet(
 	provideSealer,
 	keyRingConfig,
 	provideDenylist,
+	wire.FieldsOf(new(sharedState), "Denylist", "Versions"),
 	provideCounters,
 	provideClock,
 	readiness,

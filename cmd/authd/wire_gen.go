@@ -34,7 +34,16 @@ func initSQLite(ctx context.Context, cfg Config, log *slog.Logger) (*App, func()
 		return nil, nil, err
 	}
 	transactor := store.Tx
-	userRepository := store.Users
+	clock := provideClock(cfg)
+	prometheusConfig := metricsConfig(cfg)
+	metrics := prometheus.New(prometheusConfig)
+	mainSharedState, cleanup2, err := provideDenylist(cfg, clock, log, metrics)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	accountVersions := mainSharedState.Versions
+	userRepository := sqlite.Users(store, accountVersions, log)
 	sessionRepository := store.Sessions
 	oneTimeTokenRepository := store.Tokens
 	outbox := store.Outbox
@@ -53,31 +62,32 @@ func initSQLite(ctx context.Context, cfg Config, log *slog.Logger) (*App, func()
 		TOTP:          totpRepository,
 		RecoveryCodes: recoveryCodeRepository,
 	}
-	clock := provideClock(cfg)
 	random := system.NewRandom()
 	applicationKeyRingConfig, err := keyRingConfig(cfg, log)
 	if err != nil {
+		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
 	keyRing := store.KeyRing
 	sealer, err := provideSealer(cfg)
 	if err != nil {
+		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
 	applicationKeyRing, err := application.NewKeyRing(ctx, applicationKeyRingConfig, keyRing, sealer, clock, random, log)
 	if err != nil {
+		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
 	applicationSettings, err := settings(cfg, applicationKeyRing)
 	if err != nil {
+		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	prometheusConfig := metricsConfig(cfg)
-	metrics := prometheus.New(prometheusConfig)
 	env := application.Env{
 		Clock:    clock,
 		Random:   random,
@@ -87,8 +97,9 @@ func initSQLite(ctx context.Context, cfg Config, log *slog.Logger) (*App, func()
 	}
 	config3 := passwordConfig(cfg, metrics, log)
 	hasher := password.NewHasher(config3)
-	abuseCounters, cleanup2, err := provideCounters(cfg, clock)
+	abuseCounters, cleanup3, err := provideCounters(cfg, clock)
 	if err != nil {
+		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
@@ -97,6 +108,7 @@ func initSQLite(ctx context.Context, cfg Config, log *slog.Logger) (*App, func()
 	config4 := jwtConfig(cfg)
 	issuer, err := jwt.New(config4, applicationKeyRing)
 	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
@@ -105,15 +117,10 @@ func initSQLite(ctx context.Context, cfg Config, log *slog.Logger) (*App, func()
 	sessionIssuer := application.NewSessionIssuer(stores, env, cachedVerifier)
 	registration := application.NewRegistration(stores, env, hasher, emailVerification, sessionIssuer, abuseGuard)
 	login := application.NewLogin(stores, env, hasher, sessionIssuer, abuseGuard)
-	tokenDenylist, cleanup3, err := provideDenylist(cfg, clock, log, metrics)
-	if err != nil {
-		cleanup2()
-		cleanup()
-		return nil, nil, err
-	}
+	tokenDenylist := mainSharedState.Denylist
 	revocations := application.NewRevocations(sessionRepository, tokenDenylist, clock, applicationSettings, log)
 	authenticator := application.NewAuthenticator(cachedVerifier, revocations, clock)
-	profile := application.NewProfile(userRepository, clock)
+	profile := application.NewProfile(userRepository, accountVersions, clock)
 	refresh := application.NewRefresh(stores, env, sessionIssuer, revocations)
 	logout := application.NewLogout(stores, env, revocations)
 	passwordChange := application.NewPasswordChange(stores, env, hasher, sessionIssuer, revocations)
@@ -189,7 +196,16 @@ func initMySQL(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(),
 		return nil, nil, err
 	}
 	transactor := store.Tx
-	userRepository := store.Users
+	clock := provideClock(cfg)
+	prometheusConfig := metricsConfig(cfg)
+	metrics := prometheus.New(prometheusConfig)
+	mainSharedState, cleanup2, err := provideDenylist(cfg, clock, log, metrics)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	accountVersions := mainSharedState.Versions
+	userRepository := mysql.Users(store, accountVersions, log)
 	sessionRepository := store.Sessions
 	oneTimeTokenRepository := store.Tokens
 	outbox := store.Outbox
@@ -208,31 +224,32 @@ func initMySQL(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(),
 		TOTP:          totpRepository,
 		RecoveryCodes: recoveryCodeRepository,
 	}
-	clock := provideClock(cfg)
 	random := system.NewRandom()
 	applicationKeyRingConfig, err := keyRingConfig(cfg, log)
 	if err != nil {
+		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
 	keyRing := store.KeyRing
 	sealer, err := provideSealer(cfg)
 	if err != nil {
+		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
 	applicationKeyRing, err := application.NewKeyRing(ctx, applicationKeyRingConfig, keyRing, sealer, clock, random, log)
 	if err != nil {
+		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
 	applicationSettings, err := settings(cfg, applicationKeyRing)
 	if err != nil {
+		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	prometheusConfig := metricsConfig(cfg)
-	metrics := prometheus.New(prometheusConfig)
 	env := application.Env{
 		Clock:    clock,
 		Random:   random,
@@ -242,8 +259,9 @@ func initMySQL(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(),
 	}
 	config3 := passwordConfig(cfg, metrics, log)
 	hasher := password.NewHasher(config3)
-	abuseCounters, cleanup2, err := provideCounters(cfg, clock)
+	abuseCounters, cleanup3, err := provideCounters(cfg, clock)
 	if err != nil {
+		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
@@ -252,6 +270,7 @@ func initMySQL(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(),
 	config4 := jwtConfig(cfg)
 	issuer, err := jwt.New(config4, applicationKeyRing)
 	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
@@ -260,15 +279,10 @@ func initMySQL(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(),
 	sessionIssuer := application.NewSessionIssuer(stores, env, cachedVerifier)
 	registration := application.NewRegistration(stores, env, hasher, emailVerification, sessionIssuer, abuseGuard)
 	login := application.NewLogin(stores, env, hasher, sessionIssuer, abuseGuard)
-	tokenDenylist, cleanup3, err := provideDenylist(cfg, clock, log, metrics)
-	if err != nil {
-		cleanup2()
-		cleanup()
-		return nil, nil, err
-	}
+	tokenDenylist := mainSharedState.Denylist
 	revocations := application.NewRevocations(sessionRepository, tokenDenylist, clock, applicationSettings, log)
 	authenticator := application.NewAuthenticator(cachedVerifier, revocations, clock)
-	profile := application.NewProfile(userRepository, clock)
+	profile := application.NewProfile(userRepository, accountVersions, clock)
 	refresh := application.NewRefresh(stores, env, sessionIssuer, revocations)
 	logout := application.NewLogout(stores, env, revocations)
 	passwordChange := application.NewPasswordChange(stores, env, hasher, sessionIssuer, revocations)
@@ -344,7 +358,16 @@ func initPostgres(ctx context.Context, cfg Config, log *slog.Logger) (*App, func
 		return nil, nil, err
 	}
 	transactor := store.Tx
-	userRepository := store.Users
+	clock := provideClock(cfg)
+	prometheusConfig := metricsConfig(cfg)
+	metrics := prometheus.New(prometheusConfig)
+	mainSharedState, cleanup2, err := provideDenylist(cfg, clock, log, metrics)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	accountVersions := mainSharedState.Versions
+	userRepository := postgres.Users(store, accountVersions, log)
 	sessionRepository := store.Sessions
 	oneTimeTokenRepository := store.Tokens
 	outbox := store.Outbox
@@ -363,31 +386,32 @@ func initPostgres(ctx context.Context, cfg Config, log *slog.Logger) (*App, func
 		TOTP:          totpRepository,
 		RecoveryCodes: recoveryCodeRepository,
 	}
-	clock := provideClock(cfg)
 	random := system.NewRandom()
 	applicationKeyRingConfig, err := keyRingConfig(cfg, log)
 	if err != nil {
+		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
 	keyRing := store.KeyRing
 	sealer, err := provideSealer(cfg)
 	if err != nil {
+		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
 	applicationKeyRing, err := application.NewKeyRing(ctx, applicationKeyRingConfig, keyRing, sealer, clock, random, log)
 	if err != nil {
+		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
 	applicationSettings, err := settings(cfg, applicationKeyRing)
 	if err != nil {
+		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	prometheusConfig := metricsConfig(cfg)
-	metrics := prometheus.New(prometheusConfig)
 	env := application.Env{
 		Clock:    clock,
 		Random:   random,
@@ -397,8 +421,9 @@ func initPostgres(ctx context.Context, cfg Config, log *slog.Logger) (*App, func
 	}
 	config3 := passwordConfig(cfg, metrics, log)
 	hasher := password.NewHasher(config3)
-	abuseCounters, cleanup2, err := provideCounters(cfg, clock)
+	abuseCounters, cleanup3, err := provideCounters(cfg, clock)
 	if err != nil {
+		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
@@ -407,6 +432,7 @@ func initPostgres(ctx context.Context, cfg Config, log *slog.Logger) (*App, func
 	config4 := jwtConfig(cfg)
 	issuer, err := jwt.New(config4, applicationKeyRing)
 	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
@@ -415,15 +441,10 @@ func initPostgres(ctx context.Context, cfg Config, log *slog.Logger) (*App, func
 	sessionIssuer := application.NewSessionIssuer(stores, env, cachedVerifier)
 	registration := application.NewRegistration(stores, env, hasher, emailVerification, sessionIssuer, abuseGuard)
 	login := application.NewLogin(stores, env, hasher, sessionIssuer, abuseGuard)
-	tokenDenylist, cleanup3, err := provideDenylist(cfg, clock, log, metrics)
-	if err != nil {
-		cleanup2()
-		cleanup()
-		return nil, nil, err
-	}
+	tokenDenylist := mainSharedState.Denylist
 	revocations := application.NewRevocations(sessionRepository, tokenDenylist, clock, applicationSettings, log)
 	authenticator := application.NewAuthenticator(cachedVerifier, revocations, clock)
-	profile := application.NewProfile(userRepository, clock)
+	profile := application.NewProfile(userRepository, accountVersions, clock)
 	refresh := application.NewRefresh(stores, env, sessionIssuer, revocations)
 	logout := application.NewLogout(stores, env, revocations)
 	passwordChange := application.NewPasswordChange(stores, env, hasher, sessionIssuer, revocations)
@@ -507,8 +528,7 @@ var coreSet = wire.NewSet(
 	provideMailer,
 	provideSealer,
 	keyRingConfig,
-	provideDenylist,
-	provideCounters,
+	provideDenylist, wire.FieldsOf(new(sharedState), "Denylist", "Versions"), provideCounters,
 	provideClock,
 	readiness, wire.Struct(new(App), "*"),
 )

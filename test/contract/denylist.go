@@ -87,6 +87,28 @@ func TokenDenylist(t *testing.T, newHarness func(t *testing.T) DenylistHarness) 
 		}
 	})
 
+	t.Run("ContainsForUser judges the session as Contains does", func(t *testing.T) {
+		h := newHarness(t)
+		if _, _, err := h.Denylist.ContainsForUser(ctx, "s1", "u1"); !errors.Is(err, ports.ErrDenylistStale) {
+			t.Fatalf("unseeded: got %v, want ErrDenylistStale", err)
+		}
+		if err := h.Denylist.MarkSeeded(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := h.Denylist.Add(ctx, domain.Revocation{SessionID: "s1", AccessUntil: h.Now().Add(15 * time.Minute)}); err != nil {
+			t.Fatal(err)
+		}
+		for id, want := range map[domain.SessionID]bool{"s1": true, "s2": false} {
+			if revoked, _, err := h.Denylist.ContainsForUser(ctx, id, "u1"); err != nil || revoked != want {
+				t.Errorf("ContainsForUser(%s): %v, %v; want %v", id, revoked, err, want)
+			}
+		}
+		h.Advance(16 * time.Minute)
+		if revoked, _, err := h.Denylist.ContainsForUser(ctx, "s1", "u1"); err != nil || revoked {
+			t.Errorf("expired revocation: %v, %v; want not revoked", revoked, err)
+		}
+	})
+
 	t.Run("adding nothing is fine", func(t *testing.T) {
 		if err := seeded(t).Denylist.Add(ctx); err != nil {
 			t.Fatal(err)
@@ -111,6 +133,9 @@ func TokenDenylist(t *testing.T, newHarness func(t *testing.T) DenylistHarness) 
 		h.Lose()
 		if _, err := h.Denylist.Contains(ctx, "s1"); !errors.Is(err, ports.ErrDenylistStale) {
 			t.Fatalf("got %v, want ErrDenylistStale", err)
+		}
+		if _, _, err := h.Denylist.ContainsForUser(ctx, "s1", "u1"); !errors.Is(err, ports.ErrDenylistStale) {
+			t.Fatalf("ContainsForUser: got %v, want ErrDenylistStale", err)
 		}
 	})
 }

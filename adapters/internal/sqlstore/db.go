@@ -90,6 +90,9 @@ type txKey struct{}
 type txValue struct {
 	db *DB
 	tx *sqlx.Tx
+	// after collects what must run once the transaction has committed (see
+	// afterCommit); the outermost WithinTx runs it.
+	after *[]func()
 }
 
 // tx returns the transaction of this DB that ctx carries, or nil.
@@ -124,7 +127,21 @@ func (db *DB) readBeforeWrite(ctx context.Context, read func(ctx context.Context
 	if db.group == nil || db.tx(ctx) != nil {
 		return read(ctx, db.reader(ctx))
 	}
-	return db.group.do(ctx, func(ctx context.Context) error { return read(ctx, db.tx(ctx)) })
+	var none []func()
+	return db.group.do(ctx, func(ctx context.Context) error { return read(ctx, db.tx(ctx)) }, &none)
+}
+
+// afterCommit runs fn once the transaction that ctx carries has committed, on
+// the goroutine of its outermost WithinTx before that returns; never when it
+// rolls back, and only for the attempt that commits when it is run again. fn
+// runs at once when ctx carries no transaction of this DB. For what must
+// follow a change that others may only learn of once it is committed.
+func (db *DB) afterCommit(ctx context.Context, fn func()) {
+	if v, ok := ctx.Value(txKey{}).(txValue); ok && v.db == db && v.after != nil {
+		*v.after = append(*v.after, fn)
+		return
+	}
+	fn()
 }
 
 // WithinTx runs fn in one transaction, so that a use case's writes and the mail
@@ -142,12 +159,20 @@ func (db *DB) WithinTx(ctx context.Context, fn func(ctx context.Context) error) 
 	if db.tx(ctx) != nil {
 		return fn(ctx)
 	}
-	return db.retry(ctx, func() error {
+	var after []func()
+	err := db.retry(ctx, func() error {
 		if db.group != nil {
-			return db.group.do(ctx, fn)
+			return db.group.do(ctx, fn, &after)
 		}
-		return db.runTx(ctx, fn)
+		return db.runTx(ctx, fn, &after)
 	})
+	if err != nil {
+		return err
+	}
+	for _, f := range after {
+		f()
+	}
+	return nil
 }
 
 // retry calls run until it does not fail with a lost lock race, at most
@@ -170,8 +195,15 @@ func (db *DB) retry(ctx context.Context, run func() error) error {
 	}
 }
 
-// runTx runs fn in one new transaction.
-func (db *DB) runTx(ctx context.Context, fn func(ctx context.Context) error) error {
+// runTx runs fn in one new transaction, collecting in after what fn leaves
+// to run once it has committed (emptied first, and again when it fails).
+func (db *DB) runTx(ctx context.Context, fn func(ctx context.Context) error, after *[]func()) (err error) {
+	*after = nil
+	defer func() {
+		if err != nil {
+			*after = nil
+		}
+	}()
 	tx, err := db.w.BeginTxx(ctx, db.d.TxOptions)
 	if err != nil {
 		return db.fail(ctx, "begin transaction", err)
@@ -182,7 +214,7 @@ func (db *DB) runTx(ctx context.Context, fn func(ctx context.Context) error) err
 			_ = tx.Rollback()
 		}
 	}()
-	if err := fn(context.WithValue(ctx, txKey{}, txValue{db: db, tx: tx})); err != nil {
+	if err := fn(context.WithValue(ctx, txKey{}, txValue{db: db, tx: tx, after: after})); err != nil {
 		return err
 	}
 	done = true // a failed commit has ended the transaction too

@@ -42,13 +42,16 @@ type job struct {
 	ctx   context.Context
 	fn    func(ctx context.Context) error
 	err   error
-	panic any // what fn panicked with, raised again on the caller's goroutine
+	panic any       // what fn panicked with, raised again on the caller's goroutine
+	after *[]func() // what fn left to run after the COMMIT (DB.afterCommit), run by the caller
 	done  chan struct{}
 }
 
-// do queues fn and waits for the group it ran in to end.
-func (c *committer) do(ctx context.Context, fn func(ctx context.Context) error) error {
-	j := &job{ctx: ctx, fn: fn, done: make(chan struct{})}
+// do queues fn and waits for the group it ran in to end; after receives what
+// fn left to run once it has committed (nothing when it failed).
+func (c *committer) do(ctx context.Context, fn func(ctx context.Context) error, after *[]func()) error {
+	*after = nil
+	j := &job{ctx: ctx, fn: fn, after: after, done: make(chan struct{})}
 	c.mu.Lock()
 	c.queue = append(c.queue, j)
 	if !c.running {
@@ -58,7 +61,11 @@ func (c *committer) do(ctx context.Context, fn func(ctx context.Context) error) 
 	c.mu.Unlock()
 	<-j.done // once a group started, it runs to its end: a cancelled caller waits for it
 	if j.panic != nil {
+		*after = nil
 		panic(j.panic)
+	}
+	if j.err != nil {
+		*after = nil
 	}
 	return j.err
 }
@@ -98,7 +105,7 @@ func (c *committer) run(group []*job) {
 	}
 	if len(live) == 1 {
 		j := live[0]
-		j.err = c.db.runTx(context.WithoutCancel(j.ctx), j.guarded)
+		j.err = c.db.runTx(context.WithoutCancel(j.ctx), j.guarded, j.after)
 		return
 	}
 	if len(live) == 0 {
@@ -110,7 +117,7 @@ func (c *committer) run(group []*job) {
 		// functions that had not failed run again, each alone.
 		for _, j := range redo {
 			j.err, j.panic = nil, nil
-			j.err = c.db.runTx(context.WithoutCancel(j.ctx), j.guarded)
+			j.err = c.db.runTx(context.WithoutCancel(j.ctx), j.guarded, j.after)
 		}
 	}
 }
@@ -134,9 +141,10 @@ func (c *committer) runGroup(live []*job) (redo []*job) {
 			_ = tx.Rollback()
 			return append(ok, live[i:]...)
 		}
-		ctx := context.WithValue(context.WithoutCancel(j.ctx), txKey{}, txValue{db: c.db, tx: tx})
+		ctx := context.WithValue(context.WithoutCancel(j.ctx), txKey{}, txValue{db: c.db, tx: tx, after: j.after})
 		if err := j.guarded(ctx); err != nil || j.panic != nil {
 			j.err = err
+			*j.after = nil // rolled back alone: nothing of it commits
 			if err := rollbackTo(tx); err != nil {
 				_ = tx.Rollback()
 				return append(ok, live[i+1:]...)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -14,12 +15,39 @@ import (
 )
 
 // UserRepository stores accounts in the users table.
-type UserRepository struct{ db *DB }
+type UserRepository struct {
+	db *DB
+	// versions, when set, is told of every committed change of an account
+	// (ports.AccountVersions), so that instances keeping a copy of it learn
+	// that theirs is out of date.
+	versions ports.AccountVersions
+	log      *slog.Logger
+}
 
 var _ ports.UserRepository = (*UserRepository)(nil)
 
 // NewUserRepository returns the account store on db, for wire.
 func NewUserRepository(db *DB) *UserRepository { return &UserRepository{db: db} }
+
+// VersionedUsers is the account store of s that bumps the account's version in
+// versions after every committed change (Update is the only statement that
+// changes a stored account: RecordLogin's last_login_at is no part of what a
+// copy is kept for). A bump that fails is logged: the change stands, and the
+// copies elsewhere age out (see application.Profile).
+func VersionedUsers(s *Store, versions ports.AccountVersions, log *slog.Logger) ports.UserRepository {
+	return &UserRepository{db: s.DB, versions: versions, log: log}
+}
+
+// changed tells versions that the account's change has committed.
+func (r *UserRepository) changed(ctx context.Context, id domain.UserID) {
+	if r.versions == nil {
+		return
+	}
+	if err := r.versions.Bump(context.WithoutCancel(ctx), id); err != nil && r.log != nil {
+		r.log.WarnContext(ctx, "account changed but its version could not be bumped: other instances may show the old profile for up to 30 s",
+			"user_id", string(id), "error", err.Error())
+	}
+}
 
 // userRow is a users row as stored.
 type userRow struct {
@@ -134,7 +162,11 @@ func (r *UserRepository) Update(ctx context.Context, id domain.UserID, fn func(*
 		if r.db.d.UniqueViolation(err, "users", "email") {
 			return domain.ErrEmailTaken
 		}
-		return r.db.fail(ctx, "update user", err)
+		if err != nil {
+			return r.db.fail(ctx, "update user", err)
+		}
+		r.db.afterCommit(ctx, func() { r.changed(ctx, id) })
+		return nil
 	})
 }
 

@@ -13,7 +13,7 @@ type Store struct {
 	*DB
 	Tx       ports.Transactor
 	Pinger   ports.Pinger
-	Users    ports.UserRepository
+	Users    ports.UserRepository // without account versions (wire uses VersionedUsers)
 	Sessions ports.SessionRepository
 	Tokens   ports.OneTimeTokenRepository
 	Outbox   ports.Outbox
@@ -43,6 +43,8 @@ func NewStore(db *DB) *Store {
 	}
 }
 
-// ProviderSet hands the ports of the *Store that an engine's Open returns to wire.
-var ProviderSet = wire.NewSet(wire.FieldsOf(new(*Store), "Tx", "Pinger", "Users", "Sessions", "Tokens", "Outbox", "Attempts", "Events",
+// ProviderSet hands the ports of the *Store that an engine's Open returns to
+// wire, but for the account store: each engine provides VersionedUsers's
+// (wire's code may not name this package).
+var ProviderSet = wire.NewSet(wire.FieldsOf(new(*Store), "Tx", "Pinger", "Sessions", "Tokens", "Outbox", "Attempts", "Events",
 	"TOTP", "RecoveryCodes", "KeyRing"))
