@@ -127,8 +127,7 @@ func (db *DB) readBeforeWrite(ctx context.Context, read func(ctx context.Context
 	if db.group == nil || db.tx(ctx) != nil {
 		return read(ctx, db.reader(ctx))
 	}
-	var none []func()
-	return db.group.do(ctx, func(ctx context.Context) error { return read(ctx, db.tx(ctx)) }, &none)
+	return db.group.read(ctx, read)
 }
 
 // afterCommit runs fn once the transaction that ctx carries has committed, on

@@ -37,10 +37,14 @@ type committer struct {
 	ran, commits atomic.Uint64 // functions run in groups of two or more, and their COMMITs
 }
 
-// job is one WithinTx call waiting for, or in, a group.
+// job is one WithinTx call, or one read (readBeforeWrite), waiting for, or in, a group.
 type job struct {
-	ctx   context.Context
-	fn    func(ctx context.Context) error
+	ctx context.Context
+	fn  func(ctx context.Context) error
+	// read, for a read, is run instead of fn: in the group's transaction
+	// without a savepoint of its own (it changes nothing), or alone as one
+	// autocommit statement on the writer, without BEGIN and COMMIT.
+	read  func(ctx context.Context, q sqlx.ExtContext) error
 	err   error
 	panic any       // what fn panicked with, raised again on the caller's goroutine
 	after *[]func() // what fn left to run after the COMMIT (DB.afterCommit), run by the caller
@@ -51,7 +55,18 @@ type job struct {
 // fn left to run once it has committed (nothing when it failed).
 func (c *committer) do(ctx context.Context, fn func(ctx context.Context) error, after *[]func()) error {
 	*after = nil
-	j := &job{ctx: ctx, fn: fn, after: after, done: make(chan struct{})}
+	return c.wait(&job{ctx: ctx, fn: fn, after: after, done: make(chan struct{})})
+}
+
+// read queues a read and waits for the group it ran in to end.
+func (c *committer) read(ctx context.Context, read func(ctx context.Context, q sqlx.ExtContext) error) error {
+	var none []func()
+	return c.wait(&job{ctx: ctx, read: read, after: &none, done: make(chan struct{})})
+}
+
+// wait queues j, starting the goroutine when none runs, and waits for j's group to end.
+func (c *committer) wait(j *job) error {
+	after := j.after
 	c.mu.Lock()
 	c.queue = append(c.queue, j)
 	if !c.running {
@@ -105,7 +120,11 @@ func (c *committer) run(group []*job) {
 	}
 	if len(live) == 1 {
 		j := live[0]
-		j.err = c.db.runTx(context.WithoutCancel(j.ctx), j.guarded, j.after)
+		if j.read != nil {
+			j.err = j.guarded(context.WithoutCancel(j.ctx), c.db.w)
+			return
+		}
+		j.err = c.db.runTx(context.WithoutCancel(j.ctx), func(ctx context.Context) error { return j.guarded(ctx, nil) }, j.after)
 		return
 	}
 	if len(live) == 0 {
@@ -117,7 +136,11 @@ func (c *committer) run(group []*job) {
 		// functions that had not failed run again, each alone.
 		for _, j := range redo {
 			j.err, j.panic = nil, nil
-			j.err = c.db.runTx(context.WithoutCancel(j.ctx), j.guarded, j.after)
+			if j.read != nil {
+				j.err = j.guarded(context.WithoutCancel(j.ctx), c.db.w)
+				continue
+			}
+			j.err = c.db.runTx(context.WithoutCancel(j.ctx), func(ctx context.Context) error { return j.guarded(ctx, nil) }, j.after)
 		}
 	}
 }
@@ -137,12 +160,18 @@ func (c *committer) runGroup(live []*job) (redo []*job) {
 	}
 	ok := live[:0:0]
 	for i, j := range live {
+		if j.read != nil { // changes nothing: no savepoint
+			ctx := context.WithValue(context.WithoutCancel(j.ctx), txKey{}, txValue{db: c.db, tx: tx, after: j.after})
+			j.err = j.guarded(ctx, tx)
+			ok = append(ok, j)
+			continue
+		}
 		if _, err := tx.Exec("SAVEPOINT grouped"); err != nil {
 			_ = tx.Rollback()
 			return append(ok, live[i:]...)
 		}
 		ctx := context.WithValue(context.WithoutCancel(j.ctx), txKey{}, txValue{db: c.db, tx: tx, after: j.after})
-		if err := j.guarded(ctx); err != nil || j.panic != nil {
+		if err := j.guarded(ctx, nil); err != nil || j.panic != nil {
 			j.err = err
 			*j.after = nil // rolled back alone: nothing of it commits
 			if err := rollbackTo(tx); err != nil {
@@ -176,15 +205,19 @@ func rollbackTo(tx *sqlx.Tx) error {
 	return err
 }
 
-// guarded runs the job's function, keeping a panic for the caller's
-// goroutine (and reporting it as an error here, so that its work rolls back).
-func (j *job) guarded(ctx context.Context) (err error) {
+// guarded runs the job's function (its read, on q), keeping a panic for the
+// caller's goroutine (and reporting it as an error here, so that its work
+// rolls back).
+func (j *job) guarded(ctx context.Context, q sqlx.ExtContext) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			j.panic = p
 			err = fmt.Errorf("panic in transaction: %v", p)
 		}
 	}()
+	if j.read != nil {
+		return j.read(ctx, q)
+	}
 	return j.fn(ctx)
 }
 
