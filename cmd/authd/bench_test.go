@@ -1,6 +1,7 @@
 package main
 
 import (
+	"runtime"
 	"testing"
 	"time"
 
@@ -36,6 +37,25 @@ func BenchmarkRequests(b *testing.B) {
 			}
 			rt = r.Str("refreshToken")
 		}
+	})
+	b.Run("POST /auth/refresh, 32 sessions at once (group commit)", func(b *testing.B) {
+		const sessions = 32
+		tokens := make(chan string, sessions)
+		for range sessions {
+			tokens <- a.login("bench@example.com", pw).Want(b, 200).Str("refreshToken")
+		}
+		b.SetParallelism((sessions + runtime.GOMAXPROCS(0) - 1) / runtime.GOMAXPROCS(0))
+		b.RunParallel(func(pb *testing.PB) {
+			rt := <-tokens // one session per goroutine
+			for pb.Next() {
+				r, err := unchecked.Try(unchecked.Request("POST", "/api/v1/auth/refresh", map[string]any{"refreshToken": rt}))
+				if err != nil || r.Status != 200 {
+					b.Fatalf("%v %v", r, err)
+				}
+				rt = r.Str("refreshToken")
+			}
+			tokens <- rt
+		})
 	})
 }
 
