@@ -144,10 +144,16 @@ func (d *Denylist) check(id domain.SessionID, user domain.UserID) (revoked bool,
 	return err != nil || d.clock.Now().UnixMilli() < until, version, nil
 }
 
-// Bump stores a new random version of the account, kept until memcached
-// evicts it (a lost version only means that no copy is trusted).
+// versionTTL is how long memcached keeps an account's version: long past the
+// copies kept under it (30 s), short enough that only recently active
+// accounts take memory (about 150 bytes each), which matters on a server run
+// without eviction (-M), where the denylist shares the memory. An expired
+// version only means that no copy is trusted until the next one starts.
+const versionTTL = int32(time.Hour / time.Second)
+
+// Bump stores a new random version of the account.
 func (d *Denylist) Bump(_ context.Context, id domain.UserID) error {
-	if err := d.client.Set(&memcache.Item{Key: d.versionKey(id), Value: newVersion()}); err != nil {
+	if err := d.client.Set(&memcache.Item{Key: d.versionKey(id), Value: newVersion(), Expiration: versionTTL}); err != nil {
 		return unavailable("bump account version", err)
 	}
 	return nil
@@ -157,7 +163,7 @@ func (d *Denylist) Bump(_ context.Context, id domain.UserID) error {
 // fails when the key exists).
 func (d *Denylist) Start(_ context.Context, id domain.UserID) (string, error) {
 	v := newVersion()
-	err := d.client.Add(&memcache.Item{Key: d.versionKey(id), Value: v})
+	err := d.client.Add(&memcache.Item{Key: d.versionKey(id), Value: v, Expiration: versionTTL})
 	if errors.Is(err, memcache.ErrNotStored) {
 		return "", nil
 	}
