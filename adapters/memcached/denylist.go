@@ -110,10 +110,11 @@ func (d *Denylist) check(id domain.SessionID, user domain.UserID) (revoked bool,
 	}
 	marker := d.markers[addr.String()]
 	keys := []string{key, marker}
-	elsewhere := false // the version lives on another server than the entry
+	vkey, elsewhere := "", false // elsewhere: the version lives on another server than the entry
 	if user != "" {
-		keys = append(keys, d.versionKey(user))
-		vaddr, err := d.servers.PickServer(keys[2])
+		vkey = d.versionKey(user)
+		keys = append(keys, vkey)
+		vaddr, err := d.servers.PickServer(vkey)
 		elsewhere = err != nil || vaddr.String() != addr.String()
 	}
 	items, err := d.client.GetMulti(keys)
@@ -121,7 +122,7 @@ func (d *Denylist) check(id domain.SessionID, user domain.UserID) (revoked bool,
 		// One of two servers failed: the revocation check must not fail
 		// because the version's server did, so ask the entry's server alone
 		// (and trust no copy: there is no version).
-		user = ""
+		vkey = ""
 		items, err = d.client.GetMulti(keys[:2])
 	}
 	if err != nil {
@@ -130,10 +131,8 @@ func (d *Denylist) check(id domain.SessionID, user domain.UserID) (revoked bool,
 	if _, ok := items[marker]; !ok {
 		return false, "", ports.ErrDenylistStale
 	}
-	if user != "" {
-		if v, ok := items[d.versionKey(user)]; ok {
-			version = string(v.Value)
-		}
+	if v, ok := items[vkey]; ok && vkey != "" {
+		version = string(v.Value)
 	}
 	item, ok := items[key]
 	if !ok {

@@ -119,12 +119,7 @@ func (c *committer) run(group []*job) {
 		live = append(live, j)
 	}
 	if len(live) == 1 {
-		j := live[0]
-		if j.read != nil {
-			j.err = j.guarded(context.WithoutCancel(j.ctx), c.db.w)
-			return
-		}
-		j.err = c.db.runTx(context.WithoutCancel(j.ctx), func(ctx context.Context) error { return j.guarded(ctx, nil) }, j.after)
+		c.alone(live[0])
 		return
 	}
 	if len(live) == 0 {
@@ -136,13 +131,21 @@ func (c *committer) run(group []*job) {
 		// functions that had not failed run again, each alone.
 		for _, j := range redo {
 			j.err, j.panic = nil, nil
-			if j.read != nil {
-				j.err = j.guarded(context.WithoutCancel(j.ctx), c.db.w)
-				continue
-			}
-			j.err = c.db.runTx(context.WithoutCancel(j.ctx), func(ctx context.Context) error { return j.guarded(ctx, nil) }, j.after)
+			c.alone(j)
 		}
 	}
+}
+
+// alone runs j outside a group, as a pool would: a read as one autocommit
+// statement on the writer (no BEGIN and COMMIT), anything else in a
+// transaction of its own.
+func (c *committer) alone(j *job) {
+	ctx := context.WithoutCancel(j.ctx)
+	if j.read != nil {
+		j.err = j.guarded(ctx, c.db.w)
+		return
+	}
+	j.err = c.db.runTx(ctx, func(ctx context.Context) error { return j.guarded(ctx, nil) }, j.after)
 }
 
 // runGroup runs live in one transaction. It returns the jobs to run again
