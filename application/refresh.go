@@ -60,7 +60,7 @@ func (r *Refresh) Refresh(ctx context.Context, token domain.Secret, _ ports.Clie
 	}
 	sess.RefreshExpiresAt = sess.RefreshExpiry(now, r.settings.RefreshTokenTTL)
 	next := domain.RefreshToken{Hash: secret.Hash(), SessionID: sess.ID, CreatedAt: now, ExpiresAt: sess.RefreshExpiresAt}
-	won, err := r.sessions.Rotate(ctx, old.Hash, next, now)
+	won, err := r.sessions.Rotate(ctx, old.Hash, next)
 	if err != nil {
 		return ports.SessionTokens{}, err
 	}

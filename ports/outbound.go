@@ -81,12 +81,12 @@ type SessionRepository interface {
 	// session's user, in one read (a refresh needs all three);
 	// domain.ErrTokenNotFound when there is none.
 	RefreshToken(ctx context.Context, hash []byte) (*domain.RefreshToken, *domain.Session, *domain.User, error)
-	// Rotate spends the refresh token with oldHash and stores next in its place, in one
-	// conditional update: it reports false and changes nothing when the old token was
+	// Rotate spends the refresh token with oldHash at next.CreatedAt and stores next in
+	// its place, atomically: it reports false and changes nothing when the old token was
 	// already rotated (a concurrent refresh won), or when it is not a token of
-	// next.SessionID. On success the session's LastUsedAt becomes now and its
-	// RefreshExpiresAt next.ExpiresAt.
-	Rotate(ctx context.Context, oldHash []byte, next domain.RefreshToken, now time.Time) (bool, error)
+	// next.SessionID. On success the old token's RotatedAt is next.CreatedAt, and the
+	// session's LastUsedAt becomes next.CreatedAt and its RefreshExpiresAt next.ExpiresAt.
+	Rotate(ctx context.Context, oldHash []byte, next domain.RefreshToken) (bool, error)
 	// Revoke marks the session revoked at now; revoking a revoked session changes nothing.
 	// It reports whether the session was live before.
 	Revoke(ctx context.Context, id domain.SessionID, now time.Time) (bool, error)

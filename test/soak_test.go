@@ -602,10 +602,16 @@ func checkSoakCounts(t *testing.T, db *sql.DB, l *soakLedger) {
 		{"verified users", `SELECT COUNT(*) FROM users WHERE email_verified`, l.verified},
 		{"sessions", `SELECT COUNT(*) FROM sessions`, len(l.sessions)},
 		{"revoked sessions", `SELECT COUNT(*) FROM sessions WHERE revoked_at IS NOT NULL`, revoked},
-		{"rotated refresh tokens", `SELECT COUNT(*) FROM refresh_tokens WHERE rotated_at IS NOT NULL`, l.refreshes},
+		// A token is spent by its successor, which names it (replaces).
+		{"rotated refresh tokens", `SELECT COUNT(*) FROM refresh_tokens t
+			WHERE t.rotated_at IS NOT NULL OR EXISTS (SELECT 1 FROM refresh_tokens n WHERE n.replaces = t.hash)`, l.refreshes},
+		{"successors", `SELECT COUNT(*) FROM refresh_tokens WHERE replaces IS NOT NULL`, l.refreshes},
+		{"successors of another session's token", `SELECT COUNT(*) FROM refresh_tokens n
+			JOIN refresh_tokens t ON t.hash = n.replaces WHERE t.session_id <> n.session_id`, 0},
 		{"refresh tokens", `SELECT COUNT(*) FROM refresh_tokens`, len(l.sessions) + l.refreshes},
 		{"sessions without exactly one unrotated refresh token", `SELECT COUNT(*) FROM sessions s WHERE
-			(SELECT COUNT(*) FROM refresh_tokens t WHERE t.session_id = s.id AND t.rotated_at IS NULL) <> 1`, 0},
+			(SELECT COUNT(*) FROM refresh_tokens t WHERE t.session_id = s.id AND t.rotated_at IS NULL
+				AND NOT EXISTS (SELECT 1 FROM refresh_tokens n WHERE n.replaces = t.hash)) <> 1`, 0},
 	} {
 		var got int
 		if err := db.QueryRowContext(t.Context(), c.query).Scan(&got); err != nil {

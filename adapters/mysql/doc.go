@@ -12,10 +12,11 @@
 // at READ COMMITTED (no gap locks on searches; see isolationLevel for why),
 // whatever the server's default. The concurrency rules rest on conditional
 // UPDATEs judged by rows affected (a single-use token is spent by UPDATE ...
-// WHERE used_at IS NULL, a refresh token rotated by UPDATE ... WHERE
-// rotated_at IS NULL, a try counted by UPDATE ... WHERE attempts < max), which
-// InnoDB evaluates on the latest committed row under its lock, so of
-// concurrent callers exactly one wins; a value that must be returned as well is
+// WHERE used_at IS NULL, a try counted by UPDATE ... WHERE attempts < max),
+// which InnoDB evaluates on the latest committed row under its lock, so of
+// concurrent callers exactly one wins, and on unique keys (a refresh token is
+// rotated by inserting its successor, and the unique key on replaces lets only
+// one be stored); a value that must be returned as well is
 // read back in the same transaction. Outbox claims lock due rows with SELECT
 // ... FOR UPDATE SKIP LOCKED, so concurrent dispatchers take different
 // messages without waiting for each other; Users.Update loads with SELECT ...

@@ -60,7 +60,7 @@ var dialect = sqlstore.Dialect{
 	},
 	Text:     validUTF8,
 	LongText: fitText,
-	Rotation: sqlstore.RotateJoinedUpdate,
+	Greatest: "GREATEST",
 }
 
 // isUnavailable reports whether err means the database could not be used in

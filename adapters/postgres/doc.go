@@ -12,9 +12,11 @@
 //
 // Concurrency model: many connections at READ COMMITTED, the server's default.
 // The concurrency rules rest on conditional UPDATEs judged by rows affected
-// (UPDATE ... WHERE used_at IS NULL, WHERE rotated_at IS NULL, WHERE attempts <
-// max): PostgreSQL re-evaluates the condition on the latest committed version
-// of a row it had to wait for, so of concurrent callers exactly one wins.
+// (UPDATE ... WHERE used_at IS NULL, WHERE attempts < max): PostgreSQL
+// re-evaluates the condition on the latest committed version of a row it had
+// to wait for, so of concurrent callers exactly one wins; and on unique keys
+// (a refresh token's successor is inserted ON CONFLICT DO NOTHING, and the
+// unique key on replaces stores one).
 // Outbox claims lock due rows with SELECT ... FOR UPDATE SKIP LOCKED;
 // Users.Update loads with SELECT ... FOR UPDATE. A transaction the server
 // aborts for a deadlock, a serialization failure or a lock timeout is run

@@ -68,9 +68,10 @@ var dialect = sqlstore.Dialect{
 	UniqueViolation: func(err error, table, column string) bool {
 		return isUniqueViolation(err, table+"_"+column)
 	},
-	Text:     cleanText,
-	LongText: cleanText,
-	Rotation: sqlstore.RotateOneStatement,
+	Text:           cleanText,
+	LongText:       cleanText,
+	Greatest:       "GREATEST",
+	SkipDuplicates: " ON CONFLICT DO NOTHING",
 }
 
 // pgError returns the server's error in err's chain, if any.

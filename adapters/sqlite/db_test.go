@@ -161,7 +161,7 @@ func TestConcurrentWritersNeverSeeSQLiteBusy(t *testing.T) {
 				errs <- fmt.Errorf("create session %d: %w", i, err)
 				return
 			}
-			if _, err := sessions.Rotate(ctx, []byte(fmt.Sprint("a", i)), testRefresh("b", i), t0); err != nil {
+			if _, err := sessions.Rotate(ctx, []byte(fmt.Sprint("a", i)), testRefresh("b", i)); err != nil {
 				errs <- fmt.Errorf("rotate %d: %w", i, err)
 				return
 			}

@@ -16,11 +16,13 @@ import (
 // through one connection in BEGIN IMMEDIATE, so rows need no locks and claims
 // no SKIP LOCKED, and no transaction ever loses a lock race.
 var dialect = sqlstore.Dialect{
-	Name:        "sqlite",
-	BindType:    sqlstore.Question,
-	GroupCommit: true,
-	Unavailable: isUnavailable,
-	ReadOnly:    func(err error) bool { return sqliteCode(err)&0xff == sqlite3.SQLITE_READONLY },
+	Name:           "sqlite",
+	BindType:       sqlstore.Question,
+	GroupCommit:    true,
+	Greatest:       "max",
+	SkipDuplicates: " ON CONFLICT DO NOTHING",
+	Unavailable:    isUnavailable,
+	ReadOnly:       func(err error) bool { return sqliteCode(err)&0xff == sqlite3.SQLITE_READONLY },
 	UniqueViolation: func(err error, table, column string) bool {
 		return isUniqueViolation(err, table+"."+column)
 	},

@@ -361,9 +361,10 @@ func (r Sessions) RefreshToken(ctx context.Context, hash []byte) (*domain.Refres
 	return &rt, &sess, &u, nil
 }
 
-// Rotate spends the old token and stores next, unless the old one was spent
-// or is another session's.
-func (r Sessions) Rotate(ctx context.Context, old []byte, next domain.RefreshToken, now time.Time) (bool, error) {
+// Rotate spends the old token at next.CreatedAt and stores next, unless the
+// old one was spent or is another session's.
+func (r Sessions) Rotate(ctx context.Context, old []byte, next domain.RefreshToken) (bool, error) {
+	now := next.CreatedAt
 	won := false
 	err := r.s.change(ctx, func(st *state, _ *txValue) error {
 		rt, ok := st.refresh[string(old)]

@@ -106,7 +106,7 @@ func Sessions(t *testing.T, newStore func(t *testing.T) Store) {
 		now := base.Add(30*time.Minute + 9*time.Millisecond)
 		next := domain.RefreshToken{Hash: newHash(), SessionID: s.ID, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
 
-		ok, err := st.Sessions.Rotate(ctx(t), old.Hash, next, now)
+		ok, err := st.Sessions.Rotate(ctx(t), old.Hash, next)
 		must(t, err, "rotate")
 		if !ok {
 			t.Fatalf("rotate of a fresh token reported false")
@@ -132,12 +132,12 @@ func Sessions(t *testing.T, newStore func(t *testing.T) Store) {
 		first := domain.RefreshToken{Hash: newHash(), SessionID: s.ID, CreatedAt: t1, ExpiresAt: t1.Add(time.Hour)}
 		second := domain.RefreshToken{Hash: newHash(), SessionID: s.ID, CreatedAt: t2, ExpiresAt: t2.Add(time.Hour)}
 
-		ok, err := st.Sessions.Rotate(ctx(t), old.Hash, first, t1)
+		ok, err := st.Sessions.Rotate(ctx(t), old.Hash, first)
 		must(t, err, "first rotate")
 		if !ok {
 			t.Fatalf("first rotate reported false")
 		}
-		ok, err = st.Sessions.Rotate(ctx(t), old.Hash, second, t2)
+		ok, err = st.Sessions.Rotate(ctx(t), old.Hash, second)
 		must(t, err, "second rotate")
 		if ok {
 			t.Fatalf("second rotate of the same token reported true")
@@ -161,7 +161,7 @@ func Sessions(t *testing.T, newStore func(t *testing.T) Store) {
 		now := base.Add(time.Minute)
 		next := domain.RefreshToken{Hash: newHash(), SessionID: other.ID, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
 
-		ok, err := st.Sessions.Rotate(ctx(t), old.Hash, next, now)
+		ok, err := st.Sessions.Rotate(ctx(t), old.Hash, next)
 		must(t, err, "rotate")
 		if ok {
 			t.Fatalf("rotate into another session reported true")
@@ -190,7 +190,7 @@ func Sessions(t *testing.T, newStore func(t *testing.T) Store) {
 		var wg sync.WaitGroup
 		for i := range n {
 			nexts[i] = domain.RefreshToken{Hash: newHash(), SessionID: s.ID, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
-			wg.Go(func() { won[i], errs[i] = st.Sessions.Rotate(ctx(t), old.Hash, nexts[i], now) })
+			wg.Go(func() { won[i], errs[i] = st.Sessions.Rotate(ctx(t), old.Hash, nexts[i]) })
 		}
 		wg.Wait()
 
@@ -383,6 +383,57 @@ func Sessions(t *testing.T, newStore func(t *testing.T) Store) {
 		}
 		_, _, _, err = st.Sessions.RefreshToken(ctx(t), liveRT.Hash)
 		must(t, err, "kept refresh token")
+	})
+
+	t.Run("a session kept alive by rotations lives by its newest token, not by its first", func(t *testing.T) {
+		st := newStore(t)
+		u := createUser(t, st)
+		// The first tokens expire an hour after the sessions begin; rotation
+		// moves one session on past cutoff, the other not far enough.
+		kept, keptRT := createSession(t, st, u.ID, base)
+		ended, endedRT := createSession(t, st, u.ID, base)
+		cutoff := base.Add(3 * time.Hour)
+		rotate := func(s *domain.Session, old domain.RefreshToken, at time.Time, ttl time.Duration) domain.RefreshToken {
+			t.Helper()
+			next := domain.RefreshToken{Hash: newHash(), SessionID: s.ID, CreatedAt: at, ExpiresAt: at.Add(ttl)}
+			ok, err := st.Sessions.Rotate(ctx(t), old.Hash, next)
+			must(t, err, "rotate")
+			if !ok {
+				t.Fatalf("rotate of a fresh token reported false")
+			}
+			return next
+		}
+		mid := rotate(kept, keptRT, base.Add(50*time.Minute), time.Hour)
+		last := rotate(kept, mid, base.Add(110*time.Minute), 2*time.Hour) // expires at base+3h50m
+		rotate(ended, endedRT, base.Add(50*time.Minute), time.Hour)       // expires at base+1h50m
+
+		got, err := st.Sessions.ByID(ctx(t), kept.ID)
+		must(t, err, "by id")
+		sameTime(t, "LastUsedAt", got.LastUsedAt, last.CreatedAt)
+		sameTime(t, "RefreshExpiresAt", got.RefreshExpiresAt, last.ExpiresAt)
+		_, viaSpent, _, err := st.Sessions.RefreshToken(ctx(t), keptRT.Hash) // the session read through a spent token
+		must(t, err, "spent token")
+		sameTime(t, "LastUsedAt through a spent token", viaSpent.LastUsedAt, last.CreatedAt)
+		sameTime(t, "RefreshExpiresAt through a spent token", viaSpent.RefreshExpiresAt, last.ExpiresAt)
+
+		live, err := st.Sessions.ListLive(ctx(t), u.ID, cutoff)
+		must(t, err, "list live")
+		if !slices.Equal(ids(live), []domain.SessionID{kept.ID}) {
+			t.Errorf("live at cutoff = %v, want only %s", ids(live), kept.ID)
+		}
+		n, err := st.Sessions.DeleteExpired(ctx(t), cutoff)
+		must(t, err, "delete expired")
+		if n != 1 {
+			t.Errorf("delete expired removed %d sessions, want 1", n)
+		}
+		if _, err := st.Sessions.ByID(ctx(t), ended.ID); !errors.Is(err, domain.ErrSessionNotFound) {
+			t.Errorf("the ended session is still there (err %v)", err)
+		}
+		wasLive, err := st.Sessions.Revoke(ctx(t), kept.ID, cutoff)
+		must(t, err, "revoke")
+		if !wasLive {
+			t.Errorf("revoke of the rotated session at cutoff reported it was not live")
+		}
 	})
 }
 

@@ -145,7 +145,7 @@ func Transactor(t *testing.T, newStore func(t *testing.T) Store) {
 		now := base.Add(time.Minute)
 		next := domain.RefreshToken{Hash: newHash(), SessionID: s.ID, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}
 		err := st.Tx.WithinTx(ctx(t), func(ctx context.Context) error {
-			ok, err := st.Sessions.Rotate(ctx, old.Hash, next, now)
+			ok, err := st.Sessions.Rotate(ctx, old.Hash, next)
 			if err != nil || !ok {
 				t.Errorf("rotate = %v, %v; want true", ok, err)
 			}
@@ -154,7 +154,7 @@ func Transactor(t *testing.T, newStore func(t *testing.T) Store) {
 		if err != boom {
 			t.Fatalf("WithinTx = %v, want the function's own error", err)
 		}
-		ok, err := st.Sessions.Rotate(ctx(t), old.Hash, next, now)
+		ok, err := st.Sessions.Rotate(ctx(t), old.Hash, next)
 		must(t, err, "rotate after rollback")
 		if !ok {
 			t.Errorf("the old token stayed spent after the rollback")

@@ -44,28 +44,16 @@ type Dialect struct {
 	// queue for it anyway: they run on one goroutine, as many as have queued
 	// to one COMMIT, each in a savepoint of its own (SQLite).
 	GroupCommit bool
-	// Rotation is how the engine spends a refresh token and stores the next
-	// (the hottest write); the zero value works everywhere.
-	Rotation Rotation
+	// Greatest is the engine's function of the larger of its arguments
+	// (GREATEST; SQLite's is max).
+	Greatest string
+	// SkipDuplicates, appended to an INSERT, makes a row that would break a
+	// unique key be left out, with no error (" ON CONFLICT DO NOTHING"); empty
+	// where the engine has no such clause that skips only that (MySQL's INSERT
+	// IGNORE skips every error), and the violation is then an error that
+	// UniqueViolation recognises.
+	SkipDuplicates string
 }
-
-// Rotation is a way of spending a refresh token, moving its session on and
-// storing the next token atomically. Each round trip costs a remote engine
-// CPU on both sides, so the engines that can say it in fewer statements do.
-type Rotation int
-
-const (
-	// RotateInTx runs three statements in one transaction (in-process engines,
-	// where statements cost no round trip).
-	RotateInTx Rotation = iota
-	// RotateJoinedUpdate spends the token and moves its session in one
-	// multi-table UPDATE, then stores the next token, in one transaction
-	// (MySQL).
-	RotateJoinedUpdate
-	// RotateOneStatement does all three in one statement of data-modifying
-	// CTEs, atomic on its own, so no transaction is opened (PostgreSQL).
-	RotateOneStatement
-)
 
 // Placeholder styles, re-exported so engines need not import sqlx for them.
 const (

@@ -16,12 +16,17 @@ import (
 
 // SessionRepository stores login sessions and their refresh-token hashes in the
 // sessions and refresh_tokens tables.
-type SessionRepository struct{ db *DB }
+type SessionRepository struct {
+	db           *DB
+	refreshQuery string // refreshTokenQuery, built once: every refresh runs it
+}
 
 var _ ports.SessionRepository = (*SessionRepository)(nil)
 
 // NewSessionRepository returns the session store on db, for wire.
-func NewSessionRepository(db *DB) *SessionRepository { return &SessionRepository{db: db} }
+func NewSessionRepository(db *DB) *SessionRepository {
+	return &SessionRepository{db: db, refreshQuery: db.d.refreshTokenQuery()}
+}
 
 // sessionRow is a sessions row as stored.
 type sessionRow struct {
@@ -37,6 +42,57 @@ type sessionRow struct {
 }
 
 const sessionColumns = `id, user_id, created_at, last_used_at, expires_at, refresh_expires_at, revoked_at, user_agent, ip`
+
+// A rotation writes one row, the next token (Rotate), and never the session:
+// the session's last_used_at and refresh_expires_at as stored are those it was
+// created with, and what they are now comes from its newest refresh token, the
+// last of its chain (the index refresh_tokens_session_newest finds it in one
+// step). A session without tokens reads as stored.
+
+// newestToken is the column of the newest refresh token of the session row
+// named session.
+func newestToken(session, column string) string {
+	return `(SELECT x.` + column + ` FROM refresh_tokens x WHERE x.session_id = ` + session + `.id
+		ORDER BY x.created_at DESC, x.expires_at DESC LIMIT 1)`
+}
+
+// lastUsed and refreshExpiry are the session's last use (the later of its
+// stored one and its newest token's creation) and refresh expiry (its newest
+// token's), given the expression of the newest token's creation and expiry.
+func (d Dialect) lastUsed(session, newestCreated string) string {
+	return d.Greatest + `(` + session + `.last_used_at, COALESCE(` + newestCreated + `, ` + session + `.last_used_at))`
+}
+
+func refreshExpiry(session, newestExpiry string) string {
+	return `COALESCE(` + newestExpiry + `, ` + session + `.refresh_expires_at)`
+}
+
+// sessionSelect lists the columns of sessionColumns as they read now, of the
+// sessions row named session, each named as in sessionColumns (with prefix:
+// "s." for a struct field tagged db:"s").
+func (d Dialect) sessionSelect(session, prefix, newestCreated, newestExpiry string) string {
+	var b strings.Builder
+	for i, c := range strings.Split(sessionColumns, ",") {
+		c = strings.TrimSpace(c)
+		expr := session + "." + c
+		switch c {
+		case "last_used_at":
+			expr = d.lastUsed(session, newestCreated)
+		case "refresh_expires_at":
+			expr = refreshExpiry(session, newestExpiry)
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(expr + ` AS "` + prefix + c + `"`)
+	}
+	return b.String()
+}
+
+// sessionsRead lists the sessions columns of a query FROM sessions s.
+func (d Dialect) sessionsRead() string {
+	return d.sessionSelect("s", "", newestToken("s", "created_at"), newestToken("s", "expires_at"))
+}
 
 func (r sessionRow) session() domain.Session {
 	return domain.Session{
@@ -95,7 +151,7 @@ func (r *SessionRepository) Create(ctx context.Context, s *domain.Session, first
 // ByID returns domain.ErrSessionNotFound when there is no such session.
 func (r *SessionRepository) ByID(ctx context.Context, id domain.SessionID) (*domain.Session, error) {
 	var row sessionRow
-	err := r.db.get(ctx, r.db.reader(ctx), &row, `SELECT `+sessionColumns+` FROM sessions WHERE id = ?`, string(id))
+	err := r.db.get(ctx, r.db.reader(ctx), &row, `SELECT `+r.db.d.sessionsRead()+` FROM sessions s WHERE s.id = ?`, string(id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, domain.ErrSessionNotFound
 	}
@@ -116,7 +172,7 @@ func (r *SessionRepository) RefreshToken(ctx context.Context, hash []byte) (*dom
 	}
 	// A refresh that finds a valid token rotates it: the read goes where that write will.
 	err := r.db.readBeforeWrite(ctx, func(ctx context.Context, q sqlx.ExtContext) error {
-		return r.db.get(ctx, q, &row, refreshTokenQuery, hash)
+		return r.db.get(ctx, q, &row, r.refreshQuery, hash)
 	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil, nil, domain.ErrTokenNotFound
@@ -128,12 +184,21 @@ func (r *SessionRepository) RefreshToken(ctx context.Context, hash []byte) (*dom
 	return &t, &s, row.U.user(), nil
 }
 
-// refreshTokenQuery reads a refresh token with its session and user; built
-// once, since every refresh runs it.
-var refreshTokenQuery = `SELECT t.hash, t.session_id, t.created_at, t.expires_at, t.rotated_at, ` +
-	aliased("s", sessionColumns) + `, ` + aliased("u", userColumns) + `
-	FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id JOIN users u ON u.id = s.user_id
+// refreshTokenQuery reads a refresh token with its session and user. The
+// token is spent at its rotated_at or at the creation of the token that
+// replaces it (n); an unspent token is its session's newest, so the session's
+// last use and refresh expiry are its own, and the subqueries run only for a
+// spent one.
+func (d Dialect) refreshTokenQuery() string {
+	return `SELECT t.hash, t.session_id, t.created_at, t.expires_at, COALESCE(t.rotated_at, n.created_at) AS rotated_at, ` +
+		d.sessionSelect("s", "s.",
+			`CASE WHEN t.rotated_at IS NULL AND n.hash IS NULL THEN t.created_at ELSE `+newestToken("s", "created_at")+` END`,
+			`CASE WHEN t.rotated_at IS NULL AND n.hash IS NULL THEN t.expires_at ELSE `+newestToken("s", "expires_at")+` END`) +
+		`, ` + aliased("u", userColumns) + `
+	FROM refresh_tokens t LEFT JOIN refresh_tokens n ON n.replaces = t.hash
+		JOIN sessions s ON s.id = t.session_id JOIN users u ON u.id = s.user_id
 	WHERE t.hash = ?`
+}
 
 // aliased lists columns of the table aliased as alias, each named
 // "alias.column", which is how sqlx fills a struct field tagged db:"alias".
@@ -149,63 +214,38 @@ func aliased(alias, columns string) string {
 	return b.String()
 }
 
-// Rotate spends the token with oldHash by a conditional update (only an
-// unrotated token of next's session can be spent; every engine evaluates the
-// condition on the latest row under its write lock, so of concurrent rotations
-// exactly one wins), then moves the session on and stores next for the same
-// session, as one atomic unit in the engine's way (Dialect.Rotation). It
-// reports false, changing nothing, when the old token is unknown, already
-// rotated or another session's.
-func (r *SessionRepository) Rotate(ctx context.Context, oldHash []byte, next domain.RefreshToken, now time.Time) (bool, error) {
-	session := string(next.SessionID)
-	if r.db.d.Rotation == RotateOneStatement {
-		n, err := r.db.exec(ctx, "rotate refresh token", `WITH spent AS (
-				UPDATE refresh_tokens SET rotated_at = ? WHERE hash = ? AND session_id = ? AND rotated_at IS NULL
-				RETURNING session_id
-			), moved AS (
-				UPDATE sessions SET last_used_at = ?, refresh_expires_at = ? WHERE id IN (SELECT session_id FROM spent)
-				RETURNING id
-			)
-			INSERT INTO refresh_tokens (hash, session_id, created_at, expires_at, rotated_at)
-			SELECT CAST(? AS BYTEA), id, CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT) FROM moved`,
-			ms(now), oldHash, session, ms(now), ms(next.ExpiresAt),
-			next.Hash, ms(next.CreatedAt), ms(next.ExpiresAt), nullMS(next.RotatedAt))
-		return n == 1 && err == nil, err
+// Rotate stores next as the successor of the token with oldHash, in one
+// statement that changes nothing else: the old token is spent by having a
+// successor, the session moves on with its newest token, and the unique index
+// on replaces lets a token have one successor only, so of concurrent
+// rotations exactly one is stored, on every engine and at any isolation level.
+// The statement stores next only when the old token is next's session's and
+// unspent (no rotated_at, the way earlier versions spent a token); a
+// concurrent rotation that stored its successor first makes it store nothing
+// (SkipDuplicates) or fail on the unique index. One autocommit statement: no
+// BEGIN and COMMIT round trips on a server.
+func (r *SessionRepository) Rotate(ctx context.Context, oldHash []byte, next domain.RefreshToken) (bool, error) {
+	const op = "rotate refresh token"
+	query := `INSERT INTO refresh_tokens (hash, session_id, created_at, expires_at, rotated_at, replaces)
+		SELECT ?, t.session_id, ?, ?, ?, t.hash FROM refresh_tokens t
+		WHERE t.hash = ? AND t.session_id = ? AND t.rotated_at IS NULL` + r.db.d.SkipDuplicates
+	args := []any{next.Hash, ms(next.CreatedAt), ms(next.ExpiresAt), nullMS(next.RotatedAt), oldHash, string(next.SessionID)}
+	var n int64
+	var err error
+	if r.db.group != nil {
+		// Queued with the group's transactions, to share their COMMIT.
+		err = r.db.write(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
+			var err error
+			n, err = r.db.txExec(ctx, tx, query, args...)
+			return r.db.fail(ctx, op, err)
+		})
+	} else {
+		n, err = r.db.exec(ctx, op, query, args...)
 	}
-	won := false
-	err := r.db.write(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
-		won = false
-		if r.db.d.Rotation == RotateJoinedUpdate {
-			// Both rows change when the token matches (its rotated_at was
-			// NULL); none when it does not.
-			n, err := r.db.txExec(ctx, tx, `UPDATE refresh_tokens t JOIN sessions s ON s.id = t.session_id
-				SET t.rotated_at = ?, s.last_used_at = ?, s.refresh_expires_at = ?
-				WHERE t.hash = ? AND t.session_id = ? AND t.rotated_at IS NULL`,
-				ms(now), ms(now), ms(next.ExpiresAt), oldHash, session)
-			if err != nil || n == 0 {
-				return r.db.fail(ctx, "rotate refresh token", err)
-			}
-		} else {
-			n, err := r.db.txExec(ctx, tx, `UPDATE refresh_tokens SET rotated_at = ? WHERE hash = ? AND session_id = ? AND rotated_at IS NULL`,
-				ms(now), oldHash, session)
-			if err != nil || n != 1 {
-				return r.db.fail(ctx, "rotate refresh token", err)
-			}
-			// The session row next, then the new token (whose foreign key
-			// check reads the session row): every rotation takes its locks in
-			// this order.
-			if _, err := r.db.txExec(ctx, tx, `UPDATE sessions SET last_used_at = ?, refresh_expires_at = ? WHERE id = ?`,
-				ms(now), ms(next.ExpiresAt), session); err != nil {
-				return r.db.fail(ctx, "rotate refresh token", err)
-			}
-		}
-		if err := r.insertRefresh(ctx, tx, next.SessionID, next); err != nil {
-			return r.db.fail(ctx, "rotate refresh token", err)
-		}
-		won = true
-		return nil
-	})
-	return won && err == nil, err
+	if err != nil && r.db.d.UniqueViolation(err, "refresh_tokens", "replaces") {
+		return false, nil // a concurrent rotation stored its successor first
+	}
+	return n == 1 && err == nil, err
 }
 
 // Revoke marks the session revoked at now unless it already is (a conditional
@@ -223,7 +263,8 @@ func (r *SessionRepository) Revoke(ctx context.Context, id domain.SessionID, now
 			ExpiresAt        int64 `db:"expires_at"`
 			RefreshExpiresAt int64 `db:"refresh_expires_at"`
 		}
-		if err := r.db.get(ctx, tx, &exp, `SELECT expires_at, refresh_expires_at FROM sessions WHERE id = ?`, string(id)); err != nil {
+		if err := r.db.get(ctx, tx, &exp, `SELECT s.expires_at, `+refreshExpiry("s", newestToken("s", "expires_at"))+` AS refresh_expires_at
+			FROM sessions s WHERE s.id = ?`, string(id)); err != nil {
 			return r.db.fail(ctx, "revoke session", err)
 		}
 		wasLive = ms(now) < exp.ExpiresAt && ms(now) < exp.RefreshExpiresAt
@@ -263,16 +304,17 @@ func (r *SessionRepository) RevokeAllForUser(ctx context.Context, userID domain.
 
 // ListLive returns the user's sessions that are live at now, newest first.
 func (r *SessionRepository) ListLive(ctx context.Context, userID domain.UserID, now time.Time) ([]domain.Session, error) {
-	return r.list(ctx, "list live sessions", `SELECT `+sessionColumns+` FROM sessions
-		WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ? AND refresh_expires_at > ?
+	return r.list(ctx, "list live sessions", `SELECT `+sessionColumns+` FROM (
+			SELECT `+r.db.d.sessionsRead()+` FROM sessions s WHERE s.user_id = ? AND s.revoked_at IS NULL AND s.expires_at > ?
+		) live WHERE refresh_expires_at > ?
 		ORDER BY created_at DESC, id DESC`, string(userID), ms(now), ms(now))
 }
 
 // RevokedSince returns the sessions revoked at or after since, oldest revocation
 // first, to re-seed the denylist.
 func (r *SessionRepository) RevokedSince(ctx context.Context, since time.Time) ([]domain.Session, error) {
-	return r.list(ctx, "list revoked sessions", `SELECT `+sessionColumns+` FROM sessions
-		WHERE revoked_at >= ? ORDER BY revoked_at, id`, ms(since))
+	return r.list(ctx, "list revoked sessions", `SELECT `+r.db.d.sessionsRead()+` FROM sessions s
+		WHERE s.revoked_at >= ? ORDER BY s.revoked_at, s.id`, ms(since))
 }
 
 // list runs a query for many sessions.
@@ -290,11 +332,15 @@ func (r *SessionRepository) list(ctx context.Context, op, query string, args ...
 
 // DeleteExpired removes the sessions that ended before cutoff (absolute limit,
 // refresh expiry or revocation) and, by cascade, their refresh tokens; the
-// count is of sessions only.
+// count is of sessions only. Rotations move a refresh expiry later than the
+// stored one, so only a session whose stored one has passed is looked at (one
+// whose newest token expires sooner, after AUTH_REFRESH_TOKEN_TTL was
+// shortened, is refused at once and removed once its stored expiry passes).
 func (r *SessionRepository) DeleteExpired(ctx context.Context, cutoff time.Time) (int, error) {
 	c := ms(cutoff)
 	n, err := r.db.exec(ctx, "delete expired sessions", `DELETE FROM sessions
-		WHERE expires_at < ? OR refresh_expires_at < ? OR revoked_at < ?`, c, c, c)
+		WHERE expires_at < ? OR revoked_at < ?
+			OR (refresh_expires_at < ? AND `+refreshExpiry("sessions", newestToken("sessions", "expires_at"))+` < ?)`, c, c, c, c)
 	if err != nil {
 		return 0, err
 	}
