@@ -70,6 +70,6 @@ func newEnv(mod ...func(*Settings)) *env {
 	e.reset = NewPasswordReset(stores, run, e.hasher, e.revocations, e.guard)
 	e.deactivation = NewDeactivation(stores, run, e.hasher, e.revocations)
 	e.sessions = NewSessions(stores, run, e.revocations)
-	e.profile = NewProfile(st.Users(), e.denylist, e.clock)
+	e.profile = NewProfile(st.Users(), e.denylist, e.clock, nil)
 	return e
 }

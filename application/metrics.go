@@ -20,6 +20,7 @@ func (nopMetrics) PasswordHash(time.Duration) func()              { return func(
 func (nopMetrics) OutboxPending(int)                              {}
 func (nopMetrics) MailSent(string)                                {}
 func (nopMetrics) DenylistError()                                 {}
+func (nopMetrics) ProfileRead(string)                             {}
 
 // orNop returns m, or a no-op when m is nil.
 func orNop(m ports.Metrics) ports.Metrics {

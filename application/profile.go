@@ -13,15 +13,17 @@ type Profile struct {
 	users    ports.UserRepository
 	versions ports.AccountVersions
 	clock    ports.Clock
+	metrics  ports.Metrics
 	copies   accountCopies
 }
 
 var _ ports.Profile = (*Profile)(nil)
 
 // NewProfile builds the profile use case. versions are the account versions
-// that the store of users bumps on every committed change.
-func NewProfile(users ports.UserRepository, versions ports.AccountVersions, clock ports.Clock) *Profile {
-	return &Profile{users: users, versions: versions, clock: clock}
+// that the store of users bumps on every committed change; metrics counts
+// where each read was answered from (nil counts nothing).
+func NewProfile(users ports.UserRepository, versions ports.AccountVersions, clock ports.Clock, metrics ports.Metrics) *Profile {
+	return &Profile{users: users, versions: versions, clock: clock, metrics: orNop(metrics)}
 }
 
 // Me returns the caller's account. An account that vanished behind a valid token
@@ -38,6 +40,7 @@ func NewProfile(users ports.UserRepository, versions ports.AccountVersions, cloc
 func (p *Profile) Me(ctx context.Context, who ports.Principal) (*domain.User, error) {
 	now := p.clock.Now()
 	if u, ok := p.copies.get(who.UserID, who.AccountVersion, now); ok {
+		p.metrics.ProfileRead("copy")
 		return u, nil
 	}
 	version := who.AccountVersion
@@ -50,6 +53,7 @@ func (p *Profile) Me(ctx context.Context, who ports.Principal) (*domain.User, er
 	if err != nil {
 		return nil, err
 	}
+	p.metrics.ProfileRead("store")
 	u.PasswordHash = "" // what the profile shows never needs it
 	p.copies.put(u, version, now)
 	return u, nil

@@ -119,7 +119,7 @@ func TestProfileMeCopies(t *testing.T) {
 		s := loggedIn(t, e)
 		who := authenticated(t, e, s)
 		who.AccountVersion = ""
-		profile := NewProfile(e.store.Users(), noVersions{}, e.clock)
+		profile := NewProfile(e.store.Users(), noVersions{}, e.clock, nil)
 		for range 2 {
 			if _, err := profile.Me(ctx, who); err != nil {
 				t.Fatal(err)

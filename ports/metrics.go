@@ -24,4 +24,8 @@ type Metrics interface {
 	MailSent(result string)
 	// DenylistError counts one failed call to the token denylist.
 	DenylistError()
+	// ProfileRead counts one read of the caller's own account by where it was
+	// answered from: "copy" (a copy kept under the account's current version)
+	// or "store".
+	ProfileRead(source string)
 }

@@ -39,6 +39,7 @@ type Metrics struct {
 	outbox        prometheus.Gauge
 	mail          *prometheus.CounterVec
 	denylist      prometheus.Counter
+	profileReads  *prometheus.CounterVec
 }
 
 var _ ports.Metrics = (*Metrics)(nil)
@@ -70,11 +71,13 @@ func New(cfg Config) *Metrics {
 			Help: "Mail delivery attempts by result (sent, retry, dead)."}, []string{"result"}),
 		denylist: prometheus.NewCounter(prometheus.CounterOpts{Name: "authd_denylist_errors_total",
 			Help: "Failed calls to the token denylist."}),
+		profileReads: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "authd_profile_reads_total",
+			Help: "Reads of the caller's own account (GET /users/me) by where they were answered from: copy or store."}, []string{"source"}),
 	}
 	build := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "authd_build_info",
 		Help: "Always 1; the labels name the running build."}, []string{"version", "commit"})
 	build.WithLabelValues(cfg.Version, cfg.Commit).Set(1)
-	r.MustRegister(m.requests, m.duration, m.logins, m.rateLimited, m.hashesRunning, m.hashWait, m.outbox, m.mail, m.denylist, build,
+	r.MustRegister(m.requests, m.duration, m.logins, m.rateLimited, m.hashesRunning, m.hashWait, m.outbox, m.mail, m.denylist, m.profileReads, build,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -106,6 +109,9 @@ func (m *Metrics) MailSent(result string) { m.mail.WithLabelValues(result).Inc()
 
 // DenylistError implements ports.Metrics.
 func (m *Metrics) DenylistError() { m.denylist.Inc() }
+
+// ProfileRead implements ports.Metrics.
+func (m *Metrics) ProfileRead(source string) { m.profileReads.WithLabelValues(source).Inc() }
 
 // Handler serves GET /metrics in the Prometheus text format.
 func (m *Metrics) Handler() http.Handler {

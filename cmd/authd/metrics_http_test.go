@@ -49,7 +49,10 @@ func TestMetrics(t *testing.T) {
 	a.do("POST", "/api/v1/auth/register", map[string]any{"email": "jane@example.com", "password": pw}).Want(t, 201)
 	link := a.verifyLink("jane@example.com")
 	a.do("GET", "/api/v1/auth/email/verify/"+link, nil).Want(t, 200)
-	a.login("jane@example.com", pw).Want(t, 200)
+	token := a.login("jane@example.com", pw).Want(t, 200).Str("accessToken")
+	for range 2 {
+		a.do("GET", "/api/v1/users/me", nil, testkit.Bearer(token)).Want(t, 200)
+	}
 	a.login("jane@example.com", "wrong password").Want(t, 401)
 	a.login("jane@example.com", pw).Want(t, 429, "rate_limited")
 
@@ -71,6 +74,18 @@ func TestMetrics(t *testing.T) {
 	} {
 		if got := metric(t, after, c.series) - metric(t, before, c.series); got < c.delta {
 			t.Errorf("%s moved by %v, want %v; series:\n%s", c.series, got, c.delta, grepLines(after, "authd_http_requests_total"))
+		}
+	}
+	// The second read answers from the copy the first kept, where versions
+	// are shared (memcached); the process-local denylist keeps none.
+	copies, reads := 0.0, 2.0
+	if backend.memcached != "" {
+		copies = 1
+	}
+	for source, want := range map[string]float64{"copy": copies, "store": reads - copies} {
+		series := `authd_profile_reads_total{source="` + source + `"}`
+		if got := metric(t, after, series) - metric(t, before, series); got != want {
+			t.Errorf("%s moved by %v, want %v", series, got, want)
 		}
 	}
 	if !regexp.MustCompile(`authd_rate_limited_total\{rule="[a-z_]+"\} [1-9]`).MatchString(after) {

@@ -120,7 +120,7 @@ func initSQLite(ctx context.Context, cfg Config, log *slog.Logger) (*App, func()
 	tokenDenylist := mainSharedState.Denylist
 	revocations := application.NewRevocations(sessionRepository, tokenDenylist, clock, applicationSettings, log)
 	authenticator := application.NewAuthenticator(cachedVerifier, revocations, clock)
-	profile := application.NewProfile(userRepository, accountVersions, clock)
+	profile := application.NewProfile(userRepository, accountVersions, clock, metrics)
 	refresh := application.NewRefresh(stores, env, sessionIssuer, revocations)
 	logout := application.NewLogout(stores, env, revocations)
 	passwordChange := application.NewPasswordChange(stores, env, hasher, sessionIssuer, revocations)
@@ -282,7 +282,7 @@ func initMySQL(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(),
 	tokenDenylist := mainSharedState.Denylist
 	revocations := application.NewRevocations(sessionRepository, tokenDenylist, clock, applicationSettings, log)
 	authenticator := application.NewAuthenticator(cachedVerifier, revocations, clock)
-	profile := application.NewProfile(userRepository, accountVersions, clock)
+	profile := application.NewProfile(userRepository, accountVersions, clock, metrics)
 	refresh := application.NewRefresh(stores, env, sessionIssuer, revocations)
 	logout := application.NewLogout(stores, env, revocations)
 	passwordChange := application.NewPasswordChange(stores, env, hasher, sessionIssuer, revocations)
@@ -444,7 +444,7 @@ func initPostgres(ctx context.Context, cfg Config, log *slog.Logger) (*App, func
 	tokenDenylist := mainSharedState.Denylist
 	revocations := application.NewRevocations(sessionRepository, tokenDenylist, clock, applicationSettings, log)
 	authenticator := application.NewAuthenticator(cachedVerifier, revocations, clock)
-	profile := application.NewProfile(userRepository, accountVersions, clock)
+	profile := application.NewProfile(userRepository, accountVersions, clock, metrics)
 	refresh := application.NewRefresh(stores, env, sessionIssuer, revocations)
 	logout := application.NewLogout(stores, env, revocations)
 	passwordChange := application.NewPasswordChange(stores, env, hasher, sessionIssuer, revocations)
