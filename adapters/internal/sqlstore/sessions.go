@@ -45,7 +45,7 @@ const sessionColumns = `id, user_id, created_at, last_used_at, expires_at, refre
 
 // A rotation writes one row, the next token (Rotate), and never the session:
 // the session's last_used_at and refresh_expires_at as stored are those it was
-// created with, and what they are now comes from its newest refresh token, the
+// created with (or that an earlier version's last rotation wrote), and what they are now comes from its newest refresh token, the
 // last of its chain (the index refresh_tokens_session_newest finds it in one
 // step). A session without tokens reads as stored.
 
