@@ -235,9 +235,16 @@ func TestUnreachableDatabaseIsUnavailable(t *testing.T) {
 		ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
 		defer cancel()
 		err := sqlstore.NewUserRepository(db).Create(ctx, testUser(1))
-		close(hold)
 		if !errors.Is(err, domain.ErrUnavailable) {
 			t.Errorf("create while the writer is held = %v, want ErrUnavailable", err)
+		}
+		ran := false
+		ctx2, cancel2 := context.WithTimeout(t.Context(), 50*time.Millisecond)
+		defer cancel2()
+		err = db.WithinTx(ctx2, func(context.Context) error { ran = true; return nil })
+		close(hold)
+		if !errors.Is(err, domain.ErrUnavailable) || ran {
+			t.Errorf("transaction while the writer is held = %v (ran: %v), want ErrUnavailable, not run", err, ran)
 		}
 		if err := <-done; err != nil {
 			t.Errorf("holding transaction: %v", err)

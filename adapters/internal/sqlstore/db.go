@@ -226,10 +226,12 @@ func (db *DB) runTx(ctx context.Context, fn func(ctx context.Context) error, aft
 // exec runs one statement and returns how many rows it changed: in the
 // caller's transaction when ctx carries one, else on its own (autocommit, so
 // the statement is atomic by itself), retried like a transaction when it loses
-// a lock race.
+// a lock race. With group commit, a statement on its own is queued with the
+// group's transactions, which wait for the one writer connection anyway, and
+// shares their COMMIT.
 func (db *DB) exec(ctx context.Context, op, query string, args ...any) (int64, error) {
 	var n int64
-	run := func(e sqlx.ExecerContext) error {
+	run := func(ctx context.Context, e sqlx.ExecerContext) error {
 		res, err := e.ExecContext(ctx, db.q(query), args...)
 		if err != nil {
 			return db.fail(ctx, op, err)
@@ -238,10 +240,12 @@ func (db *DB) exec(ctx context.Context, op, query string, args ...any) (int64, e
 		return db.fail(ctx, op, err)
 	}
 	if tx := db.tx(ctx); tx != nil {
-		return n, run(tx)
+		return n, run(ctx, tx)
 	}
-	err := db.retry(ctx, func() error { return run(db.w) })
-	return n, err
+	if db.group != nil {
+		return n, db.WithinTx(ctx, func(ctx context.Context) error { return run(ctx, db.tx(ctx)) })
+	}
+	return n, db.retry(ctx, func() error { return run(ctx, db.w) })
 }
 
 // write runs fn with the transaction it must write on: the caller's when ctx

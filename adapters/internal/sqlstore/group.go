@@ -74,7 +74,17 @@ func (c *committer) wait(j *job) error {
 		go c.loop()
 	}
 	c.mu.Unlock()
-	<-j.done // once a group started, it runs to its end: a cancelled caller waits for it
+	select {
+	case <-j.done:
+	case <-j.ctx.Done():
+		// A caller that gives up while its job still waits in the queue (behind
+		// a long group) takes it out: nothing of it ran. Once a group has taken
+		// it, that group runs to its end and the caller waits for it.
+		if c.dequeue(j) {
+			return c.db.fail(j.ctx, "begin transaction", j.ctx.Err())
+		}
+		<-j.done
+	}
 	if j.panic != nil {
 		*after = nil
 		panic(j.panic)
@@ -83,6 +93,19 @@ func (c *committer) wait(j *job) error {
 		*after = nil
 	}
 	return j.err
+}
+
+// dequeue takes j out of the queue and reports whether it was still there.
+func (c *committer) dequeue(j *job) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i, q := range c.queue {
+		if q == j {
+			c.queue = append(c.queue[:i:i], c.queue[i+1:]...)
+			return true
+		}
+	}
+	return false
 }
 
 func (c *committer) loop() {

@@ -19,13 +19,14 @@ import (
 type SessionRepository struct {
 	db           *DB
 	refreshQuery string // refreshTokenQuery, built once: every refresh runs it
+	sessionList  string // sessionsRead, built once
 }
 
 var _ ports.SessionRepository = (*SessionRepository)(nil)
 
 // NewSessionRepository returns the session store on db, for wire.
 func NewSessionRepository(db *DB) *SessionRepository {
-	return &SessionRepository{db: db, refreshQuery: db.d.refreshTokenQuery()}
+	return &SessionRepository{db: db, refreshQuery: db.d.refreshTokenQuery(), sessionList: db.d.sessionsRead()}
 }
 
 // sessionRow is a sessions row as stored.
@@ -45,9 +46,10 @@ const sessionColumns = `id, user_id, created_at, last_used_at, expires_at, refre
 
 // A rotation writes one row, the next token (Rotate), and never the session:
 // the session's last_used_at and refresh_expires_at as stored are those it was
-// created with (or that an earlier version's last rotation wrote), and what they are now comes from its newest refresh token, the
-// last of its chain (the index refresh_tokens_session_newest finds it in one
-// step). A session without tokens reads as stored.
+// created with (or that an earlier version's last rotation wrote), and what
+// they are now comes from its newest refresh token, the last of its chain (the
+// index refresh_tokens_session_newest finds it in one step). A session without
+// tokens reads as stored.
 
 // newestToken is the column of the newest refresh token of the session row
 // named session.
@@ -68,25 +70,13 @@ func refreshExpiry(session, newestExpiry string) string {
 }
 
 // sessionSelect lists the columns of sessionColumns as they read now, of the
-// sessions row named session, each named as in sessionColumns (with prefix:
-// "s." for a struct field tagged db:"s").
+// sessions row named session, each named prefix+column (prefix "s." for a
+// struct field tagged db:"s").
 func (d Dialect) sessionSelect(session, prefix, newestCreated, newestExpiry string) string {
-	var b strings.Builder
-	for i, c := range strings.Split(sessionColumns, ",") {
-		c = strings.TrimSpace(c)
-		expr := session + "." + c
-		switch c {
-		case "last_used_at":
-			expr = d.lastUsed(session, newestCreated)
-		case "refresh_expires_at":
-			expr = refreshExpiry(session, newestExpiry)
-		}
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(expr + ` AS "` + prefix + c + `"`)
-	}
-	return b.String()
+	return selectList(session, prefix, sessionColumns, map[string]string{
+		"last_used_at":       d.lastUsed(session, newestCreated),
+		"refresh_expires_at": refreshExpiry(session, newestExpiry),
+	})
 }
 
 // sessionsRead lists the sessions columns of a query FROM sessions s.
@@ -151,7 +141,7 @@ func (r *SessionRepository) Create(ctx context.Context, s *domain.Session, first
 // ByID returns domain.ErrSessionNotFound when there is no such session.
 func (r *SessionRepository) ByID(ctx context.Context, id domain.SessionID) (*domain.Session, error) {
 	var row sessionRow
-	err := r.db.get(ctx, r.db.reader(ctx), &row, `SELECT `+r.db.d.sessionsRead()+` FROM sessions s WHERE s.id = ?`, string(id))
+	err := r.db.get(ctx, r.db.reader(ctx), &row, `SELECT `+r.sessionList+` FROM sessions s WHERE s.id = ?`, string(id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, domain.ErrSessionNotFound
 	}
@@ -202,14 +192,22 @@ func (d Dialect) refreshTokenQuery() string {
 
 // aliased lists columns of the table aliased as alias, each named
 // "alias.column", which is how sqlx fills a struct field tagged db:"alias".
-func aliased(alias, columns string) string {
+func aliased(alias, columns string) string { return selectList(alias, alias+".", columns, nil) }
+
+// selectList lists columns of the table named table, each named
+// prefix+column, read as table.column or as the expression exprs gives it.
+func selectList(table, prefix, columns string, exprs map[string]string) string {
 	var b strings.Builder
 	for i, c := range strings.Split(columns, ",") {
 		c = strings.TrimSpace(c)
+		expr, ok := exprs[c]
+		if !ok {
+			expr = table + "." + c
+		}
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString(alias + "." + c + ` AS "` + alias + "." + c + `"`)
+		b.WriteString(expr + ` AS "` + prefix + c + `"`)
 	}
 	return b.String()
 }
@@ -225,23 +223,11 @@ func aliased(alias, columns string) string {
 // (SkipDuplicates) or fail on the unique index. One autocommit statement: no
 // BEGIN and COMMIT round trips on a server.
 func (r *SessionRepository) Rotate(ctx context.Context, oldHash []byte, next domain.RefreshToken) (bool, error) {
-	const op = "rotate refresh token"
 	query := `INSERT INTO refresh_tokens (hash, session_id, created_at, expires_at, rotated_at, replaces)
 		SELECT ?, t.session_id, ?, ?, ?, t.hash FROM refresh_tokens t
 		WHERE t.hash = ? AND t.session_id = ? AND t.rotated_at IS NULL` + r.db.d.SkipDuplicates
-	args := []any{next.Hash, ms(next.CreatedAt), ms(next.ExpiresAt), nullMS(next.RotatedAt), oldHash, string(next.SessionID)}
-	var n int64
-	var err error
-	if r.db.group != nil {
-		// Queued with the group's transactions, to share their COMMIT.
-		err = r.db.write(ctx, func(ctx context.Context, tx *sqlx.Tx) error {
-			var err error
-			n, err = r.db.txExec(ctx, tx, query, args...)
-			return r.db.fail(ctx, op, err)
-		})
-	} else {
-		n, err = r.db.exec(ctx, op, query, args...)
-	}
+	n, err := r.db.exec(ctx, "rotate refresh token", query,
+		next.Hash, ms(next.CreatedAt), ms(next.ExpiresAt), nullMS(next.RotatedAt), oldHash, string(next.SessionID))
 	if err != nil && r.db.d.UniqueViolation(err, "refresh_tokens", "replaces") {
 		return false, nil // a concurrent rotation stored its successor first
 	}
@@ -305,7 +291,7 @@ func (r *SessionRepository) RevokeAllForUser(ctx context.Context, userID domain.
 // ListLive returns the user's sessions that are live at now, newest first.
 func (r *SessionRepository) ListLive(ctx context.Context, userID domain.UserID, now time.Time) ([]domain.Session, error) {
 	return r.list(ctx, "list live sessions", `SELECT `+sessionColumns+` FROM (
-			SELECT `+r.db.d.sessionsRead()+` FROM sessions s WHERE s.user_id = ? AND s.revoked_at IS NULL AND s.expires_at > ?
+			SELECT `+r.sessionList+` FROM sessions s WHERE s.user_id = ? AND s.revoked_at IS NULL AND s.expires_at > ?
 		) live WHERE refresh_expires_at > ?
 		ORDER BY created_at DESC, id DESC`, string(userID), ms(now), ms(now))
 }
@@ -313,7 +299,7 @@ func (r *SessionRepository) ListLive(ctx context.Context, userID domain.UserID, 
 // RevokedSince returns the sessions revoked at or after since, oldest revocation
 // first, to re-seed the denylist.
 func (r *SessionRepository) RevokedSince(ctx context.Context, since time.Time) ([]domain.Session, error) {
-	return r.list(ctx, "list revoked sessions", `SELECT `+r.db.d.sessionsRead()+` FROM sessions s
+	return r.list(ctx, "list revoked sessions", `SELECT `+r.sessionList+` FROM sessions s
 		WHERE s.revoked_at >= ? ORDER BY s.revoked_at, s.id`, ms(since))
 }
 
