@@ -153,7 +153,9 @@ func (r *SessionRepository) ByID(ctx context.Context, id domain.SessionID) (*dom
 }
 
 // RefreshToken finds a refresh token by its hash, with its session and its
-// user, in one query; domain.ErrTokenNotFound when there is none.
+// user, in one query; domain.ErrTokenNotFound when there is none. A spent
+// token (rare: a replay, or a refresh that lost a race) is not its session's
+// newest, so its session is read again as it is now, in a second query.
 func (r *SessionRepository) RefreshToken(ctx context.Context, hash []byte) (*domain.RefreshToken, *domain.Session, *domain.User, error) {
 	var row struct {
 		refreshRow
@@ -162,7 +164,10 @@ func (r *SessionRepository) RefreshToken(ctx context.Context, hash []byte) (*dom
 	}
 	// A refresh that finds a valid token rotates it: the read goes where that write will.
 	err := r.db.readBeforeWrite(ctx, func(ctx context.Context, q sqlx.ExtContext) error {
-		return r.db.get(ctx, q, &row, r.refreshQuery, hash)
+		if err := r.db.get(ctx, q, &row, r.refreshQuery, hash); err != nil || !row.RotatedAt.Valid {
+			return err
+		}
+		return r.db.get(ctx, q, &row.S, `SELECT `+r.sessionList+` FROM sessions s WHERE s.id = ?`, row.SessionID)
 	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil, nil, domain.ErrTokenNotFound
@@ -174,17 +179,15 @@ func (r *SessionRepository) RefreshToken(ctx context.Context, hash []byte) (*dom
 	return &t, &s, row.U.user(), nil
 }
 
-// refreshTokenQuery reads a refresh token with its session and user. The
-// token is spent at its rotated_at or at the creation of the token that
-// replaces it (n); an unspent token is its session's newest, so the session's
-// last use and refresh expiry are its own, and the subqueries run only for a
-// spent one.
+// refreshTokenQuery reads a refresh token with its session and user, without
+// a subquery (they cost a server such as MariaDB more to plan than the rest of
+// the query to run). The token is spent at its rotated_at or at the creation
+// of the token that replaces it (n). The session's last use and refresh expiry
+// are read as if the token were its newest, which an unspent token is; for a
+// spent one RefreshToken reads the session again.
 func (d Dialect) refreshTokenQuery() string {
 	return `SELECT t.hash, t.session_id, t.created_at, t.expires_at, COALESCE(t.rotated_at, n.created_at) AS rotated_at, ` +
-		d.sessionSelect("s", "s.",
-			`CASE WHEN t.rotated_at IS NULL AND n.hash IS NULL THEN t.created_at ELSE `+newestToken("s", "created_at")+` END`,
-			`CASE WHEN t.rotated_at IS NULL AND n.hash IS NULL THEN t.expires_at ELSE `+newestToken("s", "expires_at")+` END`) +
-		`, ` + aliased("u", userColumns) + `
+		d.sessionSelect("s", "s.", "t.created_at", "t.expires_at") + `, ` + aliased("u", userColumns) + `
 	FROM refresh_tokens t LEFT JOIN refresh_tokens n ON n.replaces = t.hash
 		JOIN sessions s ON s.id = t.session_id JOIN users u ON u.id = s.user_id
 	WHERE t.hash = ?`
