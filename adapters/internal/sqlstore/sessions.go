@@ -180,11 +180,11 @@ func (r *SessionRepository) RefreshToken(ctx context.Context, hash []byte) (*dom
 }
 
 // refreshTokenQuery reads a refresh token with its session and user, without
-// a subquery (they cost a server such as MariaDB more to plan than the rest of
-// the query to run). The token is spent at its rotated_at or at the creation
-// of the token that replaces it (n). The session's last use and refresh expiry
-// are read as if the token were its newest, which an unspent token is; for a
-// spent one RefreshToken reads the session again.
+// a subquery (those cost MariaDB more than the rest of the query, though an
+// unspent token never needs them). The token is spent at its rotated_at or at
+// the creation of the token that replaces it (n). The session's last use and
+// refresh expiry are read as if the token were its newest, which an unspent
+// token is; for a spent one RefreshToken reads the session again.
 func (d Dialect) refreshTokenQuery() string {
 	return `SELECT t.hash, t.session_id, t.created_at, t.expires_at, COALESCE(t.rotated_at, n.created_at) AS rotated_at, ` +
 		d.sessionSelect("s", "s.", "t.created_at", "t.expires_at") + `, ` + aliased("u", userColumns) + `
