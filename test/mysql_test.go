@@ -29,7 +29,14 @@ import (
 // openMySQL opens the store on dsn and closes it when the test ends.
 func openMySQL(t *testing.T, dsn string) *mysql.Store {
 	t.Helper()
-	db, cleanup, err := mysql.Open(t.Context(), mysql.Config{DSN: dsn, StartupTimeout: 10 * time.Second})
+	return openMySQLWith(t, mysql.Config{DSN: dsn})
+}
+
+// openMySQLWith opens the store with cfg (waiting at most 10 s for the server).
+func openMySQLWith(t *testing.T, cfg mysql.Config) *mysql.Store {
+	t.Helper()
+	cfg.StartupTimeout = 10 * time.Second
+	db, cleanup, err := mysql.Open(t.Context(), cfg)
 	if err != nil {
 		t.Fatalf("open mysql: %v", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	"github.com/pressly/goose/v3"
 
 	"authd/adapters/internal/sqlstore"
+	"authd/adapters/internal/stmtcache"
 	"authd/migrations"
 )
 
@@ -28,6 +30,11 @@ const (
 	// handshake, session settings) a moment later.
 	defaultMaxIdleConns    = defaultMaxOpenConns
 	defaultConnMaxLifetime = 5 * time.Minute
+	// Each connection keeps its 32 most recently used prepared statements: the
+	// store's hot queries, a few dozen in all. The server counts them against
+	// max_prepared_stmt_count (16382 by default), which must exceed instances ×
+	// MaxOpenConns × 32.
+	defaultPreparedStatements = 32
 
 	// Connection timeouts the adapter fills in when the DSN leaves them out, so
 	// that a server that stops answering costs a request seconds, not minutes.
@@ -47,11 +54,17 @@ type Config struct {
 	// The adapter forces parseTime=true, loc=UTC, multiStatements=false and
 	// clientFoundRows=false and READ COMMITTED isolation on every connection
 	// (see isolationLevel), sets sql_mode to TRADITIONAL (strict) unless the DSN
-	// sets one, turns on interpolateParams (one round trip per query instead of
+	// sets one, turns on interpolateParams (a query run outside the statement
+	// cache, see PreparedStatements, then takes one round trip instead of
 	// three) unless the DSN sets it or names a character set other than
 	// utf8mb4, utf8mb3, latin1 or ascii, and fills in timeout=5s,
 	// readTimeout=30s and writeTimeout=30s when the DSN leaves them out.
 	DSN string
+	// PreparedStatements bounds the prepared statements each connection keeps
+	// (stmtcache), so that the server parses a query once per connection, not
+	// on every call; 0 means 32, and a negative value keeps none (every query
+	// then goes as text, interpolated by the driver).
+	PreparedStatements int
 	// StartupTimeout bounds how long Open waits for the server to answer; 0 means 30s.
 	StartupTimeout time.Duration
 	// MaxOpenConns bounds the pool; 0 means 20, and less than 2 means 2.
@@ -80,7 +93,11 @@ func Open(ctx context.Context, cfg Config) (*Store, func(), error) {
 	if err != nil {
 		return nil, nil, redacted(fmt.Errorf("mysql: AUTH_DB_DSN: %w", err), dc.Passwd)
 	}
-	pool := sqlx.NewDb(sql.OpenDB(sessionConnector{connector}), "mysql")
+	var conns driver.Connector = sessionConnector{connector}
+	if cfg.PreparedStatements >= 0 {
+		conns = stmtcache.New(conns, sqlstore.Or(cfg.PreparedStatements, defaultPreparedStatements), "mysql")
+	}
+	pool := sqlx.NewDb(sql.OpenDB(conns), "mysql")
 	// At least two: migrations hold one connection for their lock and run on another.
 	pool.SetMaxOpenConns(max(sqlstore.Or(cfg.MaxOpenConns, defaultMaxOpenConns), 2))
 	pool.SetMaxIdleConns(sqlstore.Or(cfg.MaxIdleConns, defaultMaxIdleConns))

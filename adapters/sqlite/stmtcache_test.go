@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"path/filepath"
 	"testing"
+
+	"authd/adapters/internal/stmtcache"
 )
 
 func TestStatementCache(t *testing.T) {
@@ -28,7 +30,7 @@ func TestStatementCache(t *testing.T) {
 	}
 	cached := func(t *testing.T, conn *sql.Conn) int {
 		n := 0
-		if err := conn.Raw(func(dc any) error { n = len(dc.(*cachedConn).stmts); return nil }); err != nil {
+		if err := conn.Raw(func(dc any) error { n = dc.(*stmtcache.Conn).Len(); return nil }); err != nil {
 			t.Fatal(err)
 		}
 		return n
@@ -83,6 +85,32 @@ func TestStatementCache(t *testing.T) {
 		}
 		if err := outer.Close(); err != nil || seen != 3 {
 			t.Fatalf("outer rows: %d seen, %v", seen, err)
+		}
+	})
+
+	t.Run("closes the least recently used statement to make room", func(t *testing.T) {
+		conn := open(t)
+		query := func(i int) string { return fmt.Sprintf(`SELECT COUNT(*) + %d FROM t`, i) }
+		run := func(i int) {
+			var n int
+			if err := conn.QueryRowContext(ctx, query(i)).Scan(&n); err != nil || n != i {
+				t.Fatalf("query %d: %d, %v", i, n, err)
+			}
+		}
+		for i := range stmtCacheSize {
+			run(i)
+		}
+		run(0)             // used again: now the most recent
+		run(stmtCacheSize) // one more than fits
+		var kept0, kept1 bool
+		if err := conn.Raw(func(dc any) error {
+			kept0, kept1 = dc.(*stmtcache.Conn).Has(query(0)), dc.(*stmtcache.Conn).Has(query(1))
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if !kept0 || kept1 {
+			t.Fatalf("after a query used again and one more: the one used again kept %v, the least recent kept %v", kept0, kept1)
 		}
 	})
 
