@@ -63,9 +63,11 @@ var interpolationSafeCharsets = map[string]bool{"": true, "utf8mb4": true, "utf8
 // wantsInterpolation reports whether the adapter turns on the driver's
 // client-side parameter interpolation for dsn: when the operator has not
 // decided (no interpolateParams in the DSN) and every character set the DSN
-// names is one where escaping is exact. Interpolation sends each query with
-// its values in one round trip, where a server-side prepared statement costs
-// three (prepare, execute, close), since database/sql prepares per call.
+// names is one where escaping is exact. Most queries run on a statement the
+// connection keeps prepared (stmtcache); one run outside it (or with the cache
+// off) is sent with its values in one round trip, where a server-side
+// prepared statement would cost three (prepare, execute, close), since
+// database/sql prepares per call.
 func wantsInterpolation(dsn string) bool {
 	_, query, _ := strings.Cut(dsn, "?")
 	q, err := url.ParseQuery(query)
