@@ -20,13 +20,16 @@ type SessionRepository struct {
 	db           *DB
 	refreshQuery string // refreshTokenQuery, built once: every refresh runs it
 	sessionList  string // sessionsRead, built once
+	sessionByID  string // one session by id, read as it is now (ByID, and a spent token's session)
 }
 
 var _ ports.SessionRepository = (*SessionRepository)(nil)
 
 // NewSessionRepository returns the session store on db, for wire.
 func NewSessionRepository(db *DB) *SessionRepository {
-	return &SessionRepository{db: db, refreshQuery: db.d.refreshTokenQuery(), sessionList: db.d.sessionsRead()}
+	list := db.d.sessionsRead()
+	return &SessionRepository{db: db, refreshQuery: db.d.refreshTokenQuery(), sessionList: list,
+		sessionByID: `SELECT ` + list + ` FROM sessions s WHERE s.id = ?`}
 }
 
 // sessionRow is a sessions row as stored.
@@ -141,7 +144,7 @@ func (r *SessionRepository) Create(ctx context.Context, s *domain.Session, first
 // ByID returns domain.ErrSessionNotFound when there is no such session.
 func (r *SessionRepository) ByID(ctx context.Context, id domain.SessionID) (*domain.Session, error) {
 	var row sessionRow
-	err := r.db.get(ctx, r.db.reader(ctx), &row, `SELECT `+r.sessionList+` FROM sessions s WHERE s.id = ?`, string(id))
+	err := r.db.get(ctx, r.db.reader(ctx), &row, r.sessionByID, string(id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, domain.ErrSessionNotFound
 	}
@@ -167,7 +170,7 @@ func (r *SessionRepository) RefreshToken(ctx context.Context, hash []byte) (*dom
 		if err := r.db.get(ctx, q, &row, r.refreshQuery, hash); err != nil || !row.RotatedAt.Valid {
 			return err
 		}
-		return r.db.get(ctx, q, &row.S, `SELECT `+r.sessionList+` FROM sessions s WHERE s.id = ?`, row.SessionID)
+		return r.db.get(ctx, q, &row.S, r.sessionByID, row.SessionID)
 	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil, nil, domain.ErrTokenNotFound
