@@ -58,9 +58,10 @@ var dialect = sqlstore.Dialect{
 	UniqueViolation: func(err error, table, column string) bool {
 		return isDuplicate(err, table+"_"+column)
 	},
-	Text:     validUTF8,
-	LongText: fitText,
-	Greatest: "GREATEST",
+	Text:        validUTF8,
+	LongText:    fitText,
+	Greatest:    "GREATEST",
+	BatchDelete: sqlstore.BatchLimit,
 }
 
 // isUnavailable reports whether err means the database could not be used in

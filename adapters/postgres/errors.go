@@ -72,6 +72,7 @@ var dialect = sqlstore.Dialect{
 	LongText:       cleanText,
 	Greatest:       "GREATEST",
 	SkipDuplicates: " ON CONFLICT DO NOTHING",
+	BatchDelete:    sqlstore.BatchAnyIDs,
 }
 
 // pgError returns the server's error in err's chain, if any.

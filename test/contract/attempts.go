@@ -137,6 +137,23 @@ func AttemptLog(t *testing.T, newStore func(t *testing.T) Store) {
 			t.Fatalf("deleted %d, left %d", n, left)
 		}
 	})
+	t.Run("forgets more events than one statement takes", func(t *testing.T) {
+		st := newStore(t) // more than two batches of the SQL stores (1,000 rows)
+		must(t, st.Tx.WithinTx(ctx(t), func(ctx context.Context) error {
+			for i := range 2500 {
+				if err := st.Attempts.Record(ctx, "a", base.Add(time.Duration(i)*time.Millisecond)); err != nil {
+					return err
+				}
+			}
+			return st.Attempts.Record(ctx, "a", base.Add(time.Hour))
+		}), "record")
+		n, err := st.Attempts.DeleteBefore(ctx(t), base.Add(time.Minute))
+		must(t, err, "delete")
+		left, _ := st.Attempts.CountSince(ctx(t), "a", base.Add(-time.Hour))
+		if n != 2500 || left != 1 {
+			t.Fatalf("deleted %d, left %d; want 2500 and 1", n, left)
+		}
+	})
 	t.Run("records inside a transaction roll back with it", func(t *testing.T) {
 		st := newStore(t)
 		_ = st.Tx.WithinTx(ctx(t), func(c2 context.Context) error {

@@ -2,6 +2,7 @@ package contract
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"slices"
 	"strings"
@@ -433,6 +434,92 @@ func Sessions(t *testing.T, newStore func(t *testing.T) Store) {
 		must(t, err, "revoke")
 		if !wasLive {
 			t.Errorf("revoke of the rotated session at cutoff reported it was not live")
+		}
+	})
+
+	t.Run("delete expired goes through more ended sessions than one statement takes, and keeps the rest", func(t *testing.T) {
+		// More of each way to end than one batch of the SQL stores (1,000
+		// sessions), with distinct stored refresh expiries so that they fall
+		// in several windows, and sessions kept alive by rotations among them.
+		st := newStore(t)
+		u := createUser(t, st)
+		cutoff := base.Add(48 * time.Hour)
+		var ended, kept, live []*domain.Session
+		var keptRT []domain.RefreshToken
+		must(t, st.Tx.WithinTx(ctx(t), func(ctx context.Context) error {
+			for i := range 3300 {
+				s, rt := newSession(u.ID, base)
+				at := base.Add(time.Hour + time.Duration(i)*time.Millisecond)
+				s.RefreshExpiresAt, rt.ExpiresAt = at, at // the refresh expiry passed before cutoff
+				switch {
+				case i%100 == 7:
+					kept = append(kept, s)
+				case i < 1100:
+					ended = append(ended, s)
+				case i < 2200: // absolute limit passed; refresh expiry after cutoff
+					s.ExpiresAt = cutoff.Add(-time.Minute)
+					s.RefreshExpiresAt, rt.ExpiresAt = cutoff.Add(time.Hour), cutoff.Add(time.Hour)
+					ended = append(ended, s)
+				default: // revoked before cutoff; refresh expiry after cutoff
+					s.ExpiresAt = cutoff.Add(24 * time.Hour)
+					s.RefreshExpiresAt, rt.ExpiresAt = cutoff.Add(time.Hour), cutoff.Add(time.Hour)
+					s.RevokedAt = ptr(cutoff.Add(-time.Minute))
+					ended = append(ended, s)
+				}
+				if i%100 == 7 {
+					s.ExpiresAt = cutoff.Add(24 * time.Hour)
+					keptRT = append(keptRT, rt)
+				}
+				if err := st.Sessions.Create(ctx, s, rt); err != nil {
+					return err
+				}
+			}
+			for range 3 {
+				s, rt := newSession(u.ID, cutoff.Add(-time.Minute))
+				live = append(live, s)
+				if err := st.Sessions.Create(ctx, s, rt); err != nil {
+					return err
+				}
+			}
+			return nil
+		}), "create sessions")
+		var nextExpiry []time.Time
+		for i, s := range kept {
+			next := domain.RefreshToken{Hash: newHash(), SessionID: s.ID, CreatedAt: base.Add(30 * time.Minute),
+				ExpiresAt: cutoff.Add(time.Duration(i+1) * time.Minute)}
+			ok, err := st.Sessions.Rotate(ctx(t), keptRT[i].Hash, next)
+			must(t, err, "rotate")
+			if !ok {
+				t.Fatal("rotate of a fresh token reported false")
+			}
+			nextExpiry = append(nextExpiry, next.ExpiresAt)
+		}
+
+		n, err := st.Sessions.DeleteExpired(ctx(t), cutoff)
+		must(t, err, "delete expired")
+		if n != len(ended) {
+			t.Errorf("delete expired removed %d sessions, want %d", n, len(ended))
+		}
+		for _, s := range ended {
+			if _, err := st.Sessions.ByID(ctx(t), s.ID); !errors.Is(err, domain.ErrSessionNotFound) {
+				t.Fatalf("ended session %s still there (err %v)", s.ID, err)
+			}
+		}
+		for i, s := range kept {
+			got, err := st.Sessions.ByID(ctx(t), s.ID)
+			must(t, err, "kept session")
+			sameTime(t, "RefreshExpiresAt of a session kept alive", got.RefreshExpiresAt, nextExpiry[i])
+		}
+		got, err := st.Sessions.ListLive(ctx(t), u.ID, cutoff)
+		must(t, err, "list live")
+		if len(got) != len(kept)+len(live) {
+			t.Errorf("%d sessions live at cutoff, want %d", len(got), len(kept)+len(live))
+		}
+		if n, err := st.Sessions.DeleteExpired(ctx(t), cutoff); n != 0 || err != nil {
+			t.Errorf("a second delete expired removed %d sessions (err %v), want 0", n, err)
+		}
+		if n, err := st.Sessions.DeleteExpired(ctx(t), cutoff.Add(40*time.Minute)); n != len(kept) || err != nil {
+			t.Errorf("delete expired once the kept sessions' newest tokens expired removed %d (err %v), want %d", n, err, len(kept))
 		}
 	})
 }

@@ -31,6 +31,5 @@ func (l *AttemptLog) CountSince(ctx context.Context, key string, since time.Time
 
 // DeleteBefore forgets events older than cutoff.
 func (l *AttemptLog) DeleteBefore(ctx context.Context, cutoff time.Time) (int, error) {
-	n, err := l.db.exec(ctx, "delete attempts", `DELETE FROM attempts WHERE occurred_at < ?`, ms(cutoff))
-	return int(n), err
+	return l.db.sweep(ctx, "delete attempts", "attempts", "occurred_at", ms(cutoff))
 }

@@ -248,6 +248,29 @@ func (db *DB) exec(ctx context.Context, op, query string, args ...any) (int64, e
 	return n, db.retry(ctx, func() error { return run(ctx, db.w) })
 }
 
+// SweepBatch bounds the rows one statement of a sweep deletes.
+const SweepBatch = 1000
+
+// sweep deletes the rows of table (keyed by id) whose column (indexed) is
+// before cutoff, SweepBatch at a time, and returns how many it deleted. Each
+// batch is a statement on its own that commits before the next starts, so a
+// sweep of many rows never holds locks, or SQLite's writer, for longer than one
+// batch takes: the requests' writes (on SQLite queued for the same writer) run
+// between two batches instead of waiting for all of it (one DELETE of 200,000
+// ended sessions kept SQLite's writer for 4 s). Rows that a concurrent sweep
+// deleted first only end this one early; the rest are left for the next.
+func (db *DB) sweep(ctx context.Context, op, table, column string, cutoff int64) (int, error) {
+	query := db.d.deleteBatch(table, column)
+	total := 0
+	for {
+		n, err := db.exec(ctx, op, query, cutoff, SweepBatch)
+		total += int(n)
+		if err != nil || n < SweepBatch {
+			return total, err
+		}
+	}
+}
+
 // write runs fn with the transaction it must write on: the caller's when ctx
 // carries one, else a new one, so that a conditional update and the read that
 // follows it are one unit and a lost lock race is retried.

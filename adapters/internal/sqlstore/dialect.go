@@ -53,13 +53,41 @@ type Dialect struct {
 	// IGNORE skips every error), and the violation is then an error that
 	// UniqueViolation recognises.
 	SkipDuplicates string
+	// BatchDelete is how a DELETE takes a batch of the rows it would delete:
+	// BatchInIDs (the zero value), BatchLimit or BatchAnyIDs.
+	BatchDelete int
 }
+
+// Ways a DELETE takes a batch (Dialect.BatchDelete): its ids IN a subquery
+// (SQLite); the DELETE's own ORDER BY and LIMIT (MySQL); = ANY of an ARRAY of
+// them, which PostgreSQL looks up in the primary key where IN would join the
+// subquery with the whole table.
+const (
+	BatchInIDs = iota
+	BatchLimit
+	BatchAnyIDs
+)
 
 // Placeholder styles, re-exported so engines need not import sqlx for them.
 const (
 	Question = sqlx.QUESTION
 	Dollar   = sqlx.DOLLAR
 )
+
+// deleteBatch is a DELETE of the earliest rows of table (keyed by id) whose
+// column is before the first placeholder, at most as many as the second says.
+// Taken in column's order, each batch of a sweep walks column's index from its
+// start and stops at its batch, past nothing but what earlier batches removed.
+func (d Dialect) deleteBatch(table, column string) string {
+	first := ` WHERE ` + column + ` < ? ORDER BY ` + column + ` LIMIT ?`
+	switch d.BatchDelete {
+	case BatchLimit:
+		return `DELETE FROM ` + table + first
+	case BatchAnyIDs:
+		return `DELETE FROM ` + table + ` WHERE id = ANY(ARRAY(SELECT id FROM ` + table + first + `))`
+	}
+	return `DELETE FROM ` + table + ` WHERE id IN (SELECT id FROM ` + table + first + `)`
+}
 
 func (d Dialect) text(s string) string {
 	if d.Text == nil {

@@ -56,6 +56,5 @@ func (l *SecurityEventLog) ListForUser(ctx context.Context, userID domain.UserID
 
 // DeleteBefore removes events recorded before cutoff (retention).
 func (l *SecurityEventLog) DeleteBefore(ctx context.Context, cutoff time.Time) (int, error) {
-	n, err := l.db.exec(ctx, "delete security events", `DELETE FROM security_events WHERE created_at < ?`, ms(cutoff))
-	return int(n), err
+	return l.db.sweep(ctx, "delete security events", "security_events", "created_at", ms(cutoff))
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -49,8 +50,9 @@ const sessionColumns = `id, user_id, created_at, last_used_at, expires_at, refre
 
 // A rotation writes one row, the next token (Rotate), and never the session:
 // the session's last_used_at and refresh_expires_at as stored are those it was
-// created with (or that an earlier version's last rotation wrote), and what
-// they are now comes from its newest refresh token, the last of its chain (the
+// created with (or that an earlier version's last rotation wrote, or, for the
+// refresh expiry, that DeleteExpired brought up to date), and what they are
+// now comes from its newest refresh token, the last of its chain (the
 // index refresh_tokens_session_newest finds it in one step). A session without
 // tokens reads as stored.
 
@@ -323,18 +325,53 @@ func (r *SessionRepository) list(ctx context.Context, op, query string, args ...
 }
 
 // DeleteExpired removes the sessions that ended before cutoff (absolute limit,
-// refresh expiry or revocation) and, by cascade, their refresh tokens; the
-// count is of sessions only. Rotations move a refresh expiry later than the
-// stored one, so only a session whose stored one has passed is looked at (one
-// whose newest token expires sooner, after AUTH_REFRESH_TOKEN_TTL was
-// shortened, is refused at once and removed once its stored expiry passes).
+// revocation or refresh expiry) and, by cascade, their refresh tokens, a batch
+// at a time and one of the three ends at a time, so that each statement walks
+// one index over a bounded range; the count is of sessions only.
+//
+// Rotations move a refresh expiry later than the stored one, so only a
+// session whose stored one has passed is looked at (one whose newest token
+// expires sooner, after AUTH_REFRESH_TOKEN_TTL was shortened, is refused at
+// once and removed once its stored expiry passes). Those are taken in windows
+// of about SweepBatch sessions in the order of their stored refresh expiry:
+// in each, the sessions whose newest token has expired are deleted and the
+// others, kept alive by rotations, get their stored refresh expiry brought up
+// to date (their newest token's), so that each is looked at once, not again by
+// every later batch and every later sweep.
 func (r *SessionRepository) DeleteExpired(ctx context.Context, cutoff time.Time) (int, error) {
+	const op = "delete expired sessions"
 	c := ms(cutoff)
-	n, err := r.db.exec(ctx, "delete expired sessions", `DELETE FROM sessions
-		WHERE expires_at < ? OR revoked_at < ?
-			OR (refresh_expires_at < ? AND `+refreshExpiry("sessions", newestToken("sessions", "expires_at"))+` < ?)`, c, c, c, c)
-	if err != nil {
-		return 0, err
+	total := 0
+	for _, column := range []string{"expires_at", "revoked_at"} {
+		n, err := r.db.sweep(ctx, op, "sessions", column, c)
+		total += n
+		if err != nil {
+			return total, err
+		}
 	}
-	return int(n), nil
+	newest := refreshExpiry("sessions", newestToken("sessions", "expires_at"))
+	window := `refresh_expires_at > ? AND refresh_expires_at <= ? AND ` + newest
+	for lo := int64(math.MinInt64); ; {
+		// The window ends at the SweepBatch-th stored expiry after lo, or at
+		// the last before cutoff.
+		var hi int64
+		err := r.db.get(ctx, r.db.reader(ctx), &hi, `SELECT refresh_expires_at FROM sessions
+			WHERE refresh_expires_at > ? AND refresh_expires_at < ? ORDER BY refresh_expires_at LIMIT 1 OFFSET ?`, lo, c, SweepBatch-1)
+		last := errors.Is(err, sql.ErrNoRows)
+		if last {
+			hi, err = c-1, nil
+		}
+		if err != nil {
+			return total, r.db.fail(ctx, op, err)
+		}
+		n, err := r.db.exec(ctx, op, `DELETE FROM sessions WHERE `+window+` < ?`, lo, hi, c)
+		total += int(n)
+		if err == nil {
+			_, err = r.db.exec(ctx, op, `UPDATE sessions SET refresh_expires_at = `+newest+` WHERE `+window+` >= ?`, lo, hi, c)
+		}
+		if err != nil || last {
+			return total, err
+		}
+		lo = hi
+	}
 }

@@ -101,13 +101,10 @@ func (r *OneTimeTokenRepository) Void(ctx context.Context, userID domain.UserID,
 	return err
 }
 
-// DeleteExpired removes tokens that expired before cutoff and returns how many.
+// DeleteExpired removes tokens that expired before cutoff, a batch at a time
+// (DB.sweep), and returns how many.
 func (r *OneTimeTokenRepository) DeleteExpired(ctx context.Context, cutoff time.Time) (int, error) {
-	n, err := r.db.exec(ctx, "delete expired one-time tokens", `DELETE FROM one_time_tokens WHERE expires_at < ?`, ms(cutoff))
-	if err != nil {
-		return 0, err
-	}
-	return int(n), nil
+	return r.db.sweep(ctx, "delete expired one-time tokens", "one_time_tokens", "expires_at", ms(cutoff))
 }
 
 // Latest returns the user's newest usable token of purpose; domain.ErrTokenNotFound otherwise.
