@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -520,6 +521,45 @@ func Sessions(t *testing.T, newStore func(t *testing.T) Store) {
 		}
 		if n, err := st.Sessions.DeleteExpired(ctx(t), cutoff.Add(40*time.Minute)); n != len(kept) || err != nil {
 			t.Errorf("delete expired once the kept sessions' newest tokens expired removed %d (err %v), want %d", n, err, len(kept))
+		}
+	})
+
+	t.Run("two sweeps at once delete each ended session once and neither fails", func(t *testing.T) {
+		st := newStore(t) // instances start their janitors together after a deploy
+		u := createUser(t, st)
+		cutoff := base.Add(48 * time.Hour)
+		const ended = 2500
+		must(t, st.Tx.WithinTx(ctx(t), func(ctx context.Context) error {
+			for i := range ended {
+				s, rt := newSession(u.ID, base)
+				if i%2 == 0 { // half by the absolute limit, half by the refresh expiry
+					s.RefreshExpiresAt = cutoff.Add(time.Hour)
+				} else {
+					s.ExpiresAt = cutoff.Add(24 * time.Hour)
+				}
+				s.RefreshExpiresAt = s.RefreshExpiresAt.Add(time.Duration(i) * time.Millisecond)
+				rt.ExpiresAt = s.RefreshExpiresAt
+				if err := st.Sessions.Create(ctx, s, rt); err != nil {
+					return err
+				}
+			}
+			return nil
+		}), "create sessions")
+		var counts [2]int
+		var errs [2]error
+		var wg sync.WaitGroup
+		for i := range 2 {
+			wg.Go(func() { counts[i], errs[i] = st.Sessions.DeleteExpired(ctx(t), cutoff) })
+		}
+		wg.Wait()
+		for i, err := range errs {
+			must(t, err, fmt.Sprint("sweep ", i+1))
+		}
+		if counts[0]+counts[1] != ended {
+			t.Errorf("the sweeps removed %d + %d sessions, want %d in all", counts[0], counts[1], ended)
+		}
+		if n, err := st.Sessions.DeleteExpired(ctx(t), cutoff); n != 0 || err != nil {
+			t.Errorf("a third sweep removed %d sessions (err %v), want 0", n, err)
 		}
 	})
 }
