@@ -186,7 +186,7 @@ func TestSMTPMailer(t *testing.T) {
 func TestMailSurvivesAnSMTPOutage(t *testing.T) {
 	t.Parallel()
 	dsn := "file:" + filepath.Join(t.TempDir(), "auth.db")
-	db, cleanup, err := sqlite.Open(t.Context(), sqlite.Config{DSN: dsn})
+	db, cleanup, err := sqlite.Open(t.Context(), sqlite.Config{DSN: dsn}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,7 +208,7 @@ func TestMailSurvivesAnSMTPOutage(t *testing.T) {
 	}
 	// authd restarts meanwhile: the undelivered message waits in the database
 	cleanup()
-	db, cleanup, err = sqlite.Open(t.Context(), sqlite.Config{DSN: dsn})
+	db, cleanup, err = sqlite.Open(t.Context(), sqlite.Config{DSN: dsn}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

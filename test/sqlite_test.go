@@ -1,6 +1,7 @@
 package test
 
 import (
+	"log/slog"
 	"path/filepath"
 	"testing"
 
@@ -11,7 +12,7 @@ import (
 // newSQLiteStore opens a fresh SQLite database in the test's temporary directory.
 func newSQLiteStore(t *testing.T) contract.Store {
 	t.Helper()
-	st, cleanup, err := sqlite.Open(t.Context(), sqlite.Config{DSN: "file:" + filepath.Join(t.TempDir(), "auth.db")})
+	st, cleanup, err := sqlite.Open(t.Context(), sqlite.Config{DSN: "file:" + filepath.Join(t.TempDir(), "auth.db")}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatalf("open sqlite: %v", err)
 	}

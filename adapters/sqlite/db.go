@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -29,12 +30,14 @@ const readerConns = 4
 // defaultPragmas are applied to every connection unless the DSN already sets the
 // same pragma: WAL so readers never wait for the writer, a busy timeout so that
 // a second process waits instead of failing, enforced foreign keys for the
-// cascades, and NORMAL sync, which is durable enough in WAL mode.
+// cascades, NORMAL sync, which is durable enough in WAL mode, and the writer's
+// checkpoint only as a backstop for the checkpointer's (checkpoint.go).
 var defaultPragmas = []struct{ name, value string }{
 	{"busy_timeout", "busy_timeout(10000)"},
 	{"foreign_keys", "foreign_keys(1)"},
 	{"journal_mode", "journal_mode(WAL)"},
 	{"synchronous", "synchronous(NORMAL)"},
+	{"wal_autocheckpoint", walBackstop},
 }
 
 // driverShorthands are the driver's own DSN keys for the pragmas above; when the
@@ -60,7 +63,7 @@ type Config struct {
 // Open opens (creating it and its directory if needed) and migrates the
 // database, so that a fresh data directory is ready to serve; the returned
 // cleanup closes it.
-func Open(ctx context.Context, cfg Config) (*Store, func(), error) {
+func Open(ctx context.Context, cfg Config, log *slog.Logger) (*Store, func(), error) {
 	writerDSN, readerDSN, path, err := buildDSNs(cfg.DSN)
 	if err != nil {
 		return nil, nil, err
@@ -71,8 +74,13 @@ func Open(ctx context.Context, cfg Config) (*Store, func(), error) {
 		}
 	}
 
-	w, err := openPool(writerDSN)
+	ck, err := newCheckpointer(writerDSN, checkpointPeriod, log)
 	if err != nil {
+		return nil, nil, fmt.Errorf("sqlite: open checkpointer: %w", err)
+	}
+	w, err := openPool(writerDSN, ck.committed)
+	if err != nil {
+		ck.close()
 		return nil, nil, fmt.Errorf("sqlite: open: %w", err)
 	}
 	w.SetMaxOpenConns(1)
@@ -82,12 +90,14 @@ func Open(ctx context.Context, cfg Config) (*Store, func(), error) {
 	// The writer connects first: it switches the file to WAL before any reader opens it.
 	if err := w.PingContext(ctx); err != nil {
 		_ = w.Close()
+		ck.close()
 		return nil, nil, sqlstore.New(dialect, w, nil).StartupError(ctx, path, "open", err)
 	}
 
-	r, err := openPool(readerDSN)
+	r, err := openPool(readerDSN, nil)
 	if err != nil {
 		_ = w.Close()
+		ck.close()
 		return nil, nil, fmt.Errorf("sqlite: open reader: %w", err)
 	}
 	r.SetMaxOpenConns(readerConns)
@@ -95,6 +105,7 @@ func Open(ctx context.Context, cfg Config) (*Store, func(), error) {
 	r.SetConnMaxIdleTime(5 * time.Minute)
 	db := sqlstore.New(dialect, w, r)
 	cleanup := func() {
+		ck.close()
 		_ = r.Close()
 		_ = w.Close()
 	}
@@ -118,13 +129,15 @@ func Open(ctx context.Context, cfg Config) (*Store, func(), error) {
 		cleanup()
 		return nil, nil, err
 	}
+	ck.start()
 	return sqlstore.NewStore(db), cleanup, nil
 }
 
 // openPool returns a pool on dsn whose connections keep their prepared
-// statements (see cachingConnector).
-func openPool(dsn string) (*sqlx.DB, error) {
-	c, err := newCachingConnector(dsn)
+// statements (see newCachingConnector) and, unless it is nil, call onCommit
+// whenever they commit.
+func openPool(dsn string, onCommit func()) (*sqlx.DB, error) {
+	c, err := newCachingConnector(dsn, onCommit)
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net/url"
 	"path/filepath"
 	"strings"
@@ -22,7 +23,7 @@ var t0 = time.Date(2026, time.November, 22, 10, 0, 0, 0, time.UTC)
 // openAt opens the database file at path and closes it when the test ends.
 func openAt(t *testing.T, path string) (*sqlstore.DB, func()) {
 	t.Helper()
-	st, cleanup, err := Open(t.Context(), Config{DSN: "file:" + path})
+	st, cleanup, err := Open(t.Context(), Config{DSN: "file:" + path}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatalf("open: %v", err)
 	}
@@ -63,18 +64,19 @@ func TestOpenSetsThePragmasTheAdapterReliesOn(t *testing.T) {
 		queryOnly int
 	}{{"writer", db.Writer(), 0}, {"reader", db.Reader(), 1}} {
 		var mode string
-		var fk, busy, sync, qo int
+		var fk, busy, sync, qo, ckpt int
 		for _, p := range []struct {
 			pragma string
 			dest   any
-		}{{"journal_mode", &mode}, {"foreign_keys", &fk}, {"busy_timeout", &busy}, {"synchronous", &sync}, {"query_only", &qo}} {
+		}{{"journal_mode", &mode}, {"foreign_keys", &fk}, {"busy_timeout", &busy}, {"synchronous", &sync}, {"query_only", &qo},
+			{"wal_autocheckpoint", &ckpt}} {
 			if err := pool.q.GetContext(ctx, p.dest, "PRAGMA "+p.pragma); err != nil {
 				t.Fatalf("%s: PRAGMA %s: %v", pool.name, p.pragma, err)
 			}
 		}
-		if mode != "wal" || fk != 1 || busy != 10000 || sync != 1 || qo != pool.queryOnly {
-			t.Errorf("%s: journal_mode=%s foreign_keys=%d busy_timeout=%d synchronous=%d query_only=%d",
-				pool.name, mode, fk, busy, sync, qo)
+		if mode != "wal" || fk != 1 || busy != 10000 || sync != 1 || qo != pool.queryOnly || ckpt != 16000 {
+			t.Errorf("%s: journal_mode=%s foreign_keys=%d busy_timeout=%d synchronous=%d query_only=%d wal_autocheckpoint=%d",
+				pool.name, mode, fk, busy, sync, qo, ckpt)
 		}
 	}
 	if n := db.Writer().Stats().MaxOpenConnections; n != 1 {

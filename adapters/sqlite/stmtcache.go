@@ -17,10 +17,14 @@ const stmtCacheSize = 128
 // prepared statements (stmtcache), so that SQLite parses and plans each query
 // once per connection instead of on every call (parsing was an eighth of a GET
 // /users/me).
-func newCachingConnector(dsn string) (driver.Connector, error) {
+func newCachingConnector(dsn string, onCommit func()) (driver.Connector, error) {
+	var c driver.Connector
 	c, err := sqlite.NewConnector(dsn)
 	if err != nil {
 		return nil, err
+	}
+	if onCommit != nil {
+		c = commitHookConnector{Connector: c, onCommit: onCommit}
 	}
 	return stmtcache.New(c, stmtCacheSize, "sqlite"), nil
 }

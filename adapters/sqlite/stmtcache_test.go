@@ -13,7 +13,7 @@ import (
 func TestStatementCache(t *testing.T) {
 	ctx := context.Background()
 	open := func(t *testing.T) *sql.Conn {
-		pool, err := openPool("file:" + filepath.Join(t.TempDir(), "cache.db"))
+		pool, err := openPool("file:"+filepath.Join(t.TempDir(), "cache.db"), nil)
 		if err != nil {
 			t.Fatal(err)
 		}

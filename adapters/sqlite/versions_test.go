@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -47,7 +48,7 @@ func (r *bumpRecorder) got() ([]domain.UserID, map[domain.UserID]string) {
 // with users 0..n-1 stored.
 func versioned(t *testing.T, n int) (*sqlstore.DB, ports.UserRepository, *bumpRecorder) {
 	t.Helper()
-	st, cleanup, err := Open(t.Context(), Config{DSN: "file:" + filepath.Join(t.TempDir(), "auth.db")})
+	st, cleanup, err := Open(t.Context(), Config{DSN: "file:" + filepath.Join(t.TempDir(), "auth.db")}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

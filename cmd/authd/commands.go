@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -220,7 +221,7 @@ func migrateCommand(ctx context.Context, args []string, getenv func(string) stri
 	}
 	if rest[0] == "up" {
 		cfg.Migrate = true
-		if err := openStore(ctx, cfg); err != nil {
+		if err := openStore(ctx, cfg, newLogger(stderr, cfg.LogLevel, cfg.LogFormat)); err != nil {
 			fmt.Fprintln(stderr, "authd: migrate up: "+err.Error())
 			return 1
 		}
@@ -247,7 +248,7 @@ func baseName(p string) string { return p[strings.LastIndexAny(p, `/\`)+1:] }
 
 // openStore opens (and so, with cfg.Migrate, migrates) the configured store,
 // then closes it.
-func openStore(ctx context.Context, cfg Config) error {
+func openStore(ctx context.Context, cfg Config, log *slog.Logger) error {
 	var cleanup func()
 	var err error
 	switch cfg.DBDriver {
@@ -256,7 +257,7 @@ func openStore(ctx context.Context, cfg Config) error {
 	case "postgres":
 		_, cleanup, err = postgres.Open(ctx, postgresConfig(cfg))
 	default:
-		_, cleanup, err = sqlite.Open(ctx, sqliteConfig(cfg))
+		_, cleanup, err = sqlite.Open(ctx, sqliteConfig(cfg), log)
 	}
 	if err != nil {
 		return err

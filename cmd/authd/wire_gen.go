@@ -29,7 +29,7 @@ import (
 func initSQLite(ctx context.Context, cfg Config, log *slog.Logger) (*App, func(), error) {
 	config := httpConfig(cfg)
 	config2 := sqliteConfig(cfg)
-	store, cleanup, err := sqlite.Open(ctx, config2)
+	store, cleanup, err := sqlite.Open(ctx, config2, log)
 	if err != nil {
 		return nil, nil, err
 	}
