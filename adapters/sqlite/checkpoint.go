@@ -106,7 +106,7 @@ func (c *checkpointer) checkpoint(ctx context.Context) {
 	var busy, frames, copied int
 	err := c.db.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &frames, &copied)
 	if err != nil && ctx.Err() == nil {
-		c.log.Warn("sqlite: checkpoint failed; the WAL keeps the commits until the next one", "error", err)
+		c.log.Warn("checkpoint_failed", "error", err)
 	}
 }
 
