@@ -60,7 +60,14 @@ func (r *Refresh) Refresh(ctx context.Context, token domain.Secret, _ ports.Clie
 	}
 	sess.RefreshExpiresAt = sess.RefreshExpiry(now, r.settings.RefreshTokenTTL)
 	next := domain.RefreshToken{Hash: secret.Hash(), SessionID: sess.ID, CreatedAt: now, ExpiresAt: sess.RefreshExpiresAt}
+	// The access token is signed while the rotation is stored: the signature
+	// no longer waits for the store (on SQLite, for its one writer), and is
+	// sent only if this refresh won the rotation.
+	issued := *sess
+	issued.LastUsedAt = now
+	signed := r.issuer.tokensAhead(u, issued, secret)
 	won, err := r.sessions.Rotate(ctx, old.Hash, next)
+	tokens, signErr := signed()
 	if err != nil {
 		return ports.SessionTokens{}, err
 	}
@@ -72,8 +79,7 @@ func (r *Refresh) Refresh(ctx context.Context, token domain.Secret, _ ports.Clie
 		}
 		return ports.SessionTokens{}, r.judge(ctx, old, sess, r.clock.Now())
 	}
-	sess.LastUsedAt = now
-	return r.issuer.tokensFor(u, sess, secret)
+	return tokens, signErr
 }
 
 // judge applies the session's verdict on a presented token; a replay (reuse

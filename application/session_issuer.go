@@ -73,3 +73,23 @@ func (s *SessionIssuer) tokensFor(u *domain.User, sess *domain.Session, refresh 
 		User:             u,
 	}, nil
 }
+
+// tokensAhead starts tokensFor for a copy of sess on a goroutine of its own and
+// returns what waits for it, so that a caller can sign while it stores what the
+// tokens depend on. The caller must wait, and must send the tokens only if that
+// store succeeded: a token signed ahead is otherwise dropped, never sent.
+func (s *SessionIssuer) tokensAhead(u *domain.User, sess domain.Session, refresh domain.Secret) func() (ports.SessionTokens, error) {
+	type signed struct {
+		tokens ports.SessionTokens
+		err    error
+	}
+	done := make(chan signed, 1)
+	go func() {
+		t, err := s.tokensFor(u, &sess, refresh)
+		done <- signed{t, err}
+	}()
+	return func() (ports.SessionTokens, error) {
+		r := <-done
+		return r.tokens, r.err
+	}
+}

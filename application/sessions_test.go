@@ -110,18 +110,23 @@ func TestRefresh(t *testing.T) {
 		e := newEnv()
 		s := loggedIn(t, e)
 		results := make([]error, 20)
+		tokens := make([]ports.SessionTokens, len(results))
 		var wg sync.WaitGroup
 		for i := range results {
-			wg.Go(func() { _, results[i] = e.refresh.Refresh(ctx, s.RefreshToken, ports.Client{}) })
+			wg.Go(func() { tokens[i], results[i] = e.refresh.Refresh(ctx, s.RefreshToken, ports.Client{}) })
 		}
 		wg.Wait()
 		won, rotated := 0, 0
-		for _, err := range results {
+		for i, err := range results {
 			switch {
 			case err == nil:
 				won++
 			case errors.Is(err, domain.ErrRefreshTokenRotated):
 				rotated++
+				// The access token signed ahead for a lost rotation is dropped.
+				if tokens[i].AccessToken != "" || tokens[i].RefreshToken != "" {
+					t.Errorf("a lost rotation handed out tokens")
+				}
 			default:
 				t.Errorf("unexpected %v", err)
 			}
