@@ -22,12 +22,11 @@ require (
 	github.com/valyala/fasthttp v1.51.0
 	github.com/wneessen/go-mail v0.8.1
 	golang.org/x/crypto v0.58.0
+	golang.org/x/sys v0.49.0
 	golang.org/x/term v0.47.0
 	golang.org/x/text v0.43.0
 	modernc.org/sqlite v1.61.1
 )
-
-require golang.org/x/sys v0.49.0 // indirect
 
 require (
 	github.com/beorn7/perks v1.0.1 // indirect

@@ -14,10 +14,10 @@ import (
 	"time"
 
 	"github.com/google/wire"
-	"golang.org/x/crypto/argon2"
 	"golang.org/x/crypto/bcrypt"
 	"golang.org/x/text/unicode/norm"
 
+	"authd/adapters/password/internal/argon2id"
 	"authd/domain"
 	"authd/ports"
 )
@@ -226,12 +226,18 @@ func (h *Hasher) verifyBcrypt(ctx context.Context, hash, password string) (bool,
 	}
 }
 
+// IDKey runs argon2id at p in this process (internal/argon2id: x/crypto's,
+// with each hash's memory reused by the next).
+func IDKey(password, salt []byte, p Params) []byte {
+	return argon2id.IDKey(password, salt, p.Iterations, p.Memory, p.Parallelism, p.KeyLen)
+}
+
 // idKey runs argon2id, in the worker when there is one; the caller holds a slot.
 func (h *Hasher) idKey(ctx context.Context, password, salt []byte, p Params) ([]byte, error) {
 	if h.worker != nil {
 		return h.worker.IDKey(ctx, password, salt, p)
 	}
-	return argon2.IDKey(password, salt, p.Iterations, p.Memory, p.Parallelism, p.KeyLen), nil
+	return IDKey(password, salt, p), nil
 }
 
 // acquire takes a hashing slot, or gives up as unavailable once ctx is done, so
@@ -267,7 +273,7 @@ func (h *Hasher) release(done func()) {
 
 func encode(p Params, salt, key []byte) string {
 	b64 := base64.RawStdEncoding
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, p.Memory, p.Iterations,
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2id.Version, p.Memory, p.Iterations,
 		p.Parallelism, b64.EncodeToString(salt), b64.EncodeToString(key))
 }
 
@@ -282,7 +288,7 @@ func parseArgon2(hash string) (Params, []byte, []byte, error) {
 	if len(parts) != 6 || parts[0] != "" || parts[1] != "argon2id" {
 		return bad("layout")
 	}
-	if parts[2] != "v="+strconv.Itoa(argon2.Version) {
+	if parts[2] != "v="+strconv.Itoa(argon2id.Version) {
 		return bad("version")
 	}
 	kv := strings.Split(parts[3], ",")

@@ -15,8 +15,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"golang.org/x/crypto/argon2"
-
 	"authd/domain"
 )
 
@@ -124,7 +122,7 @@ func ServeWorker(r io.Reader, w io.Writer) error {
 		wg.Go(func() {
 			running <- struct{}{}
 			defer func() { <-running }()
-			key := argon2.IDKey(body[p.SaltLen:], body[:p.SaltLen], p.Iterations, p.Memory, p.Parallelism, p.KeyLen)
+			key := IDKey(body[p.SaltLen:], body[:p.SaltLen], p)
 			clear(body)
 			_ = reply(id, 0, key) // a failed write ends the next read too
 		})
@@ -219,7 +217,7 @@ func (w *Worker) IDKey(ctx context.Context, password, salt []byte, p Params) ([]
 			return key, err
 		}
 	}
-	return argon2.IDKey(password, salt, p.Iterations, p.Memory, p.Parallelism, p.KeyLen), nil
+	return IDKey(password, salt, p), nil
 }
 
 // Close ends the child, if one runs, and waits until it has exited; a hash
