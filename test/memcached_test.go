@@ -1,8 +1,11 @@
 package test
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"net"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -141,6 +144,110 @@ func TestMemcachedAccountVersionOnADownServer(t *testing.T) {
 	if err != nil || !revoked || v != "" {
 		t.Fatalf("ContainsForUser with the version's server down: %v, %q, %v; want the revocation and no version", revoked, v, err)
 	}
+}
+
+// A revocation check that times out is asked once more, on another
+// connection: one stall does not fail the request. A server that stays silent
+// still fails it, as unavailable.
+func TestMemcachedReadAskedAgainAfterATimeout(t *testing.T) {
+	addr := sharedMemcached(t)
+	ctx := t.Context()
+	prefix := fmt.Sprintf("x%d-%d:", time.Now().UnixNano(), prefixes.Add(1))
+	proxy := startStallingProxy(t, addr)
+	d, err := memcached.NewDenylist(memcached.Config{Servers: []string{proxy.addr}, Prefix: prefix, Timeout: 300 * time.Millisecond},
+		&manualClock{now: time.Now().UTC()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { d.Close() })
+	if err := d.MarkSeeded(ctx); err != nil {
+		t.Fatal(err)
+	}
+	sid := domain.SessionID("stalled")
+	if err := d.Add(ctx, domain.Revocation{SessionID: sid, AccessUntil: time.Now().Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+
+	proxy.stallNext.Store(true)
+	revoked, err := d.Contains(ctx, sid)
+	if proxy.stallNext.Load() {
+		t.Fatal("no request was held: the test proves nothing")
+	}
+	if err != nil || !revoked {
+		t.Fatalf("Contains after one stalled read: %v, %v; want the revocation", revoked, err)
+	}
+
+	proxy.stallAll.Store(true)
+	if _, err := d.Contains(ctx, sid); !errors.Is(err, domain.ErrUnavailable) {
+		t.Fatalf("Contains on a silent server: %v, want unavailable", err)
+	}
+	proxy.stallAll.Store(false)
+	if revoked, err := d.Contains(ctx, sid); err != nil || !revoked {
+		t.Fatalf("Contains once the server answers again: %v, %v", revoked, err)
+	}
+}
+
+// stallingProxy forwards to a server, but holds (never forwards) the next
+// request while stallNext is set, or every request while stallAll is, as a
+// server or network that has stalled.
+type stallingProxy struct {
+	addr                string
+	stallNext, stallAll atomic.Bool
+}
+
+func startStallingProxy(t *testing.T, target string) *stallingProxy {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &stallingProxy{addr: l.Addr().String()}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var conns []net.Conn
+	wg.Go(func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			s, err := net.Dial("tcp", target)
+			if err != nil {
+				_ = c.Close()
+				continue
+			}
+			mu.Lock()
+			conns = append(conns, c, s)
+			mu.Unlock()
+			wg.Go(func() { _, _ = io.Copy(c, s); _ = c.Close() })
+			wg.Go(func() {
+				defer s.Close()
+				buf := make([]byte, 64<<10)
+				for {
+					n, err := c.Read(buf)
+					if err != nil {
+						return
+					}
+					if p.stallAll.Load() || p.stallNext.CompareAndSwap(true, false) {
+						_, _ = io.Copy(io.Discard, c) // held until the client gives up
+						return
+					}
+					if _, err := s.Write(buf[:n]); err != nil {
+						return
+					}
+				}
+			})
+		}
+	})
+	t.Cleanup(func() {
+		_ = l.Close()
+		mu.Lock()
+		for _, c := range conns {
+			_ = c.Close()
+		}
+		mu.Unlock()
+		wg.Wait()
+	})
+	return p
 }
 
 // closedAddr is a loopback address where nothing listens (connections are refused).

@@ -69,7 +69,7 @@ func (c *Counters) Hit(_ context.Context, key string, length time.Duration, now 
 	for b := first; b < last; b++ {
 		keys = append(keys, c.bucketKey(key, l, b))
 	}
-	items, err := c.client.GetMulti(keys)
+	items, err := getMulti(c.client, keys)
 	if err != nil {
 		return ports.Window{}, unavailable("read attempts", err)
 	}
@@ -117,7 +117,7 @@ func (c *Counters) Clear(_ context.Context, key string, length time.Duration, no
 	for b := first; b <= last; b++ {
 		keys = append(keys, c.bucketKey(key, l, b))
 	}
-	items, err := c.client.GetMulti(keys)
+	items, err := getMulti(c.client, keys)
 	if err != nil {
 		return unavailable("read attempts", err)
 	}

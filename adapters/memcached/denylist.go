@@ -117,13 +117,13 @@ func (d *Denylist) check(id domain.SessionID, user domain.UserID) (revoked bool,
 		vaddr, err := d.servers.PickServer(vkey)
 		elsewhere = err != nil || vaddr.String() != addr.String()
 	}
-	items, err := d.client.GetMulti(keys)
+	items, err := getMulti(d.client, keys)
 	if err != nil && elsewhere {
 		// One of two servers failed: the revocation check must not fail
 		// because the version's server did, so ask the entry's server alone
 		// (and trust no copy: there is no version).
 		vkey = ""
-		items, err = d.client.GetMulti(keys[:2])
+		items, err = getMulti(d.client, keys[:2])
 	}
 	if err != nil {
 		return false, "", unavailable("check revocation", err)
@@ -210,6 +210,28 @@ func expiration(ttl time.Duration, until time.Time) int32 {
 		return int32(secs)
 	}
 	return int32(until.Unix())
+}
+
+// getMulti is the client's GetMulti, asked once more when it timed out: a
+// read changes nothing, and one stall of the network or of a loaded machine
+// (seen once in a CI soak: a revocation check on loopback waited past the 500
+// ms timeout) should not fail the request. The client drops a connection that
+// timed out, so the second ask goes on another. A server that is down refuses
+// at once; one that stays silent fails the second ask too.
+func getMulti(c *memcache.Client, keys []string) (map[string]*memcache.Item, error) {
+	items, err := c.GetMulti(keys)
+	if err != nil && timedOut(err) {
+		items, err = c.GetMulti(keys)
+	}
+	return items, err
+}
+
+// timedOut reports whether err is the client's timeout, connecting or on a
+// connection.
+func timedOut(err error) bool {
+	var connect *memcache.ConnectTimeoutError
+	var ne net.Error
+	return errors.As(err, &connect) || errors.As(err, &ne) && ne.Timeout()
 }
 
 func unavailable(op string, err error) error {
