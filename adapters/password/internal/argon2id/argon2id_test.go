@@ -75,26 +75,41 @@ func TestConcurrent(t *testing.T) {
 	wg.Wait()
 }
 
-// TestFreeList keeps at most maxFree memories, none above maxFreeBlocks.
+// TestFreeList keeps at most maxFreeBlocks of memory, dropping the oldest,
+// and never a hash larger than that.
 func TestFreeList(t *testing.T) {
-	for range maxFree + 3 {
-		release(make([]block, 8))
+	state := func() (n, total int) {
+		free.Lock()
+		defer free.Unlock()
+		for _, b := range free.blocks {
+			total += len(b)
+		}
+		if total != free.total {
+			t.Fatalf("the list counts %d blocks, holds %d", free.total, total)
+		}
+		return len(free.blocks), total
+	}
+	const size = maxFreeBlocks / 4
+	for range 6 {
+		release(make([]block, size))
+	}
+	if n, total := state(); n != 4 || total != maxFreeBlocks {
+		t.Fatalf("%d memories of %d blocks kept, want 4 of %d", n, total, maxFreeBlocks)
 	}
 	release(make([]block, maxFreeBlocks+1))
-	free.Lock()
-	n, big := len(free.blocks), false
-	for _, b := range free.blocks {
-		big = big || len(b) > maxFreeBlocks
+	if n, total := state(); n != 4 || total != maxFreeBlocks {
+		t.Fatalf("a memory above the bound was kept: %d memories, %d blocks", n, total)
 	}
-	free.Unlock()
-	if n != maxFree || big {
-		t.Fatalf("%d memories kept (want %d), one too big: %v", n, maxFree, big)
+	release(make([]block, 2*size+1)) // drops the three oldest
+	if n, total := state(); n != 2 || total != 3*size+1 {
+		t.Fatalf("%d memories of %d blocks kept, want 2 of %d", n, total, 3*size+1)
 	}
-	b := memoryFor(8)
-	if len(b) != 8 {
+	if b := memoryFor(size); len(b) != size {
 		t.Fatalf("got %d blocks", len(b))
 	}
-	release(b)
+	if n, total := state(); n != 1 || total != 2*size+1 {
+		t.Fatalf("after taking one: %d memories of %d blocks", n, total)
+	}
 }
 
 // BenchmarkIDKey hashes at authd's cost on every core at once, here and in

@@ -2,20 +2,18 @@ package argon2id
 
 import "sync"
 
-const (
-	// maxFree is how many hashes' memory the free list keeps: a worker runs
-	// one hash per core, and the machines authd runs on have few.
-	maxFree = 8
-	// maxFreeBlocks is the largest memory kept, in 1 KiB blocks: the
-	// production cost's 19 MiB, or an older hash's up to 64 MiB, but not the
-	// 1 GiB a stored hash may ask for once.
-	maxFreeBlocks = 64 << 10
-)
+// maxFreeBlocks bounds the memory the free list keeps, in 1 KiB blocks: that
+// of eight hashes at authd's cost (19 MiB each), whatever their sizes. A
+// worker runs one hash per core with one more waiting, so on the machines
+// authd runs on the list holds what the last busy moment used; a hash larger
+// than the bound (a stored hash may ask for up to 1 GiB) is never kept.
+const maxFreeBlocks = 8 * 19456
 
-// free holds the memory of finished hashes, newest last.
+// free holds the memory of finished hashes, oldest first, and their size.
 var free struct {
 	sync.Mutex
 	blocks [][]block
+	total  int
 }
 
 // memoryFor returns memory of n blocks for a hash, from the free list when
@@ -26,6 +24,7 @@ func memoryFor(n uint32) []block {
 	for i := len(free.blocks) - 1; i >= 0; i-- {
 		if b := free.blocks[i]; uint32(len(b)) == n {
 			free.blocks = append(free.blocks[:i], free.blocks[i+1:]...)
+			free.total -= len(b)
 			return b
 		}
 	}
@@ -33,15 +32,18 @@ func memoryFor(n uint32) []block {
 }
 
 // release puts a finished hash's memory on the free list, dropping the
-// oldest when it is full.
+// oldest there until it fits under maxFreeBlocks.
 func release(b []block) {
 	if len(b) > maxFreeBlocks {
 		return
 	}
 	free.Lock()
 	defer free.Unlock()
-	if len(free.blocks) == maxFree {
-		free.blocks = append(free.blocks[:0], free.blocks[1:]...)
+	for free.total+len(b) > maxFreeBlocks {
+		free.total -= len(free.blocks[0])
+		free.blocks[0] = nil
+		free.blocks = free.blocks[1:]
 	}
 	free.blocks = append(free.blocks, b)
+	free.total += len(b)
 }
