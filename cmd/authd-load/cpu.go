@@ -18,6 +18,9 @@ const clockTick = 10 * time.Millisecond
 type party struct {
 	name string
 	pid  int // root of the tree; 0: this process
+	// kids: only the tree's children count (authd's password worker, shown
+	// beside authd's whole tree).
+	kids bool
 }
 
 // cpuTimes reads the CPU time (user + system) of each party's process tree.
@@ -28,6 +31,12 @@ func cpuTimes(parties []party) []time.Duration {
 			var ru syscall.Rusage
 			if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
 				out[i] = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+			}
+			continue
+		}
+		if p.kids {
+			for _, kid := range childPids(p.pid) {
+				out[i] += treeCPU(kid, 1)
 			}
 			continue
 		}

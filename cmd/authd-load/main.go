@@ -272,8 +272,9 @@ func measureBackend(ctx context.Context, opt options, rep *report, ceiling map[i
 				if ctx.Err() != nil {
 					return ctx.Err()
 				}
-				parties := append([]party{{"authd", t.srv.cmd.Process.Pid}}, servers...)
-				parties = append(parties, party{"load generator", 0})
+				pid := t.srv.cmd.Process.Pid
+				parties := append([]party{{name: "authd", pid: pid}, {name: "of which password worker", pid: pid, kids: true}}, servers...)
+				parties = append(parties, party{name: "load generator"})
 				before := cpuTimes(parties)
 				res := closedLoop(ctx, c, opt.warmup, opt.cell, func(w int) bool { return p.do(t, w) })
 				cpu := cpuNote(parties, before, cpuTimes(parties), res.all)

@@ -245,7 +245,7 @@ func (c *containers) parties(ctx context.Context, names ...string) []party {
 	for i, id := range c.ids {
 		if i < len(names) {
 			if pid := containerPid(ctx, id); pid > 0 {
-				out = append(out, party{names[i], pid})
+				out = append(out, party{name: names[i], pid: pid})
 			}
 		}
 	}
