@@ -14,8 +14,9 @@
 //
 // The memory a hash leaves on the free list holds values derived from its
 // password until the next hash overwrites them, as the garbage of an
-// allocating hash does until the collector reuses it; the free list lives in
-// authd's password worker, a process of its own.
+// allocating hash does until the collector reuses it. The free list lives in
+// the process that hashes: authd's password worker, a process of its own (or
+// the server, while no worker can be started).
 package argon2id
 
 import (
