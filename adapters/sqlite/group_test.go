@@ -225,3 +225,48 @@ func TestRefreshTokenReadQueuesWithTheGroup(t *testing.T) {
 		t.Errorf("%d functions ran in groups; want the reads queued with the transactions", grouped)
 	}
 }
+
+// A statement on its own (users.Create is one INSERT) keeps its outcome
+// whether it runs alone or queued in a group with others: the ones that
+// succeed are committed, the one that fails changes nothing and its caller
+// gets the error.
+func TestStatementOnItsOwnKeepsItsOutcome(t *testing.T) {
+	db, _ := openAt(t, filepath.Join(t.TempDir(), "auth.db"))
+	users := sqlstore.NewUserRepository(db)
+	ctx := context.Background()
+	taken := func(n, as int) *domain.User { // user n's email for user "as"
+		u := testUser(as)
+		u.Email = testUser(n).Email
+		return u
+	}
+
+	if err := users.Create(ctx, testUser(1)); err != nil || !userExists(t, db, testUser(1).ID) {
+		t.Fatalf("alone: %v", err)
+	}
+	if err := users.Create(ctx, taken(1, 9)); !errors.Is(err, domain.ErrEmailTaken) || userExists(t, db, testUser(9).ID) {
+		t.Fatalf("alone, a taken email: %v; want email taken, nothing stored", err)
+	}
+
+	_, groupedBefore, _ := db.GroupStats()
+	release, held := holdWriter(t, db)
+	var wg sync.WaitGroup
+	errs := make([]error, 3)
+	for i, u := range []*domain.User{testUser(2), taken(1, 8), testUser(3)} {
+		wg.Go(func() { errs[i] = users.Create(ctx, u) })
+	}
+	waitQueued(t, db, 3)
+	release()
+	wg.Wait()
+	if err := <-held; err != nil {
+		t.Fatal(err)
+	}
+	if errs[0] != nil || !errors.Is(errs[1], domain.ErrEmailTaken) || errs[2] != nil {
+		t.Fatalf("in a group: %v; want stored, email taken, stored", errs)
+	}
+	if !userExists(t, db, testUser(2).ID) || userExists(t, db, testUser(8).ID) || !userExists(t, db, testUser(3).ID) {
+		t.Fatal("in a group: the stored ones are not all there, or the refused one is")
+	}
+	if _, grouped, _ := db.GroupStats(); grouped < groupedBefore+3 {
+		t.Errorf("%d functions ran in groups; want the three statements in one", grouped-groupedBefore)
+	}
+}
