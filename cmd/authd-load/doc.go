@@ -4,7 +4,7 @@
 // MySQL-compatible + memcached containers, plus a minimal Fiber hello-world
 // server as the ceiling, drives each with a closed-loop generator over
 // loopback and prints rps, p50, p99 and errors per endpoint and concurrency,
-// each also as a fraction of the ceiling measured in the same run.
+// each also as a fraction of the ceiling measured just before its cells.
 //
 // Everything it starts it stops again, also on Ctrl-C; the whole run is
 // bounded (-d per cell). Several binaries can be compared in one run

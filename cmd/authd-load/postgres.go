@@ -14,7 +14,7 @@ import (
 const postgresPassword = "authd-load"
 
 // measurePostgres measures authd on PostgreSQL + memcached in containers.
-func measurePostgres(ctx context.Context, opt options, rep *report, ceiling map[int]float64, logDir string) error {
+func measurePostgres(ctx context.Context, opt options, rep *report, ceiling ceilingFunc, logDir string) error {
 	pgImage := pickImage(ctx, os.Getenv("AUTH_TEST_POSTGRES_IMAGE"), "authd-test/postgres:15", "postgres:16")
 	memcachedImage := pickImage(ctx, opt.memcachedImage, "authd-test/memcached:1.6", "memcached:1.6")
 	ct := &containers{}
