@@ -3,9 +3,7 @@ package test
 import (
 	"errors"
 	"fmt"
-	"io"
 	"net"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -153,7 +151,7 @@ func TestMemcachedReadAskedAgainAfterATimeout(t *testing.T) {
 	addr := sharedMemcached(t)
 	ctx := t.Context()
 	prefix := fmt.Sprintf("x%d-%d:", time.Now().UnixNano(), prefixes.Add(1))
-	proxy := startStallingProxy(t, addr)
+	proxy := startTCPProxy(t, "127.0.0.1:0", addr)
 	d, err := memcached.NewDenylist(memcached.Config{Servers: []string{proxy.addr}, Prefix: prefix, Timeout: 300 * time.Millisecond},
 		&manualClock{now: time.Now().UTC()})
 	if err != nil {
@@ -185,69 +183,6 @@ func TestMemcachedReadAskedAgainAfterATimeout(t *testing.T) {
 	if revoked, err := d.Contains(ctx, sid); err != nil || !revoked {
 		t.Fatalf("Contains once the server answers again: %v, %v", revoked, err)
 	}
-}
-
-// stallingProxy forwards to a server, but holds (never forwards) the next
-// request while stallNext is set, or every request while stallAll is, as a
-// server or network that has stalled.
-type stallingProxy struct {
-	addr                string
-	stallNext, stallAll atomic.Bool
-}
-
-func startStallingProxy(t *testing.T, target string) *stallingProxy {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &stallingProxy{addr: l.Addr().String()}
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	var conns []net.Conn
-	wg.Go(func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			s, err := net.Dial("tcp", target)
-			if err != nil {
-				_ = c.Close()
-				continue
-			}
-			mu.Lock()
-			conns = append(conns, c, s)
-			mu.Unlock()
-			wg.Go(func() { _, _ = io.Copy(c, s); _ = c.Close() })
-			wg.Go(func() {
-				defer s.Close()
-				buf := make([]byte, 64<<10)
-				for {
-					n, err := c.Read(buf)
-					if err != nil {
-						return
-					}
-					if p.stallAll.Load() || p.stallNext.CompareAndSwap(true, false) {
-						_, _ = io.Copy(io.Discard, c) // held until the client gives up
-						return
-					}
-					if _, err := s.Write(buf[:n]); err != nil {
-						return
-					}
-				}
-			})
-		}
-	})
-	t.Cleanup(func() {
-		_ = l.Close()
-		mu.Lock()
-		for _, c := range conns {
-			_ = c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
-	})
-	return p
 }
 
 // closedAddr is a loopback address where nothing listens (connections are refused).

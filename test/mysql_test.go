@@ -321,12 +321,15 @@ func rawMySQL(t *testing.T, dsn string) *sql.DB {
 
 // tcpProxy forwards a loopback address to a server; stopping it closes the
 // listener and every connection, which to a client is a server that went away.
+// While stallNext is set it holds (never forwards) the next request, and
+// while stallAll is set every request, as a server or network that stalled.
 type tcpProxy struct {
-	addr  string
-	l     net.Listener
-	mu    sync.Mutex
-	conns []net.Conn
-	wg    sync.WaitGroup
+	addr                string
+	stallNext, stallAll atomic.Bool
+	l                   net.Listener
+	mu                  sync.Mutex
+	conns               []net.Conn
+	wg                  sync.WaitGroup
 }
 
 // startTCPProxy listens on addr ("127.0.0.1:0" for any port) and forwards to target.
@@ -351,12 +354,31 @@ func startTCPProxy(t *testing.T, addr, target string) *tcpProxy {
 			p.mu.Lock()
 			p.conns = append(p.conns, c, s)
 			p.mu.Unlock()
-			p.wg.Go(func() { _, _ = io.Copy(s, c); _ = s.Close() })
+			p.wg.Go(func() { p.forward(s, c); _ = s.Close() })
 			p.wg.Go(func() { _, _ = io.Copy(c, s); _ = c.Close() })
 		}
 	})
 	t.Cleanup(p.stop)
 	return p
+}
+
+// forward copies a client's requests to the server, holding the ones a stall
+// catches until the client gives up on its connection.
+func (p *tcpProxy) forward(server, client net.Conn) {
+	buf := make([]byte, 64<<10)
+	for {
+		n, err := client.Read(buf)
+		if err != nil {
+			return
+		}
+		if p.stallAll.Load() || p.stallNext.CompareAndSwap(true, false) {
+			_, _ = io.Copy(io.Discard, client)
+			return
+		}
+		if _, err := server.Write(buf[:n]); err != nil {
+			return
+		}
+	}
 }
 
 // stop closes the listener and every forwarded connection, and waits for the
