@@ -410,8 +410,8 @@ func post(c *fasthttp.HostClient, addr, path, body string, want int) ([]byte, bo
 // keeping for each the higher of this and any earlier measurement (the
 // machine may have been busier at the start). The allowance is the higher of
 // the two: what the cost allows with the faster code. authd's, which reuses
-// each hash's memory, was the faster in authd's builds, but in one build of
-// this tool it measured 20-25% below x/crypto's for reasons not found.
+// each hash's memory, was the faster in authd's builds, but in two builds of
+// this tool it measured 20-25% below x/crypto's for a reason not found.
 func (r *report) measureHashing() {
 	t, a := hashCapacity(authdHash)
 	if a > r.authd {
@@ -439,8 +439,7 @@ func xcryptoHash() {
 // hashCapacity measures hash: the fastest of several single hashes, and how
 // many hashes per second the machine's cores complete with one hash after
 // another on each (parallel hashes share memory bandwidth, so this is below
-// cores / single hash). With authdHash, the most logins or registrations per
-// second the cost allows here.
+// cores / single hash).
 func hashCapacity(hash func()) (time.Duration, float64) {
 	best := time.Duration(1<<63 - 1)
 	for range 7 {

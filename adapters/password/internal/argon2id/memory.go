@@ -9,11 +9,10 @@ import "sync"
 // than the bound (a stored hash may ask for up to 1 GiB) is never kept.
 const maxFreeBlocks = 8 * 19456
 
-// free holds the memory of finished hashes, oldest first, and their size.
+// free holds the memory of finished hashes, oldest first.
 var free struct {
 	sync.Mutex
 	blocks [][]block
-	total  int
 }
 
 // memoryFor returns memory of n blocks for a hash, from the free list when
@@ -24,7 +23,6 @@ func memoryFor(n uint32) []block {
 	for i := len(free.blocks) - 1; i >= 0; i-- {
 		if b := free.blocks[i]; uint32(len(b)) == n {
 			free.blocks = append(free.blocks[:i], free.blocks[i+1:]...)
-			free.total -= len(b)
 			return b
 		}
 	}
@@ -39,11 +37,14 @@ func release(b []block) {
 	}
 	free.Lock()
 	defer free.Unlock()
-	for free.total+len(b) > maxFreeBlocks {
-		free.total -= len(free.blocks[0])
+	total := len(b)
+	for _, f := range free.blocks {
+		total += len(f)
+	}
+	for total > maxFreeBlocks {
+		total -= len(free.blocks[0])
 		free.blocks[0] = nil
 		free.blocks = free.blocks[1:]
 	}
 	free.blocks = append(free.blocks, b)
-	free.total += len(b)
 }
